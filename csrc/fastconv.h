@@ -1,0 +1,140 @@
+/*
+ * fastconv.h -- the C core's whole public interface (the only header Cython sees).
+ *
+ * Plain C99.  Nothing here knows about Python or NumPy: pointers, sizes and a
+ * dtype code go in, an fc_status comes out.  No kernel prints, aborts, or keeps
+ * global mutable state; every size is a ptrdiff_t.
+ *
+ * The one primitive of the signal API is a 2-D correlation of a zero-extended
+ * image with a kernel at an offset (1-D is the case of one row):
+ *
+ *     out[i, j] = sum_{p < wr, q < wc}  x[i + r0 + p, j + c0 + q] * w[p, q]
+ *
+ * with x taken as zero outside its xr x xc extent.  Convolution, the 'full' /
+ * 'same' / 'valid' modes, conjugation and the input-swap rules of NumPy and
+ * SciPy are all expressed by the caller through (w, r0, c0) and the output
+ * shape; boundary rules other than zero fill go through fc_pad2d first.
+ */
+#ifndef FASTCONV_H
+#define FASTCONV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes returned by every kernel.  The Cython layer maps each one to
+ * its own Python exception. */
+typedef enum {
+    FC_OK = 0,
+    FC_ERR_NOMEM = 1,      /* an allocation failed                 -> MemoryError */
+    FC_ERR_BADARG = 2,     /* a size or pointer broke the contract -> ValueError  */
+    FC_ERR_DTYPE = 3,      /* no kernel for this dtype code        -> TypeError   */
+    FC_ERR_OVERFLOW = 4    /* a size computation would overflow    -> ValueError  */
+} fc_status;
+
+/* Element types the kernels are instantiated for.  Signed integers use the
+ * unsigned kernel of the same width: products and sums modulo 2**n give the
+ * same bit pattern as the wrapping signed arithmetic NumPy relies on, without
+ * C's undefined signed overflow.  float16 is computed by the caller in float32. */
+typedef enum {
+    FC_BOOL = 0,   /* npy_bool (one byte, 0 or 1); multiply-add is OR of AND */
+    FC_U8,
+    FC_U16,
+    FC_U32,
+    FC_U64,
+    FC_F32,
+    FC_F64,
+    FC_C64,        /* two floats, real then imaginary (NumPy's layout) */
+    FC_C128,       /* two doubles */
+    FC_NDTYPES
+} fc_dtype;
+
+typedef struct { float re, im; } fc_c64;
+typedef struct { double re, im; } fc_c128;
+
+/* Boundary rules of fc_pad2d (SciPy's convolve2d 'fill', 'wrap', 'symm'). */
+typedef enum {
+    FC_PAD_FILL = 0,   /* constant fill value outside the image            */
+    FC_PAD_WRAP = 1,   /* periodic: x[i mod n]                             */
+    FC_PAD_SYMM = 2    /* half-sample symmetric, period 2n: ..., x1, x0 | x0, x1, ... */
+} fc_boundary;
+
+/* Size in bytes of one element of dtype code dt, or 0 for an unknown code. */
+size_t fc_itemsize(fc_dtype dt);
+
+/* ------------------------------------------------------------------------ */
+/* Signal kernels (csrc/signal/)                                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * fc_corr2d_direct: out (orows x ocols) = correlation of x with w, defined above.
+ *
+ * Contract (checked by the caller, not here): x, w, out are C-contiguous arrays
+ * of dtype dt with the given extents (any extent may be 0); out does not
+ * overlap x or w; all index arithmetic i + r0 + p, j + c0 + q fits ptrdiff_t.
+ * Each output is accumulated over the taps in row-major tap order, starting
+ * from zero, in the element type (integers wrap modulo 2**bits).
+ */
+fc_status fc_corr2d_direct(fc_dtype dt,
+                           const void *x, ptrdiff_t xr, ptrdiff_t xc,
+                           const void *w, ptrdiff_t wr, ptrdiff_t wc,
+                           void *out, ptrdiff_t orows, ptrdiff_t ocols,
+                           ptrdiff_t r0, ptrdiff_t c0);
+
+/*
+ * fc_im2col2d: one tile of the column (Toeplitz) matrix of the correlation
+ * above.  Rows are output positions p in [p0, p0 + np) in row-major order
+ * (i, j) = (p / ocols, p % ocols); columns are taps t in [t0, t0 + nt) in
+ * row-major order (a, b) = (t / wc, t % wc):
+ *
+ *     cols[p - p0][t - t0] = x[i + r0 + a, j + c0 + b]   (0 outside x)
+ *
+ * Contract: cols has room for np * nt elements of itemsize bytes; x is
+ * C-contiguous xr x xc; ocols > 0 and wc > 0 when np * nt > 0.  The copy is
+ * by bytes, so one function serves every dtype (all-zero bytes are zero for
+ * each of them).
+ */
+fc_status fc_im2col2d(size_t itemsize,
+                      const void *x, ptrdiff_t xr, ptrdiff_t xc,
+                      ptrdiff_t wc, ptrdiff_t ocols,
+                      ptrdiff_t r0, ptrdiff_t c0,
+                      ptrdiff_t p0, ptrdiff_t np, ptrdiff_t t0, ptrdiff_t nt,
+                      void *cols);
+
+/*
+ * fc_matvec: y[p] = sum_t cols[p][t] * w[t] for p < np (accumulate = 0), or
+ * y[p] += ... (accumulate = 1), in the element type of dt.  This is the GEMV
+ * of the im2col method for the dtypes BLAS does not cover (bool, integers);
+ * floating dtypes go to BLAS ?gemv in the Cython driver instead.
+ * Contract: cols is np x nt C-contiguous, w has nt elements, y has np.
+ */
+fc_status fc_matvec(fc_dtype dt, const void *cols, ptrdiff_t np, ptrdiff_t nt,
+                    const void *w, void *y, int accumulate);
+
+/*
+ * fc_pad2d: dst (dr x dc) = window of the boundary extension of x:
+ *
+ *     dst[i, j] = ext(x)[i + r0, j + c0]
+ *
+ * where ext is x inside its extent and, outside, `fill` (FC_PAD_FILL), the
+ * periodic extension (FC_PAD_WRAP) or the half-sample symmetric extension
+ * (FC_PAD_SYMM), each applied to rows and columns independently, for offsets
+ * of any size (a kernel larger than the image wraps or reflects repeatedly).
+ * Contract: x is C-contiguous xr x xc, dst is C-contiguous dr x dc, `fill`
+ * points at one element (FC_PAD_FILL only).  Returns FC_ERR_BADARG if a wrap
+ * or symm extension of an empty x is asked for a non-empty dst.
+ */
+fc_status fc_pad2d(size_t itemsize,
+                   const void *x, ptrdiff_t xr, ptrdiff_t xc,
+                   void *dst, ptrdiff_t dr, ptrdiff_t dc,
+                   ptrdiff_t r0, ptrdiff_t c0,
+                   fc_boundary boundary, const void *fill);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FASTCONV_H */

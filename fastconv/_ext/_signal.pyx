@@ -1,0 +1,174 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Cython drivers of the signal API: 2-D correlation by the direct kernel or by
+im2col + GEMV, and the boundary extension of an image.
+
+Every entry point takes C-contiguous NumPy arrays of one compute dtype (the
+Python layer has already resolved dtypes, modes and swap rules), checks that
+the buffers match what the C contract needs, releases the GIL and runs the C
+core.  1-D problems are the case of one row.
+"""
+from libc.stdlib cimport malloc, free
+from libc.string cimport memset
+from libc.limits cimport INT_MAX
+
+cimport numpy as cnp
+from scipy.linalg.cython_blas cimport sgemv, dgemv, cgemv, zgemv
+
+from fastconv._ext.cfastconv cimport (
+    fc_status, fc_dtype, fc_boundary, FC_OK, FC_ERR_NOMEM, FC_ERR_BADARG,
+    FC_BOOL, FC_F32, FC_F64, FC_C64, FC_C128, FC_NDTYPES,
+    fc_itemsize, fc_corr2d_direct, fc_im2col2d, fc_matvec, fc_pad2d,
+    check_status,
+)
+
+cnp.import_array()
+
+# The column matrix of a tile always holds at least this many output rows, so
+# the tap dimension is split only for kernels with very many taps.
+cdef Py_ssize_t MIN_TILE_ROWS = 64
+
+
+cdef int _check_buffer(cnp.ndarray a, int ndim, size_t itemsize, str name) except -1:
+    if cnp.PyArray_NDIM(a) != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got {cnp.PyArray_NDIM(a)}-D")
+    if not cnp.PyArray_IS_C_CONTIGUOUS(a) or not cnp.PyArray_ISALIGNED(a):
+        raise ValueError(f"{name} must be C-contiguous and aligned")
+    if <size_t>cnp.PyArray_ITEMSIZE(a) != itemsize:
+        raise TypeError(f"{name} has the wrong itemsize for the compute dtype")
+    return 0
+
+
+cdef fc_status _gemv_tile(fc_dtype dt, const char *cols, int n, int m,
+                          const char *w, char *y, bint accumulate) noexcept nogil:
+    """y[:n] (+)= cols[n, m] @ w[:m]: BLAS for floating dtypes, C otherwise.
+
+    cols is row-major n x m, i.e. column-major m x n with lda = m, so the
+    product is A^T w (trans = 'T'; complex w is pre-conjugated by the caller
+    where needed, so 'T' and never 'C').
+    """
+    cdef char trans = b'T'
+    cdef int inc = 1
+    cdef int lda = m if m > 0 else 1
+    cdef float s_one = 1.0, s_beta = 1.0 if accumulate else 0.0
+    cdef double d_one = 1.0, d_beta = 1.0 if accumulate else 0.0
+    cdef float complex c_one = 1.0, c_beta = 1.0 if accumulate else 0.0
+    cdef double complex z_one = 1.0, z_beta = 1.0 if accumulate else 0.0
+    if dt == FC_F32:
+        sgemv(&trans, &m, &n, &s_one, <float *>cols, &lda, <float *>w, &inc,
+              &s_beta, <float *>y, &inc)
+    elif dt == FC_F64:
+        dgemv(&trans, &m, &n, &d_one, <double *>cols, &lda, <double *>w, &inc,
+              &d_beta, <double *>y, &inc)
+    elif dt == FC_C64:
+        cgemv(&trans, &m, &n, &c_one, <float complex *>cols, &lda,
+              <float complex *>w, &inc, &c_beta, <float complex *>y, &inc)
+    elif dt == FC_C128:
+        zgemv(&trans, &m, &n, &z_one, <double complex *>cols, &lda,
+              <double complex *>w, &inc, &z_beta, <double complex *>y, &inc)
+    else:
+        return fc_matvec(dt, cols, n, m, w, y, accumulate)
+    return FC_OK
+
+
+cdef fc_status _corr2d_im2col(fc_dtype dt, const char *x, Py_ssize_t xr, Py_ssize_t xc,
+                              const char *w, Py_ssize_t wr, Py_ssize_t wc,
+                              char *out, Py_ssize_t orows, Py_ssize_t ocols,
+                              Py_ssize_t r0, Py_ssize_t c0,
+                              Py_ssize_t tile_bytes) noexcept nogil:
+    """The correlation of fc_corr2d_direct, computed tile by tile: build rows
+    [p0, p0 + n) x taps [t0, t0 + m) of the column matrix (at most tile_bytes),
+    multiply by the matching slice of the flattened kernel, accumulate over
+    tap slices.  Extra memory: one tile, whatever the problem size."""
+    cdef size_t itemsize = fc_itemsize(dt)
+    cdef Py_ssize_t npos = orows * ocols
+    cdef Py_ssize_t ntaps = wr * wc
+    cdef Py_ssize_t tile_taps, tile_rows, p0, t0, n, m
+    cdef fc_status status = FC_OK
+    cdef char *cols
+    if npos == 0:
+        return FC_OK
+    if ntaps == 0:
+        memset(out, 0, <size_t>npos * itemsize)
+        return FC_OK
+    tile_taps = tile_bytes // <Py_ssize_t>(itemsize * MIN_TILE_ROWS)
+    tile_taps = min(ntaps, max(<Py_ssize_t>1, min(tile_taps, <Py_ssize_t>INT_MAX)))
+    tile_rows = tile_bytes // <Py_ssize_t>(itemsize * tile_taps)
+    tile_rows = min(npos, max(<Py_ssize_t>1, min(tile_rows, <Py_ssize_t>INT_MAX)))
+    cols = <char *>malloc(<size_t>(tile_rows * tile_taps) * itemsize)
+    if cols == NULL:
+        return FC_ERR_NOMEM
+    p0 = 0
+    while p0 < npos and status == FC_OK:
+        n = min(tile_rows, npos - p0)
+        t0 = 0
+        while t0 < ntaps and status == FC_OK:
+            m = min(tile_taps, ntaps - t0)
+            status = fc_im2col2d(itemsize, x, xr, xc, wc, ocols, r0, c0,
+                                 p0, n, t0, m, cols)
+            if status == FC_OK:
+                status = _gemv_tile(dt, cols, <int>n, <int>m, w + <size_t>t0 * itemsize,
+                                    out + <size_t>p0 * itemsize, t0 > 0)
+            t0 += m
+        p0 += n
+    free(cols)
+    return status
+
+
+def corr2d(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, Py_ssize_t c0,
+           int dtype_code, bint use_im2col, Py_ssize_t tile_bytes):
+    """out[i, j] = sum_{p, q} x[i + r0 + p, j + c0 + q] * w[p, q], x zero outside.
+
+    x, w, out: 2-D C-contiguous arrays of the compute dtype named by
+    dtype_code (an fc_dtype).  Writes into out; returns nothing.
+    """
+    if dtype_code < 0 or dtype_code >= <int>FC_NDTYPES:
+        raise TypeError(f"unknown dtype code {dtype_code}")
+    cdef fc_dtype dt = <fc_dtype>dtype_code
+    cdef size_t itemsize = fc_itemsize(dt)
+    _check_buffer(x, 2, itemsize, "x")
+    _check_buffer(w, 2, itemsize, "w")
+    _check_buffer(out, 2, itemsize, "out")
+    if not cnp.PyArray_ISWRITEABLE(out):
+        raise ValueError("out must be writeable")
+    if tile_bytes <= 0:
+        raise ValueError("tile_bytes must be positive")
+    cdef const char *xp = <const char *>cnp.PyArray_DATA(x)
+    cdef const char *wp = <const char *>cnp.PyArray_DATA(w)
+    cdef char *op = <char *>cnp.PyArray_DATA(out)
+    cdef Py_ssize_t xr = x.shape[0], xc = x.shape[1]
+    cdef Py_ssize_t wr = w.shape[0], wc = w.shape[1]
+    cdef Py_ssize_t orows = out.shape[0], ocols = out.shape[1]
+    cdef fc_status status
+    with nogil:
+        if use_im2col:
+            status = _corr2d_im2col(dt, xp, xr, xc, wp, wr, wc, op, orows, ocols,
+                                    r0, c0, tile_bytes)
+        else:
+            status = fc_corr2d_direct(dt, xp, xr, xc, wp, wr, wc, op, orows, ocols,
+                                      r0, c0)
+    check_status(status)
+
+
+_BOUNDARIES = {"fill": 0, "wrap": 1, "symm": 2}
+
+
+def pad2d(cnp.ndarray x, cnp.ndarray out, Py_ssize_t r0, Py_ssize_t c0,
+          str boundary, cnp.ndarray fill):
+    """out[i, j] = ext(x)[i + r0, j + c0], ext the 'fill' / 'wrap' / 'symm'
+    extension of x; fill is a 0-d array of x's dtype (used by 'fill')."""
+    cdef size_t itemsize = cnp.PyArray_ITEMSIZE(x)
+    _check_buffer(x, 2, itemsize, "x")
+    _check_buffer(out, 2, itemsize, "out")
+    _check_buffer(fill, 0, itemsize, "fill")
+    if not cnp.PyArray_ISWRITEABLE(out):
+        raise ValueError("out must be writeable")
+    cdef fc_boundary bnd = <fc_boundary><int>_BOUNDARIES[boundary]
+    cdef const void *xp = cnp.PyArray_DATA(x)
+    cdef void *op = cnp.PyArray_DATA(out)
+    cdef const void *fp = cnp.PyArray_DATA(fill)
+    cdef Py_ssize_t xr = x.shape[0], xc = x.shape[1]
+    cdef Py_ssize_t dr = out.shape[0], dc = out.shape[1]
+    cdef fc_status status
+    with nogil:
+        status = fc_pad2d(itemsize, xp, xr, xc, op, dr, dc, r0, c0, bnd, fp)
+    check_status(status)

@@ -1,0 +1,64 @@
+# cfastconv.pxd -- Cython declarations of the C core (csrc/fastconv.h).
+# Kept in one place so every driver sees the same contract.
+
+cdef extern from "fastconv.h" nogil:
+    ctypedef enum fc_status:
+        FC_OK
+        FC_ERR_NOMEM
+        FC_ERR_BADARG
+        FC_ERR_DTYPE
+        FC_ERR_OVERFLOW
+
+    ctypedef enum fc_dtype:
+        FC_BOOL
+        FC_U8
+        FC_U16
+        FC_U32
+        FC_U64
+        FC_F32
+        FC_F64
+        FC_C64
+        FC_C128
+        FC_NDTYPES
+
+    ctypedef enum fc_boundary:
+        FC_PAD_FILL
+        FC_PAD_WRAP
+        FC_PAD_SYMM
+
+    size_t fc_itemsize(fc_dtype dt)
+
+    fc_status fc_corr2d_direct(fc_dtype dt,
+                               const void *x, Py_ssize_t xr, Py_ssize_t xc,
+                               const void *w, Py_ssize_t wr, Py_ssize_t wc,
+                               void *out, Py_ssize_t orows, Py_ssize_t ocols,
+                               Py_ssize_t r0, Py_ssize_t c0)
+
+    fc_status fc_im2col2d(size_t itemsize,
+                          const void *x, Py_ssize_t xr, Py_ssize_t xc,
+                          Py_ssize_t wc, Py_ssize_t ocols,
+                          Py_ssize_t r0, Py_ssize_t c0,
+                          Py_ssize_t p0, Py_ssize_t np, Py_ssize_t t0, Py_ssize_t nt,
+                          void *cols)
+
+    fc_status fc_matvec(fc_dtype dt, const void *cols, Py_ssize_t np, Py_ssize_t nt,
+                        const void *w, void *y, int accumulate)
+
+    fc_status fc_pad2d(size_t itemsize,
+                       const void *x, Py_ssize_t xr, Py_ssize_t xc,
+                       void *dst, Py_ssize_t dr, Py_ssize_t dc,
+                       Py_ssize_t r0, Py_ssize_t c0,
+                       fc_boundary boundary, const void *fill)
+
+
+cdef inline int check_status(fc_status status) except -1:
+    """Raise the Python exception that matches a C status code."""
+    if status == FC_OK:
+        return 0
+    if status == FC_ERR_NOMEM:
+        raise MemoryError("fastconv: out of memory in the C core")
+    if status == FC_ERR_DTYPE:
+        raise TypeError("fastconv: the C core has no kernel for this dtype")
+    if status == FC_ERR_OVERFLOW:
+        raise ValueError("fastconv: array sizes overflow the index type")
+    raise ValueError("fastconv: invalid sizes passed to the C core (status %d)" % <int>status)

@@ -1,0 +1,333 @@
+"""The signal API: drop-ins for numpy.convolve / numpy.correlate and
+scipy.signal.convolve2d / correlate2d.
+
+Every function reduces its call to one primitive, a 2-D correlation of a
+zero-extended image with a kernel at an offset (1-D is one row):
+
+    out[i, j] = sum_{p, q} x[i + r0 + p, j + c0 + q] * w[p, q]
+
+Convolution is correlation with the kernel reversed; complex correlation
+conjugates the second input; the modes choose (r0, c0) and the output shape;
+SciPy's 'wrap' and 'symm' boundaries (and a non-zero 'fill') first build the
+extended window of the image.  The C kernels then know nothing of modes,
+swaps or conjugation.
+"""
+import numpy as np
+
+from fastconv import _config, _dtypes, _method, _validation
+from fastconv._ext import _signal as _ext
+
+__all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
+
+
+# --------------------------------------------------------------------------
+# the primitive
+# --------------------------------------------------------------------------
+
+def _as_kernel_input(a, plan):
+    """a as an aligned C-contiguous array of the compute dtype, viewed as the
+    kernel's element type (a copy only when a is not already like that)."""
+    return np.require(a, dtype=plan.compute, requirements=["C", "A"]).view(plan.view)
+
+
+def _correlate_2d(x, w, out_shape, r0, c0, plan, method):
+    """The primitive above for 2-D x, w of any dtype; returns a new array of
+    plan.compute dtype and shape out_shape."""
+    out = np.empty(out_shape, dtype=plan.compute)
+    n_outputs, n_taps = out.size, w.shape[0] * w.shape[1]
+    method = _method.choose_signal_method(method, n_outputs, n_taps)
+    _ext.corr2d(_as_kernel_input(x, plan), _as_kernel_input(w, plan), out.view(plan.view),
+                r0, c0, plan.code, method == "im2col", _config.im2col_tile_bytes())
+    return out
+
+
+def _correlate_1d(x, w, k0, length, plan, method):
+    """out[t] = sum_n x[n + k0 + t] * w[n] for t < length, x zero outside."""
+    return _correlate_2d(x.reshape(1, -1), w.reshape(1, -1), (1, length), 0, k0,
+                         plan, method).reshape(length)
+
+
+def _finish(out, result_dtype):
+    """The computed array in the result dtype (float16 is computed in float32)."""
+    result_dtype = result_dtype.newbyteorder("=")
+    if out.dtype != result_dtype:
+        out = out.astype(result_dtype)
+    return out
+
+
+# --------------------------------------------------------------------------
+# numpy.convolve / numpy.correlate
+# --------------------------------------------------------------------------
+
+def _numpy_lags(mode, n_long, n_short):
+    """(k0, length) of NumPy's output for a correlation of a length-n_long
+    input with a length-n_short kernel: output t is lag k0 + t."""
+    if mode == "full":
+        return -(n_short - 1), n_long + n_short - 1
+    if mode == "same":
+        return -(n_short // 2), n_long
+    return 0, n_long - n_short + 1
+
+
+def convolve(a, v, mode="full", *, method="auto"):
+    """Discrete linear convolution of two 1-D sequences; a drop-in for
+    `numpy.convolve`.
+
+    .. math:: (a * v)_n = \\sum_m a_m \\, v_{n - m}
+
+    Parameters
+    ----------
+    a, v : array_like
+        1-D inputs (0-d inputs are treated as length 1, as NumPy does).
+    mode : {'full', 'same', 'valid'} or {2, 1, 0}, optional
+        'full' (default): every overlap, length ``M + N - 1``.
+        'same': length ``max(M, N)``, centred on the full output (the extra
+        element of an even-length shorter input goes to the start).
+        'valid': only complete overlaps, length ``max(M, N) - min(M, N) + 1``.
+    method : {'auto', 'direct', 'im2col'}, keyword-only
+        Algorithm: the direct kernel, or the column (Toeplitz) matrix times
+        the kernel through BLAS GEMV (a C loop for bool and integers).
+        All give the same result up to floating-point rounding.
+
+    Returns
+    -------
+    out : ndarray
+        ``numpy.result_type(a, v)`` of the inputs as arrays.  Integers wrap
+        around like NumPy's; bool is the OR of ANDs; float16 is accumulated in
+        float32.
+
+    Raises
+    ------
+    ValueError
+        Empty input, input of more than one dimension, bad mode or method
+        (NumPy's messages).
+    TypeError
+        A mode NumPy does not understand.
+
+    Examples
+    --------
+    >>> import fastconv
+    >>> fastconv.convolve([1, 0.5, 1, 1], [1, 0.5, 0.25])
+    array([1.   , 1.   , 1.5  , 1.625, 0.75 , 0.25 ])
+    >>> fastconv.convolve([1, 2, 3], [0, 1, 0.5], 'same')
+    array([1. , 2.5, 4. ])
+    """
+    a, v = np.array(a, copy=None, ndmin=1), np.array(v, copy=None, ndmin=1)
+    if len(a) == 0:
+        raise ValueError("a cannot be empty")
+    if len(v) == 0:
+        raise ValueError("v cannot be empty")
+    mode_name = _validation.numpy_mode(mode)
+    method = _validation.method(method)
+    if a.ndim > 1 or v.ndim > 1:
+        raise ValueError("object too deep for desired array")
+    result = _dtypes.result_dtype(a, v)
+    plan = _dtypes.plan(result) if result is not None else None
+    if plan is None:   # object, longdouble, timedelta64, strings...: NumPy's own loop or error
+        return np.convolve(a, v, mode)
+    if len(v) > len(a):
+        a, v = v, a
+    k0, length = _numpy_lags(mode_name, len(a), len(v))
+    return _finish(_correlate_1d(a, v[::-1], k0, length, plan, method), result)
+
+
+def correlate(a, v, mode="valid", *, method="auto"):
+    """Cross-correlation of two 1-D sequences; a drop-in for `numpy.correlate`.
+
+    .. math:: c_k = \\sum_n a_{n+k} \\, \\overline{v_n}
+
+    Parameters
+    ----------
+    a, v : array_like
+        1-D inputs (NumPy rejects 0-d inputs here, and so does fastconv).
+    mode : {'valid', 'same', 'full'} or {0, 1, 2}, optional
+        'valid' (default), 'same' or 'full', as in `convolve`.  The output
+        always follows the definition above, lag k increasing, whichever
+        input is longer (for 'valid' with a shorter `a` the lags are
+        ``-(N - M) .. 0``).
+    method : {'auto', 'direct', 'im2col'}, keyword-only
+        See `convolve`.
+
+    Returns
+    -------
+    out : ndarray
+        Of ``numpy.result_type(a, v)``; `v` is conjugated when complex.
+
+    Examples
+    --------
+    >>> import fastconv
+    >>> fastconv.correlate([1, 2, 3], [0, 1, 0.5])
+    array([3.5])
+    >>> fastconv.correlate([1, 2, 3], [0, 1, 0.5], 'full')
+    array([0.5, 2. , 3.5, 3. , 0. ])
+    """
+    mode_name = _validation.numpy_mode(mode)
+    method = _validation.method(method)
+    a, v = np.asarray(a), np.asarray(v)
+    for arr in (a, v):
+        if arr.ndim < 1:
+            raise ValueError("object of too small depth for desired array")
+        if arr.ndim > 1:
+            raise ValueError("object too deep for desired array")
+    if len(a) == 0:
+        raise ValueError("first array argument cannot be empty")
+    if len(v) == 0:
+        raise ValueError("second array argument cannot be empty")
+    result = _dtypes.result_dtype(a, v)
+    plan = _dtypes.plan(result) if result is not None else None
+    if plan is None:
+        return np.correlate(a, v, mode)
+    v = np.conj(v) if v.dtype.kind == "c" else v
+    if len(a) >= len(v):
+        k0, length = _numpy_lags(mode_name, len(a), len(v))
+        out = _correlate_1d(a, v, k0, length, plan, method)
+    else:
+        # NumPy's order: correlate the longer (conjugated) v with a, then
+        # reverse; c_k = r_{-k}, so the lags come out increasing.
+        k0, length = _numpy_lags(mode_name, len(v), len(a))
+        out = np.ascontiguousarray(_correlate_1d(v, a, k0, length, plan, method)[::-1])
+    return _finish(out, result)
+
+
+# --------------------------------------------------------------------------
+# scipy.signal.convolve2d / correlate2d
+# --------------------------------------------------------------------------
+
+def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
+    name = "convolve2d" if convolution else "correlate2d"
+    in1, in2 = np.asarray(in1), np.asarray(in2)
+    if not in1.ndim == in2.ndim == 2:
+        raise ValueError(f"{name} inputs must both be 2-D arrays")
+    swapped = _validation.scipy_valid_swap(mode, in1.shape, in2.shape)
+    mode_name = _validation.scipy_mode(mode)
+    boundary_name = _validation.scipy_boundary(boundary)
+    method = _validation.method(method)
+    result = _dtypes.result_dtype(in1, in2)
+    plan = _dtypes.plan(result) if result is not None else None
+    if plan is None:   # longdouble, object, ...: SciPy's own loop or error
+        import scipy.signal
+        return getattr(scipy.signal, name)(in1, in2, mode, boundary, fillvalue)
+    fill = None
+    if boundary_name == "fill":
+        fill = _validation.scipy_fillvalue(fillvalue, result)
+
+    flip_output = False
+    if swapped:
+        in1, in2 = in2, in1
+    if convolution:
+        x, w = in1, in2[::-1, ::-1]
+    elif swapped:
+        # c_k = sum_n in1[n + k] conj(in2[n]) with the original (smaller) in1:
+        # correlate conj(larger) with the smaller, then reverse both axes.
+        # (SciPy returns the conjugate of this; see README, known differences.)
+        x, w = (np.conj(in1) if in1.dtype.kind == "c" else in1), in2
+        flip_output = True
+    else:
+        x, w = in1, (np.conj(in2) if in2.dtype.kind == "c" else in2)
+
+    (xr, xc), (wr, wc) = x.shape, w.shape
+    if mode_name == "full":
+        out_shape, r0, c0 = (xr + wr - 1, xc + wc - 1), -(wr - 1), -(wc - 1)
+    elif mode_name == "same":
+        # SciPy centres the window at (K - 1) // 2 for correlation; reversing
+        # the kernel for convolution moves it to K // 2.
+        if convolution:
+            out_shape, r0, c0 = (xr, xc), -(wr // 2), -(wc // 2)
+        else:
+            out_shape, r0, c0 = (xr, xc), -((wr - 1) // 2), -((wc - 1) // 2)
+    else:
+        out_shape, r0, c0 = (xr - wr + 1, xc - wc + 1), 0, 0
+    if min(out_shape) < 0:
+        raise ValueError("negative dimensions are not allowed")
+
+    needs_extension = (mode_name != "valid" and w.size > 0
+                       and (boundary_name != "fill" or fill != 0 or np.signbit(fill.real)))
+    if needs_extension:
+        window = (out_shape[0] + wr - 1, out_shape[1] + wc - 1)
+        if x.size == 0 and boundary_name != "fill" and window[0] * window[1] > 0:
+            raise ValueError(f"boundary={boundary!r} cannot extend an empty in1 "
+                             f"of shape {x.shape}")
+        x = _extend(x, window, r0, c0, boundary_name, fill, plan)
+        r0 = c0 = 0
+
+    out = _correlate_2d(x, w, out_shape, r0, c0, plan, method)
+    if flip_output:
+        out = np.ascontiguousarray(out[::-1, ::-1])
+    return _finish(out, result)
+
+
+def _extend(x, window, r0, c0, boundary, fill, plan):
+    """The window (rows r0.., columns c0..) of x extended by the boundary rule."""
+    src = np.require(x, dtype=plan.compute, requirements=["C", "A"])
+    out = np.empty(window, dtype=plan.compute)
+    fill_value = np.zeros((), dtype=plan.compute) if fill is None else fill.astype(plan.compute)
+    _ext.pad2d(src, out, r0, c0, boundary, np.require(fill_value, requirements=["C", "A"]))
+    return out
+
+
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto"):
+    """Two-dimensional convolution; a drop-in for `scipy.signal.convolve2d`.
+
+    .. math:: out_{m,n} = \\sum_{j,k} in2_{j,k} \\, in1^{ext}_{m-j,\\,n-k}
+
+    where :math:`in1^{ext}` is `in1` extended by the boundary rule.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        2-D inputs.
+    mode : {'full', 'valid', 'same'}, optional
+        'full' (default): shape ``in1.shape + in2.shape - 1``.
+        'valid': complete overlaps only; either input may be the larger one
+        (it must be at least as large as the other in every dimension).
+        'same': the shape of `in1`, centred on the 'full' output.
+    boundary : {'fill', 'wrap', 'symm'}, optional
+        How `in1` is extended: 'fill' (alias 'pad') with `fillvalue`, 'wrap'
+        (alias 'circular') periodically, 'symm' (alias 'symmetric') by
+        half-sample reflection, repeated for kernels larger than the image.
+    fillvalue : scalar, optional
+        The value of the 'fill' extension, cast to the output dtype (SciPy's
+        rules and messages).
+    method : {'auto', 'direct', 'im2col'}, keyword-only
+        See `fastconv.convolve`.
+
+    Returns
+    -------
+    out : ndarray
+        Of ``numpy.result_type(in1, in2)``.  Unlike SciPy, bool and float16
+        inputs are computed too (float16 accumulated in float32).
+
+    Examples
+    --------
+    >>> import numpy as np, fastconv
+    >>> fastconv.convolve2d([[1, 2], [3, 4]], [[1, 1]])
+    array([[1, 3, 2],
+           [3, 7, 4]])
+    """
+    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution=True)
+
+
+def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto"):
+    """Two-dimensional cross-correlation; a drop-in for `scipy.signal.correlate2d`.
+
+    .. math:: out_{m,n} = \\sum_{j,k} in1^{ext}_{m+j-c_0,\\,n+k-c_1} \\, \\overline{in2_{j,k}}
+
+    Parameters are those of `convolve2d`.  In 'same' mode the window is
+    centred at ``c = (K - 1) // 2`` of the kernel (SciPy's convention for
+    correlate2d, which differs from `numpy.correlate` for even K).
+
+    Returns
+    -------
+    out : ndarray
+        Of ``numpy.result_type(in1, in2)``.  In 'valid' mode with an `in1`
+        smaller than `in2`, the output is the correlation at lags
+        ``-(in2.shape - in1.shape) .. 0``, the mathematically right answer;
+        for complex inputs SciPy returns its complex conjugate.
+
+    Examples
+    --------
+    >>> import fastconv
+    >>> fastconv.correlate2d([[1, 2, 3]], [[1, 1]], 'valid')
+    array([[3, 5]])
+    """
+    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution=False)

@@ -1,0 +1,114 @@
+"""Argument validation shared by the public functions.
+
+Each parser reproduces the exception type and message of the library whose
+semantics the public function copies (NumPy for the 1-D API, SciPy for the
+2-D API), so that code written against them sees the same errors.
+"""
+import operator
+
+import numpy as np
+
+METHODS = ("auto", "direct", "im2col")
+
+# numpy.convolve / numpy.correlate mode codes (PyArray_CorrelatemodeConverter)
+NUMPY_MODES = {"valid": 0, "same": 1, "full": 2}
+NUMPY_MODE_NAMES = {0: "valid", 1: "same", 2: "full"}
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+# scipy.signal.convolve2d / correlate2d (`_modedict`, `_boundarydict`)
+SCIPY_MODES = {"valid": 0, "same": 1, "full": 2}
+SCIPY_BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap",
+                    "symm": "symm", "symmetric": "symm"}
+
+
+def numpy_mode(mode):
+    """Mode name ('valid', 'same' or 'full') of a numpy.convolve `mode` argument.
+
+    Accepts exactly what NumPy accepts (the three names and the integers 0, 1,
+    2, including NumPy integers and objects with ``__index__``) and raises
+    NumPy's exception, with NumPy's message, for everything else.
+    """
+    if isinstance(mode, str):
+        if mode in NUMPY_MODES:
+            return mode
+        if mode[:1] in ("v", "V", "s", "S", "f", "F"):
+            raise ValueError("Use one of 'valid', 'same', or 'full' for convolve/correlate mode")
+        raise ValueError(f"mode must be one of 'valid', 'same', or 'full' (got {mode!r})")
+    if isinstance(mode, (bool, np.bool_)):
+        raise TypeError("convolve/correlate mode not understood")
+    try:
+        number = operator.index(mode)
+    except TypeError:
+        raise TypeError("convolve/correlate mode not understood") from None
+    if not _INT32_MIN <= number <= _INT32_MAX:
+        # NumPy converts to a C int first; an overflow is "not understood"
+        raise TypeError("convolve/correlate mode not understood")
+    if number not in NUMPY_MODE_NAMES:
+        raise ValueError("integer convolve/correlate mode must be 0, 1, or 2")
+    return NUMPY_MODE_NAMES[number]
+
+
+def scipy_mode(mode):
+    """Mode name of a scipy.signal.convolve2d `mode` argument (SciPy's message)."""
+    try:
+        SCIPY_MODES[mode]
+    except KeyError as e:
+        raise ValueError("Acceptable mode flags are 'valid', 'same', or 'full'.") from e
+    return str(mode)
+
+
+def scipy_boundary(boundary):
+    """Canonical boundary name ('fill', 'wrap' or 'symm') of a SciPy `boundary`."""
+    try:
+        return SCIPY_BOUNDARIES[boundary]
+    except KeyError as e:
+        raise ValueError("Acceptable boundary flags are 'fill', 'circular' "
+                         "(or 'wrap'), and 'symmetric' (or 'symm').") from e
+
+
+def method(name):
+    """Validated `method` argument: one of 'auto', 'direct', 'im2col'."""
+    if isinstance(name, str) and name in METHODS:
+        return name
+    raise ValueError(f"method must be one of 'auto', 'direct', 'im2col' (got {name!r})")
+
+
+def scipy_valid_swap(mode, shape1, shape2):
+    """scipy's `_inputs_swap_needed`: True when 'valid' mode must swap the
+    inputs (in2 at least as large as in1 in every dimension, in1 not), and
+    SciPy's ValueError when neither input is at least as large as the other."""
+    if mode != "valid":
+        return False
+    if not shape1:
+        return False
+    ok1 = all(a >= b for a, b in zip(shape1, shape2))
+    ok2 = all(b >= a for a, b in zip(shape1, shape2))
+    if not (ok1 or ok2):
+        raise ValueError("For 'valid' mode, one must be at least "
+                         "as large as the other in every dimension")
+    return not ok1
+
+
+def scipy_fillvalue(fillvalue, dtype):
+    """`fillvalue` as a 0-d array of `dtype`, converted as scipy's convolve2d does.
+
+    A value that NumPy cannot convert to `dtype` directly is tried through
+    complex first; if that works, SciPy still refuses it with a ValueError
+    saying so (and so do we).  Arrays must hold exactly one element.
+    """
+    try:
+        value = np.asarray(fillvalue, dtype=dtype)
+    except Exception:
+        as_complex = np.asarray(fillvalue, dtype=np.complex128)
+        with np.errstate(invalid="ignore"):
+            import warnings
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+                as_complex.astype(dtype)
+        raise ValueError("could not cast `fillvalue` directly to the output "
+                         "type (it was first converted to complex).") from None
+    if value.size != 1:
+        if value.size == 0:
+            raise ValueError("`fillvalue` cannot be an empty array.")
+        raise ValueError("`fillvalue` must be scalar or an array with one element.")
+    return value.reshape(()).copy()

@@ -1,0 +1,65 @@
+"""Build script: the C core (csrc/) as a static library, linked into one
+Cython extension per driver module (fastconv/_ext/*.pyx).
+
+No machine-specific flags: the build targets the baseline ISA of the platform;
+SIMD kernels carry their own target attributes and are chosen at run time.
+"""
+import os
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CSRC = "csrc"
+
+C_CORE_SOURCES = [
+    "csrc/dtype.c",
+    "csrc/signal/corr2d_direct.c",
+    "csrc/signal/im2col.c",
+    "csrc/signal/pad2d.c",
+]
+
+C_FLAGS = ["-O3", "-std=c99", "-Wall", "-Wextra", "-fno-math-errno"]
+
+c_core = (
+    "fastconv_core",
+    {
+        "sources": C_CORE_SOURCES,
+        "include_dirs": [CSRC],
+        "cflags": C_FLAGS,
+    },
+)
+
+
+class BuildExtWithCore(build_ext):
+    """build_ext that builds the C core library first (also for in-place and
+    editable builds, which do not run build_clib on their own)."""
+
+    def run(self):
+        self.run_command("build_clib")
+        super().run()
+
+
+def extension(name):
+    """One Cython driver module linked against the C core."""
+    return Extension(
+        f"fastconv._ext.{name}",
+        [f"fastconv/_ext/{name}.pyx"],
+        include_dirs=[numpy.get_include(), CSRC],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
+        extra_compile_args=["-O3"],
+        # the C core is listed as a dependency so that editing it rebuilds the module
+        depends=C_CORE_SOURCES + ["csrc/fastconv.h"],
+    )
+
+
+setup(
+    cmdclass={"build_ext": BuildExtWithCore},
+    libraries=[c_core],
+    ext_modules=cythonize(
+        [extension("_signal")],
+        compiler_directives={"language_level": "3"},
+    ),
+)
