@@ -4,6 +4,7 @@ Cython extension per driver module (fastconv/_ext/*.pyx).
 No machine-specific flags: the build targets the baseline ISA of the platform;
 SIMD kernels carry their own target attributes and are chosen at run time.
 """
+import glob
 import os
 
 import numpy
@@ -29,6 +30,9 @@ c_core = (
         "sources": C_CORE_SOURCES,
         "include_dirs": [CSRC],
         "cflags": C_FLAGS,
+        # headers and *.template.c files are #included: recompile when they change
+        "obj_deps": {"": sorted(glob.glob("csrc/**/*.h", recursive=True)
+                                + glob.glob("csrc/**/*.template.c", recursive=True))},
     },
 )
 
@@ -39,7 +43,16 @@ class BuildExtWithCore(build_ext):
 
     def run(self):
         self.run_command("build_clib")
+        clib = self.get_finalized_command("build_clib")
+        archives = [os.path.join(clib.build_clib, self.compiler_archive_name(name))
+                    for name in clib.get_library_names()]
+        for ext in self.extensions:   # relink when the C core archive changed
+            ext.depends = list(ext.depends) + archives
         super().run()
+
+    @staticmethod
+    def compiler_archive_name(name):
+        return f"lib{name}.a" if os.name != "nt" else f"{name}.lib"
 
 
 def extension(name):
@@ -50,8 +63,9 @@ def extension(name):
         include_dirs=[numpy.get_include(), CSRC],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
         extra_compile_args=["-O3"],
-        # the C core is listed as a dependency so that editing it rebuilds the module
-        depends=C_CORE_SOURCES + ["csrc/fastconv.h"],
+        # every C file (templates and headers included) is a dependency, so that
+        # editing the C core relinks the module
+        depends=sorted(glob.glob("csrc/**/*.[ch]", recursive=True)),
     )
 
 

@@ -120,7 +120,7 @@ def convolve(a, v, mode="full", *, method="auto"):
     mode_name = _validation.numpy_mode(mode)
     method = _validation.method(method)
     if a.ndim > 1 or v.ndim > 1:
-        raise ValueError("object too deep for desired array")
+        return np.convolve(a, v, mode)   # raises NumPy's "object too deep" error
     result = _dtypes.result_dtype(a, v)
     plan = _dtypes.plan(result) if result is not None else None
     if plan is None:   # object, longdouble, timedelta64, strings...: NumPy's own loop or error
@@ -163,12 +163,14 @@ def correlate(a, v, mode="valid", *, method="auto"):
     """
     mode_name = _validation.numpy_mode(mode)
     method = _validation.method(method)
-    a, v = np.asarray(a), np.asarray(v)
-    for arr in (a, v):
-        if arr.ndim < 1:
-            raise ValueError("object of too small depth for desired array")
-        if arr.ndim > 1:
-            raise ValueError("object too deep for desired array")
+    try:
+        a_arr, v_arr = np.asarray(a), np.asarray(v)
+    except Exception:   # ragged sequences etc.: NumPy's own conversion error
+        a_arr = v_arr = None
+    if a_arr is None or a_arr.ndim != 1 or v_arr.ndim != 1:
+        # NumPy words depth errors differently for lists and arrays: let it speak
+        return np.correlate(a, v, mode)
+    a, v = a_arr, v_arr
     if len(a) == 0:
         raise ValueError("first array argument cannot be empty")
     if len(v) == 0:
@@ -207,6 +209,7 @@ def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
     if plan is None:   # longdouble, object, ...: SciPy's own loop or error
         import scipy.signal
         return getattr(scipy.signal, name)(in1, in2, mode, boundary, fillvalue)
+    _validation.scipy_boundary_supported(boundary_name)
     fill = None
     if boundary_name == "fill":
         fill = _validation.scipy_fillvalue(fillvalue, result)
@@ -240,8 +243,13 @@ def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
     if min(out_shape) < 0:
         raise ValueError("negative dimensions are not allowed")
 
-    needs_extension = (mode_name != "valid" and w.size > 0
-                       and (boundary_name != "fill" or fill != 0 or np.signbit(fill.real)))
+    # SciPy multiplies the kernel by the fill value wherever it hangs over the
+    # edge, so an inf or nan in the kernel meets a fill of 0 there (giving
+    # nan); the zero-extension of the C kernel skips those products instead.
+    # Only then, or for a non-zero fill, wrap or symm, is the window built.
+    needs_extension = (mode_name != "valid" and w.size > 0 and out_shape[0] * out_shape[1] > 0
+                       and (boundary_name != "fill" or fill != 0 or np.signbit(fill.real)
+                            or (w.dtype.kind in "fc" and not np.isfinite(w).all())))
     if needs_extension:
         window = (out_shape[0] + wr - 1, out_shape[1] + wc - 1)
         if x.size == 0 and boundary_name != "fill" and window[0] * window[1] > 0:

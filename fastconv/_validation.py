@@ -18,7 +18,10 @@ _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 # scipy.signal.convolve2d / correlate2d (`_modedict`, `_boundarydict`)
 SCIPY_MODES = {"valid": 0, "same": 1, "full": 2}
 SCIPY_BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap",
-                    "symm": "symm", "symmetric": "symm"}
+                    "symm": "symm", "symmetric": "symm",
+                    # SciPy's table lists 'reflect', but its C code rejects it later
+                    # ("Incorrect boundary value."); see `scipy_boundary_supported`
+                    "reflect": "reflect"}
 
 
 def numpy_mode(mode):
@@ -64,6 +67,13 @@ def scipy_boundary(boundary):
     except KeyError as e:
         raise ValueError("Acceptable boundary flags are 'fill', 'circular' "
                          "(or 'wrap'), and 'symmetric' (or 'symm').") from e
+
+
+def scipy_boundary_supported(boundary_name):
+    """SciPy's late rejection of the 'reflect' boundary its table accepts
+    (raised after the dtype is resolved, before `fillvalue` is read)."""
+    if boundary_name == "reflect":
+        raise ValueError("Incorrect boundary value.")
 
 
 def method(name):

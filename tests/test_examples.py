@@ -1,0 +1,84 @@
+"""The worked examples of the foundation issue and the README, and the demo."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.signal
+
+import fastconv
+
+METHODS = ["direct", "im2col", "auto"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_convolve_textbook_example(method):
+    got = fastconv.convolve([1, 0.5, 1, 1], [1, 0.5, 0.25], method=method)
+    np.testing.assert_array_equal(got, [1, 1, 1.5, 1.625, 0.75, 0.25])
+    np.testing.assert_array_equal(got, np.convolve([1, 0.5, 1, 1], [1, 0.5, 0.25]))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_minus_one_one_minus_one_kernel_finds_the_peaks(method):
+    """Correlating with [-1, 1, -1] in 'valid' mode scores x[n] - x[n-1] - x[n+1]:
+    its largest outputs sit at the local peaks of the signal."""
+    rng = np.random.default_rng(0)
+    n = 2000
+    t = np.arange(n)
+    x = 0.2 * np.sin(2 * np.pi * t / 500) + 0.01 * rng.standard_normal(n)
+    peaks = np.array([150, 700, 1234, 1800])
+    x[peaks] += [3.0, 2.5, 4.0, 2.0]
+    score = fastconv.correlate(x, [-1, 1, -1], "valid", method=method)
+    found = np.sort(np.argsort(score)[-len(peaks):] + 1)   # 'valid' output n is centred on n + 1
+    np.testing.assert_array_equal(found, peaks)
+    np.testing.assert_allclose(score, np.correlate(x, [-1, 1, -1], "valid"), rtol=1e-12, atol=1e-12)
+
+
+def _gaussian(size, sigma):
+    ax = np.arange(size) - (size - 1) / 2
+    g = np.exp(-(ax[:, None] ** 2 + ax[None, :] ** 2) / (2 * sigma**2))
+    return g / g.sum()
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("size", [3, 7])
+def test_gaussian_blur_preserves_the_mean_with_symmetric_boundary(method, size):
+    """With half-sample symmetric extension, what a symmetric kernel loses over
+    one edge it gains back from the mirror: the mean is preserved."""
+    rng = np.random.default_rng(1)
+    img = rng.random((64, 80))
+    img[20:40, 30:50] += 2.0
+    blurred = fastconv.convolve2d(img, _gaussian(size, 1.2), "same", "symm", method=method)
+    assert blurred.shape == img.shape
+    assert abs(blurred.mean() - img.mean()) < 1e-12
+    assert blurred.std() < img.std()      # it is a blur
+    np.testing.assert_allclose(blurred, scipy.signal.convolve2d(img, _gaussian(size, 1.2), "same", "symm"),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_readme_quick_example_lines_run():
+    rng = np.random.default_rng(2)
+    a, v = rng.standard_normal(20), rng.standard_normal(5)
+    img, k = rng.standard_normal((12, 10)), rng.standard_normal((3, 3))
+    np.testing.assert_allclose(fastconv.correlate(a, v, "same"), np.correlate(a, v, "same"))
+    np.testing.assert_allclose(fastconv.convolve2d(img, k, "same", boundary="symm"),
+                               scipy.signal.convolve2d(img, k, "same", boundary="symm"))
+    np.testing.assert_allclose(fastconv.correlate2d(img, k, "valid"),
+                               scipy.signal.correlate2d(img, k, "valid"))
+    np.testing.assert_allclose(fastconv.convolve(a, v, method="im2col"), np.convolve(a, v))
+
+
+def test_docstring_examples():
+    import doctest
+
+    import fastconv._signal
+    results = doctest.testmod(fastconv._signal, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert results.attempted >= 5 and results.failed == 0
+
+
+def test_demo_runs_and_checks_every_result():
+    proc = subprocess.run([sys.executable, "-m", "fastconv"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "numpy.convolve" in proc.stdout and "scipy.signal.convolve2d" in proc.stdout
+    assert "keeps the mean" in proc.stdout
