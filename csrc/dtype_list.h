@@ -29,4 +29,13 @@
     X(FC_C64, c64, fc_c64)            \
     X(FC_C128, c128, fc_c128)
 
+/* switch on a dtype code, expanding CASE(code, suffix, type) for each
+ * instantiated type; unknown codes return FC_ERR_DTYPE. */
+#define FC_DISPATCH(dt, CASE)              \
+    switch (dt) {                          \
+        FC_FOR_EACH_DTYPE(CASE)            \
+        default:                           \
+            return FC_ERR_DTYPE;           \
+    }
+
 #endif

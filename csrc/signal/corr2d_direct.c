@@ -69,11 +69,7 @@ fc_status fc_corr2d_direct(fc_dtype dt,
         corr2d_direct_##sfx((const T *)x, xr, xc, (const T *)w, wr, wc,        \
                             (T *)out, orows, ocols, r0, c0);                   \
         return FC_OK;
-    switch (dt) {
-        FC_FOR_EACH_DTYPE(FC_CASE)
-        default:
-            return FC_ERR_DTYPE;
-    }
+    FC_DISPATCH(dt, FC_CASE)
 #undef FC_CASE
 }
 
@@ -87,10 +83,6 @@ fc_status fc_matvec(fc_dtype dt, const void *cols, ptrdiff_t np, ptrdiff_t nt,
     case code:                                                                 \
         matvec_##sfx((const T *)cols, np, nt, (const T *)w, (T *)y, accumulate); \
         return FC_OK;
-    switch (dt) {
-        FC_FOR_EACH_DTYPE(FC_CASE)
-        default:
-            return FC_ERR_DTYPE;
-    }
+    FC_DISPATCH(dt, FC_CASE)
 #undef FC_CASE
 }
