@@ -20,6 +20,8 @@ C_CORE_SOURCES = [
     "csrc/signal/corr2d_direct.c",
     "csrc/signal/im2col.c",
     "csrc/signal/pad2d.c",
+    "csrc/nn/conv2d_direct.c",
+    "csrc/nn/im2col.c",
 ]
 
 C_FLAGS = ["-O3", "-std=c99", "-Wall", "-Wextra", "-fno-math-errno"]
@@ -73,7 +75,7 @@ setup(
     cmdclass={"build_ext": BuildExtWithCore},
     libraries=[c_core],
     ext_modules=cythonize(
-        [extension("_signal")],
+        [extension("_signal"), extension("_nn")],
         compiler_directives={"language_level": "3"},
     ),
 )

@@ -133,6 +133,123 @@ fc_status fc_pad2d(size_t itemsize,
                    ptrdiff_t r0, ptrdiff_t c0,
                    fc_boundary boundary, const void *fill);
 
+/* ------------------------------------------------------------------------ */
+/* nn kernels (csrc/nn/): CNN layers with torch.nn.functional semantics      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The geometry of one 2-D convolution layer (a 1-D layer is the case
+ * h_in = h_out = kh = 1).  All arrays are C-contiguous:
+ *
+ *     x   input           n x c_in  x h_in  x w_in
+ *     y   output          n x c_out x h_out x w_out
+ *     w   weight      c_out x (c_in / groups) x kh x kw
+ *
+ * and the layer is the cross-correlation, with cg = c_in / groups input and
+ * og = c_out / groups output channels per group and g = o / og the group of
+ * output channel o:
+ *
+ *     y[b, o, i, j] = sum_{c < cg, r < kh, q < kw}  w[o, c, r, q]
+ *         * x[b, g*cg + c, i*stride_h - pad_h + r*dil_h, j*stride_w - pad_w + q*dil_w]
+ *
+ * x taken as zero outside its extent.  pad_h, pad_w count the zeros before
+ * the first row / column; the output extents are the caller's, so the zeros
+ * after the last row / column are implied by them ('same' padding may be
+ * asymmetric), and h_in, w_in need not be the smallest input that gives
+ * h_out, w_out (a transposed convolution with output_padding is the
+ * grad_input of such a layer).
+ *
+ * Contract of every nn kernel below.  Checked here (FC_ERR_BADARG): every
+ * extent >= 0, groups >= 1 divides c_in and c_out, strides and dilations
+ * >= 1, pads >= 0; dt is FC_F32 or FC_F64 (else FC_ERR_DTYPE).  Trusted to
+ * the caller: the arrays have the extents above, are aligned and do not
+ * overlap the output; every index expression (i*stride + r*dil + pad and
+ * the like, extents included) is below 2**61 in magnitude, so no ptrdiff_t
+ * arithmetic overflows.  The direct kernels sum each output in the element
+ * type, in the order stated below, whatever the loop blocking; they need no
+ * workspace and never fail once the checks pass.
+ */
+typedef struct {
+    ptrdiff_t n, groups;
+    ptrdiff_t c_in, h_in, w_in;
+    ptrdiff_t c_out, h_out, w_out;
+    ptrdiff_t kh, kw;
+    ptrdiff_t stride_h, stride_w;
+    ptrdiff_t pad_h, pad_w;
+    ptrdiff_t dil_h, dil_w;
+} fc_conv2d_shape;
+
+/*
+ * fc_conv2d_direct: y = the layer above applied to x, plus bias[o] on output
+ * channel o (bias may be NULL: no bias).  Each output is summed over
+ * (c, r, q) in that order, then the bias is added.  No workspace.
+ */
+fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
+                           const void *x, const void *w, const void *bias, void *y);
+
+/*
+ * fc_conv2d_grad_input_direct: dx = the adjoint of the layer applied to dy
+ * (a transposed convolution), gathered per input element:
+ *
+ *     dx[b, c', h, v] = sum_{o in group of c', r, q}  dy[b, o, i, j] * w[o, c, r, q]
+ *
+ * over the (o, r, q) with h = i*stride_h - pad_h + r*dil_h and
+ * v = j*stride_w - pad_w + q*dil_w for some in-range output (i, j), in that
+ * order (c = c' mod cg); plus bias[c'] when bias is not NULL (this is
+ * conv_transpose2d's bias).  Input elements no output reads get zero (or the
+ * bias).  Every element of dx is written; no workspace.
+ */
+fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
+                                      const void *dy, const void *w, const void *bias,
+                                      void *dx);
+
+/*
+ * fc_conv2d_grad_weight_direct: the gradient of sum(y * dy) with respect to w,
+ *
+ *     dw[o, c, r, q] = sum_{b, i, j}  dy[b, o, i, j]
+ *         * x[b, g*cg + c, i*stride_h - pad_h + r*dil_h, j*stride_w - pad_w + q*dil_w]
+ *
+ * summed over (b, i, j) in that order (terms reading the zero padding are
+ * skipped).  dw is overwritten (zero for an empty batch); no workspace.
+ */
+fc_status fc_conv2d_grad_weight_direct(fc_dtype dt, const fc_conv2d_shape *s,
+                                       const void *x, const void *dy, void *dw);
+
+/*
+ * fc_conv2d_im2col: one tile of the column matrix of one image and group
+ * (Caffe's layout).  Row k = (c*kh + r)*kw + q of the full matrix holds, for
+ * every output position p = i*w_out + j, the input element that tap (c, r, q)
+ * meets there:
+ *
+ *     cols[k - k0][p - p0] = xg[c, i*stride_h - pad_h + r*dil_h, j*stride_w - pad_w + q*dil_w]
+ *
+ * (0 outside the image) for k in [k0, k0 + nk) and p in [p0, p0 + np); the
+ * tile is nk x np, row-major.  xg points at the first of the cg channels of
+ * the group in one image (cg x h_in x w_in).
+ * Contract (beyond the shared one): 0 <= k0, k0 + nk <= cg*kh*kw,
+ * 0 <= p0, p0 + np <= h_out*w_out (checked: FC_ERR_BADARG); cols has room for
+ * nk*np elements (trusted).
+ */
+fc_status fc_conv2d_im2col(fc_dtype dt, const fc_conv2d_shape *s, const void *xg,
+                           ptrdiff_t k0, ptrdiff_t nk, ptrdiff_t p0, ptrdiff_t np,
+                           void *cols);
+
+/*
+ * fc_conv2d_col2im: the adjoint of fc_conv2d_im2col: every element of the
+ * tile is added to the input element it was copied from,
+ *
+ *     xg[c, h, v] += cols[k - k0][p - p0]
+ *
+ * (elements that came from the zero padding are dropped), rows k in order,
+ * then positions p in order.  It only accumulates: the caller zero-fills xg
+ * once before the first tile of an image and group (Caffe's col2im does the
+ * same fill then accumulate, for one whole tile).  Same contract as
+ * fc_conv2d_im2col, with xg writable.
+ */
+fc_status fc_conv2d_col2im(fc_dtype dt, const fc_conv2d_shape *s, const void *cols,
+                           ptrdiff_t k0, ptrdiff_t nk, ptrdiff_t p0, ptrdiff_t np,
+                           void *xg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,11 +2,15 @@
 
 Drop-ins for NumPy and SciPy (`convolve`, `correlate`, `convolve2d`,
 `correlate2d`), each with a choice of algorithm (``method='direct'``,
-``'im2col'`` or ``'auto'``).  `fastconv.reference` holds the plain-Python
-definitions the C kernels are tested against.
+``'im2col'`` or ``'auto'``).  `fastconv.nn` has the CNN layers of
+`torch.nn.functional` (conv1d/conv2d, transposed, backward) on NumPy
+arrays.  `fastconv.reference` holds the plain-Python definitions the C
+kernels are tested against.
 """
 from fastconv._config import im2col_tile_bytes, set_im2col_tile_bytes
 from fastconv._signal import convolve, convolve2d, correlate, correlate2d
+from fastconv import nn
+from fastconv._config import nn_tile_bytes, set_nn_tile_bytes
 
 __version__ = "0.1.0"
 
@@ -17,4 +21,7 @@ __all__ = [
     "correlate2d",
     "im2col_tile_bytes",
     "set_im2col_tile_bytes",
+    "nn",
+    "nn_tile_bytes",
+    "set_nn_tile_bytes",
 ]

@@ -5,26 +5,34 @@ whatever the problem size.  The budget is read once from the environment
 variable FASTCONV_IM2COL_TILE_MB (default 4 MiB, enough for the GEMV to run at
 memory speed while the tile stays near the L2/L3 caches) and can be changed at
 run time with `set_im2col_tile_bytes`.
+
+The CNN layers (fastconv.nn) have their own budget for the column-matrix tile
+of their im2col + GEMM method: FASTCONV_NN_TILE_MB (default 8 MiB, wide enough
+tiles for BLAS GEMM to run near its peak), changed at run time with
+`set_nn_tile_bytes`.  It is the only workspace of fastconv.nn, whatever the
+batch size.
 """
 import os
 
 _DEFAULT_TILE_MB = 4.0
+_DEFAULT_NN_TILE_MB = 8.0
 
 
-def _tile_bytes_from_env():
-    text = os.environ.get("FASTCONV_IM2COL_TILE_MB")
+def _tile_bytes_from_env(variable="FASTCONV_IM2COL_TILE_MB", default_mb=_DEFAULT_TILE_MB):
+    text = os.environ.get(variable)
     if not text:
-        return int(_DEFAULT_TILE_MB * 2**20)
+        return int(default_mb * 2**20)
     try:
         mb = float(text)
     except ValueError:
-        raise ValueError(f"FASTCONV_IM2COL_TILE_MB must be a number of MiB, got {text!r}") from None
+        raise ValueError(f"{variable} must be a number of MiB, got {text!r}") from None
     if not mb > 0:
-        raise ValueError(f"FASTCONV_IM2COL_TILE_MB must be positive, got {text!r}")
+        raise ValueError(f"{variable} must be positive, got {text!r}")
     return max(1, int(mb * 2**20))
 
 
 _tile_bytes = _tile_bytes_from_env()
+_nn_tile_bytes = _tile_bytes_from_env("FASTCONV_NN_TILE_MB", _DEFAULT_NN_TILE_MB)
 
 
 def im2col_tile_bytes():
@@ -39,4 +47,20 @@ def set_im2col_tile_bytes(nbytes):
     if nbytes <= 0:
         raise ValueError(f"the im2col tile budget must be positive, got {nbytes}")
     old, _tile_bytes = _tile_bytes, nbytes
+    return old
+
+
+def nn_tile_bytes():
+    """Bytes of the column-matrix tile used by fastconv.nn's im2col method."""
+    return _nn_tile_bytes
+
+
+def set_nn_tile_bytes(nbytes):
+    """Set fastconv.nn's im2col tile budget in bytes (a positive integer);
+    returns the old value."""
+    global _nn_tile_bytes
+    nbytes = int(nbytes)
+    if nbytes <= 0:
+        raise ValueError(f"the nn im2col tile budget must be positive, got {nbytes}")
+    old, _nn_tile_bytes = _nn_tile_bytes, nbytes
     return old

@@ -50,6 +50,30 @@ cdef extern from "fastconv.h" nogil:
                        Py_ssize_t r0, Py_ssize_t c0,
                        fc_boundary boundary, const void *fill)
 
+    # nn kernels (csrc/nn/)
+    ctypedef struct fc_conv2d_shape:
+        Py_ssize_t n, groups
+        Py_ssize_t c_in, h_in, w_in
+        Py_ssize_t c_out, h_out, w_out
+        Py_ssize_t kh, kw
+        Py_ssize_t stride_h, stride_w
+        Py_ssize_t pad_h, pad_w
+        Py_ssize_t dil_h, dil_w
+
+    fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
+                               const void *x, const void *w, const void *bias, void *y)
+    fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
+                                          const void *dy, const void *w, const void *bias,
+                                          void *dx)
+    fc_status fc_conv2d_grad_weight_direct(fc_dtype dt, const fc_conv2d_shape *s,
+                                           const void *x, const void *dy, void *dw)
+    fc_status fc_conv2d_im2col(fc_dtype dt, const fc_conv2d_shape *s, const void *xg,
+                               Py_ssize_t k0, Py_ssize_t nk, Py_ssize_t p0, Py_ssize_t np,
+                               void *cols)
+    fc_status fc_conv2d_col2im(fc_dtype dt, const fc_conv2d_shape *s, const void *cols,
+                               Py_ssize_t k0, Py_ssize_t nk, Py_ssize_t p0, Py_ssize_t np,
+                               void *xg)
+
 
 cdef inline int check_status(fc_status status) except -1:
     """Raise the Python exception that matches a C status code."""

@@ -1,0 +1,69 @@
+/*
+ * conv2d_direct.c -- instantiates conv2d_direct.template.c for float32 and
+ * float64 and dispatches on the dtype code (fc_conv2d_direct,
+ * fc_conv2d_grad_input_direct, fc_conv2d_grad_weight_direct).
+ */
+#include "fastconv.h"
+#include "../dtype_list.h"
+#include "../util.h"
+#include "nn_internal.h"
+
+/* Output columns accumulated together: 256 accumulators of at most 8 bytes
+ * (2 KiB) stay in L1 while every tap streams over them. */
+#define FC_NN_BLOCK 256
+
+#define FC_DT FC_DT_F32
+#include "../dtype_ops.h"
+#include "conv2d_direct.template.c"
+#undef FC_DT
+
+#define FC_DT FC_DT_F64
+#include "../dtype_ops.h"
+#include "conv2d_direct.template.c"
+#undef FC_DT
+
+fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
+                           const void *x, const void *w, const void *bias, void *y)
+{
+    fc_status status = fc_conv2d_shape_check(s);
+    if (status != FC_OK) {
+        return status;
+    }
+#define FC_CASE(code, sfx, T)                                                        \
+    case code:                                                                       \
+        conv2d_forward_##sfx(s, (const T *)x, (const T *)w, (const T *)bias, (T *)y); \
+        return FC_OK;
+    FC_NN_DISPATCH(dt, FC_CASE)
+#undef FC_CASE
+}
+
+fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
+                                      const void *dy, const void *w, const void *bias,
+                                      void *dx)
+{
+    fc_status status = fc_conv2d_shape_check(s);
+    if (status != FC_OK) {
+        return status;
+    }
+#define FC_CASE(code, sfx, T)                                                             \
+    case code:                                                                            \
+        conv2d_grad_input_##sfx(s, (const T *)dy, (const T *)w, (const T *)bias, (T *)dx); \
+        return FC_OK;
+    FC_NN_DISPATCH(dt, FC_CASE)
+#undef FC_CASE
+}
+
+fc_status fc_conv2d_grad_weight_direct(fc_dtype dt, const fc_conv2d_shape *s,
+                                       const void *x, const void *dy, void *dw)
+{
+    fc_status status = fc_conv2d_shape_check(s);
+    if (status != FC_OK) {
+        return status;
+    }
+#define FC_CASE(code, sfx, T)                                                 \
+    case code:                                                                \
+        conv2d_grad_weight_##sfx(s, (const T *)x, (const T *)dy, (T *)dw);    \
+        return FC_OK;
+    FC_NN_DISPATCH(dt, FC_CASE)
+#undef FC_CASE
+}

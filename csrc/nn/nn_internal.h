@@ -1,0 +1,63 @@
+/* nn_internal.h -- helpers shared by the nn kernels (internal, not for Cython). */
+#ifndef FASTCONV_NN_INTERNAL_H
+#define FASTCONV_NN_INTERNAL_H
+
+#include <stddef.h>
+
+#include "fastconv.h"
+
+/* The element types the CNN kernels are instantiated for (X-macro over
+ * (dtype code, kernel suffix, element type)), and a switch over them that
+ * returns FC_ERR_DTYPE for every other code. */
+#define FC_NN_FOR_EACH_DTYPE(X) \
+    X(FC_F32, f32, float)       \
+    X(FC_F64, f64, double)
+
+#define FC_NN_DISPATCH(dt, CASE)       \
+    switch (dt) {                      \
+        FC_NN_FOR_EACH_DTYPE(CASE)     \
+        default:                       \
+            return FC_ERR_DTYPE;       \
+    }
+
+/* ceil(a / b) for b > 0 and any sign of a (C division truncates toward 0). */
+static inline ptrdiff_t fc_ceil_div(ptrdiff_t a, ptrdiff_t b)
+{
+    return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+
+/* The half-open range [lo, hi) of k in [0, n) with 0 <= base + k * step < size
+ * (step > 0): the taps, or output positions, whose input index is inside the
+ * data.  lo >= hi when there is none. */
+static inline void fc_inside(ptrdiff_t base, ptrdiff_t step, ptrdiff_t size, ptrdiff_t n,
+                             ptrdiff_t *lo, ptrdiff_t *hi)
+{
+    /* step 1 (the common case) needs no division */
+    ptrdiff_t a = step == 1 ? -base : fc_ceil_div(-base, step);
+    ptrdiff_t b = step == 1 ? size - base : fc_ceil_div(size - base, step);
+    *lo = a > 0 ? a : 0;
+    *hi = b < n ? b : n;
+}
+
+/* FC_OK if the geometry is one the nn kernels can run (see fastconv.h), else
+ * FC_ERR_BADARG.  Index-overflow bounds are the caller's part of the contract. */
+static inline fc_status fc_conv2d_shape_check(const fc_conv2d_shape *s)
+{
+    if (s == NULL) {
+        return FC_ERR_BADARG;
+    }
+    if (s->n < 0 || s->c_in < 0 || s->h_in < 0 || s->w_in < 0 || s->c_out < 0
+        || s->h_out < 0 || s->w_out < 0 || s->kh < 0 || s->kw < 0) {
+        return FC_ERR_BADARG;
+    }
+    if (s->groups < 1 || s->c_in % s->groups != 0 || s->c_out % s->groups != 0) {
+        return FC_ERR_BADARG;
+    }
+    if (s->stride_h < 1 || s->stride_w < 1 || s->dil_h < 1 || s->dil_w < 1
+        || s->pad_h < 0 || s->pad_w < 0) {
+        return FC_ERR_BADARG;
+    }
+    return FC_OK;
+}
+
+#endif

@@ -1,0 +1,510 @@
+"""fastconv.nn: CNN convolution layers with the semantics of
+`torch.nn.functional`, on NumPy arrays, forward and backward.
+
+Layouts are NCL (1-D) and NCHW (2-D); weights are (C_out, C_in/groups, k...)
+for convolutions and (C_in, C_out/groups, k...) for transposed convolutions;
+unbatched inputs (C, L) / (C, H, W) give unbatched results.  A layer is a
+cross-correlation (no kernel flip, no conjugation):
+
+    y[b, o, i, j] = bias[o] + sum_{c, r, q} w[o, c, r, q]
+                    * x[b, g*C_in/groups + c, i*s_h - p_h + r*d_h, j*s_w - p_w + q*d_w]
+
+with x zero outside its extent and g = o // (C_out/groups) the group of o.
+
+Every function has two implementations, chosen by ``method``: 'direct'
+(C loop nests over the defining sums, no workspace) and 'im2col' (column
+matrix tiles in C, products by BLAS GEMM), plus 'auto'.  The C core knows
+only three kernels: forward, grad_input and grad_weight of a 2-D layer;
+conv1d is conv2d with H = 1, and conv_transpose is the grad_input of the
+convolution it transposes, plus its bias.  Output sizes are computed in
+fastconv/_nn_shapes.py and nowhere else.
+"""
+import numpy as np
+
+from fastconv import _config, _dtypes, _nn_shapes, _validation
+from fastconv._ext import _nn as _ext
+
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv1d_backward",
+    "conv2d_backward",
+]
+
+_INT_MAX = 2**31 - 1
+
+# multiply-adds per output at and above which 'auto' takes im2col + GEMM for
+# forward and grad_input (see _choose_method)
+_AUTO_MIN_TAPS = 32
+
+
+# --------------------------------------------------------------------------
+# dtypes
+# --------------------------------------------------------------------------
+
+def _float_array(a, name, fname):
+    """a as an ndarray, which must hold float16, float32 or float64."""
+    a = np.asarray(a)
+    if a.dtype.kind != "f" or a.dtype.itemsize not in (2, 4, 8):
+        raise TypeError(f"{fname}: {name} has dtype {a.dtype}; fastconv.nn computes in "
+                        f"float16 (as float32), float32 or float64")
+    return a
+
+
+def _plan(*arrays):
+    """(result dtype, computation plan) of the arrays: NumPy's promotion,
+    float16 computed in float32."""
+    result = np.result_type(*arrays).newbyteorder("=")
+    return result, _dtypes.plan(result)
+
+
+def _kernel_input(a, shape, plan):
+    """a as an aligned C-contiguous array of the compute dtype with the
+    kernel's shape (a copy only when a is not already like that; never the
+    caller's array made writeable)."""
+    return np.require(a, dtype=plan.compute, requirements=["C", "A"]).reshape(shape)
+
+
+def _finish(out, result, shape):
+    """The computed array in the result dtype and public shape."""
+    if out.dtype != result:
+        out = out.astype(result)
+    return out.reshape(shape)
+
+
+# --------------------------------------------------------------------------
+# method choice
+# --------------------------------------------------------------------------
+
+def _blas_sizes_fit(g):
+    """True when every GEMM size of the im2col method fits BLAS's 32-bit int."""
+    return max(g.h_out * g.w_out, g.h_in * g.w_in, g.c_in // g.groups * g.kh * g.kw,
+               g.c_out // g.groups) <= _INT_MAX
+
+
+def _choose_method(method, op, g):
+    """'direct' or 'im2col' for kernel op ('forward', 'grad_input',
+    'grad_weight') on geometry g.
+
+    The rule for 'auto' (measurements in README, "CNN layers"): the direct
+    kernels are vectorized loop nests running on one core, the im2col method
+    is bound by BLAS GEMM (multi-threaded, register-blocked).  GEMM wins as
+    soon as its inner dimension -- the multiply-adds per output, K =
+    C_in/groups * kh * kw for forward and grad_input -- is large enough to
+    amortize building the column matrix; below that the direct loops win
+    (depthwise and few-channel layers).  grad_weight sums over every output
+    position, which GEMM does far better than the direct kernel's short
+    tap-vector loop, so it always goes to im2col.
+    """
+    method = _validation.method(method)
+    if method != "auto":
+        return method
+    if not _blas_sizes_fit(g):
+        return "direct"
+    if op == "grad_weight":
+        return "im2col"
+    taps_per_output = g.c_in // g.groups * g.kh * g.kw
+    return "im2col" if taps_per_output >= _AUTO_MIN_TAPS else "direct"
+
+
+def _run(kernel, method, *args):
+    kernel(*args, method == "im2col", _config.nn_tile_bytes())
+
+
+# --------------------------------------------------------------------------
+# forward
+# --------------------------------------------------------------------------
+
+def _conv(fname, nd, x, weight, bias, stride, padding, dilation, groups, method):
+    x = _float_array(x, "input", fname)
+    weight = _float_array(weight, "weight", fname)
+    arrays = [x, weight]
+    if bias is not None:
+        bias = _float_array(bias, "bias", fname)
+        arrays.append(bias)
+    _validation.method(method)
+    result, plan = _plan(*arrays)
+    layer = _nn_shapes.conv_layer(fname, nd, x.shape, weight.shape,
+                                  None if bias is None else bias.shape,
+                                  stride, padding, dilation, groups, plan.compute.itemsize)
+    g = layer.geometry
+    y = np.empty(g.y_shape, dtype=plan.compute)
+    _run(_ext.conv2d_forward, _choose_method(method, "forward", g),
+         _kernel_input(x, g.x_shape, plan), _kernel_input(weight, g.w_shape, plan),
+         None if bias is None else _kernel_input(bias, (g.c_out,), plan),
+         y, tuple(g), plan.code)
+    return _finish(y, result, layer.out_shape)
+
+
+def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
+    """1-D convolution layer (cross-correlation), like `torch.nn.functional.conv1d`.
+
+    .. math::
+
+        y[b, o, i] = \\mathrm{bias}[o] + \\sum_{c < C_{in}/G} \\sum_{k < K}
+                     w[o, c, k] \\, x[b, g C_{in}/G + c, \\; i s - p + k d]
+
+    where :math:`g = \\lfloor o / (C_{out}/G) \\rfloor` is the group of output
+    channel o and x is zero outside ``0 <= index < L``.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C_in, L) or (C_in, L)
+        Input; an unbatched input gives an unbatched result.
+    weight : array_like, shape (C_out, C_in / groups, K)
+    bias : array_like, shape (C_out,), optional
+    stride : int or 1-tuple, optional
+    padding : int, 1-tuple, 'valid' or 'same', optional
+        Zeros on both sides.  'valid' is 0; 'same' (stride 1 only) gives an
+        output of length L with ``d*(K-1)`` zeros in all, the odd one on the
+        right.
+    dilation : int or 1-tuple, optional
+        Spacing d between kernel taps.
+    groups : int, optional
+        C_in and C_out are split into this many groups, each convolved with
+        its own slice of the weight (groups == C_in: depthwise).
+    method : {'auto', 'direct', 'im2col'}, keyword-only
+        Algorithm; all give the same result up to floating-point rounding.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C_out, L_out) or (C_out, L_out)
+        ``L_out = floor((L + 2p - d*(K-1) - 1) / s) + 1``.  dtype:
+        ``numpy.result_type`` of the inputs (float16 is computed in float32).
+
+    Raises
+    ------
+    ValueError
+        Shapes or parameters torch rejects (the message names the shapes).
+    TypeError
+        Inputs that are not float16/32/64, parameters that are not ints.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.array([[[1.0, 2.0, 3.0, 4.0]]])          # (N=1, C=1, L=4)
+    >>> nn.conv1d(x, np.array([[[1.0, -1.0]]]))           # differences
+    array([[[-1., -1., -1.]]])
+    >>> nn.conv1d(x, np.ones((1, 1, 3)), padding='same')
+    array([[[3., 6., 9., 7.]]])
+    """
+    return _conv("conv1d", 1, x, weight, bias, stride, padding, dilation, groups, method)
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
+    """2-D convolution layer (cross-correlation), like `torch.nn.functional.conv2d`.
+
+    .. math::
+
+        y[b, o, i, j] = \\mathrm{bias}[o] + \\sum_{c, r, q} w[o, c, r, q]
+                        \\, x[b, g C_{in}/G + c, \\; i s_h - p_h + r d_h, \\; j s_w - p_w + q d_w]
+
+    summed over ``c < C_in/groups``, ``r < kH``, ``q < kW``; g is the group of
+    output channel o and x is zero outside its extent.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C_in, H, W) or (C_in, H, W)
+    weight : array_like, shape (C_out, C_in / groups, kH, kW)
+    bias : array_like, shape (C_out,), optional
+    stride, dilation : int or 2-tuple, optional
+    padding : int, 2-tuple, 'valid' or 'same', optional
+        'same' (stride 1 only) keeps H x W, the odd zero of an even effective
+        kernel going to the bottom / right, as in torch.
+    groups : int, optional
+    method : {'auto', 'direct', 'im2col'}, keyword-only
+
+    Returns
+    -------
+    y : ndarray, shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
+        ``H_out = floor((H + 2p_h - d_h*(kH-1) - 1) / s_h) + 1``, likewise W_out.
+
+    See Also
+    --------
+    conv2d_backward : the three gradients.
+    conv_transpose2d : the adjoint layer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> w = np.ones((2, 1, 2, 2))                         # two 2x2 box filters
+    >>> nn.conv2d(x, w, bias=np.array([0.0, 100.0]), stride=2)
+    array([[[[ 10.,  18.],
+             [ 42.,  50.]],
+    <BLANKLINE>
+            [[110., 118.],
+             [142., 150.]]]])
+    """
+    return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation, groups, method)
+
+
+# --------------------------------------------------------------------------
+# transposed
+# --------------------------------------------------------------------------
+
+def _conv_transpose(fname, nd, x, weight, bias, stride, padding, output_padding, groups,
+                    dilation, method):
+    x = _float_array(x, "input", fname)
+    weight = _float_array(weight, "weight", fname)
+    arrays = [x, weight]
+    if bias is not None:
+        bias = _float_array(bias, "bias", fname)
+        arrays.append(bias)
+    _validation.method(method)
+    result, plan = _plan(*arrays)
+    layer = _nn_shapes.conv_transpose_layer(fname, nd, x.shape, weight.shape,
+                                            None if bias is None else bias.shape, stride,
+                                            padding, output_padding, groups, dilation,
+                                            plan.compute.itemsize)
+    g = layer.geometry   # the convolution this layer transposes: x is its output
+    out = np.empty(g.x_shape, dtype=plan.compute)
+    _run(_ext.conv2d_grad_input, _choose_method(method, "grad_input", g),
+         _kernel_input(x, g.y_shape, plan), _kernel_input(weight, g.w_shape, plan),
+         None if bias is None else _kernel_input(bias, (g.c_in,), plan),
+         out, tuple(g), plan.code)
+    return _finish(out, result, layer.out_shape)
+
+
+def conv_transpose1d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1, *, method="auto"):
+    """1-D transposed convolution, like `torch.nn.functional.conv_transpose1d`.
+
+    The adjoint of `conv1d` with the same weight, stride, padding, dilation
+    and groups (what conv1d's grad_input computes), plus a bias.  Every input
+    element scatters a scaled copy of its kernel:
+
+    .. math::
+
+        y[b, o, i s - p + k d] \\mathrel{+}= x[b, c, i] \\, w[c, o - g C_{out}/G, k]
+
+    for every input channel c of group g, input position i and tap k, over
+    ``0 <= i s - p + k d < L_out``; then ``y[b, o, :] += bias[o]``.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C_in, L) or (C_in, L)
+    weight : array_like, shape (C_in, C_out / groups, K)
+    bias : array_like, shape (C_out,), optional
+    stride, padding, dilation : int or 1-tuple, optional
+        As in the conv1d being transposed; padding must be an int or tuple.
+    output_padding : int or 1-tuple, optional
+        Extra length at the end, to pick one of the stride's possible sizes;
+        must be smaller than stride or dilation.
+    groups : int, optional
+    method : {'auto', 'direct', 'im2col'}, keyword-only
+
+    Returns
+    -------
+    y : ndarray, shape (N, C_out, L_out) or (C_out, L_out)
+        ``L_out = (L - 1)*s - 2p + d*(K-1) + output_padding + 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> nn.conv_transpose1d(np.array([[[1.0, 2.0]]]), np.array([[[1.0, 10.0, 100.0]]]))
+    array([[[  1.,  12., 120., 200.]]])
+    >>> nn.conv_transpose1d(np.array([[[1.0, 2.0]]]), np.array([[[1.0, 10.0]]]), stride=3)
+    array([[[ 1., 10.,  0.,  2., 20.]]])
+    """
+    return _conv_transpose("conv_transpose1d", 1, x, weight, bias, stride, padding,
+                           output_padding, groups, dilation, method)
+
+
+def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1, *, method="auto"):
+    """2-D transposed convolution, like `torch.nn.functional.conv_transpose2d`.
+
+    The adjoint of `conv2d` with the same weight and parameters (conv2d's
+    grad_input), plus a bias:
+
+    .. math::
+
+        y[b, o, i s_h - p_h + r d_h, j s_w - p_w + q d_w] \\mathrel{+}=
+        x[b, c, i, j] \\, w[c, o - g C_{out}/G, r, q]
+
+    over the in-range output positions; then ``y[b, o] += bias[o]``.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C_in, H, W) or (C_in, H, W)
+    weight : array_like, shape (C_in, C_out / groups, kH, kW)
+    bias : array_like, shape (C_out,), optional
+    stride, padding, output_padding, dilation : int or 2-tuple, optional
+    groups : int, optional
+    method : {'auto', 'direct', 'im2col'}, keyword-only
+
+    Returns
+    -------
+    y : ndarray, shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
+        ``H_out = (H - 1)*s_h - 2p_h + d_h*(kH-1) + output_padding_h + 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])       # (1, 1, 2, 2)
+    >>> nn.conv_transpose2d(x, np.ones((1, 1, 2, 2)), stride=2)   # nearest upsampling
+    array([[[[1., 1., 2., 2.],
+             [1., 1., 2., 2.],
+             [3., 3., 4., 4.],
+             [3., 3., 4., 4.]]]])
+    """
+    return _conv_transpose("conv_transpose2d", 2, x, weight, bias, stride, padding,
+                           output_padding, groups, dilation, method)
+
+
+# --------------------------------------------------------------------------
+# backward
+# --------------------------------------------------------------------------
+
+def _output_mask(output_mask, fname):
+    try:
+        mask = tuple(output_mask)
+    except TypeError:
+        raise TypeError(f"{fname}: output_mask must be a sequence of 3 bools, "
+                        f"got {output_mask!r}") from None
+    if len(mask) != 3:
+        raise ValueError(f"{fname}: output_mask must have 3 entries (grad_input, grad_weight, "
+                         f"grad_bias), got {len(mask)}")
+    return tuple(bool(m) for m in mask)
+
+
+def _conv_backward(fname, nd, grad_output, x, weight, stride, padding, dilation, groups,
+                   output_mask, method):
+    grad_output = _float_array(grad_output, "grad_output", fname)
+    x = _float_array(x, "input", fname)
+    weight = _float_array(weight, "weight", fname)
+    want_input, want_weight, want_bias = _output_mask(output_mask, fname)
+    _validation.method(method)
+    result, plan = _plan(grad_output, x, weight)
+    layer = _nn_shapes.conv_backward_layer(fname, nd, grad_output.shape, x.shape, weight.shape,
+                                           stride, padding, dilation, groups,
+                                           plan.compute.itemsize)
+    g = layer.geometry
+    grad_input = grad_weight = grad_bias = None
+    dy = None
+    if want_input or want_weight:
+        dy = _kernel_input(grad_output, g.y_shape, plan)
+    if want_input:
+        dx = np.empty(g.x_shape, dtype=plan.compute)
+        _run(_ext.conv2d_grad_input, _choose_method(method, "grad_input", g),
+             dy, _kernel_input(weight, g.w_shape, plan), None, dx, tuple(g), plan.code)
+        grad_input = _finish(dx, result, x.shape)
+    if want_weight:
+        dw = np.empty(g.w_shape, dtype=plan.compute)
+        _run(_ext.conv2d_grad_weight, _choose_method(method, "grad_weight", g),
+             _kernel_input(x, g.x_shape, plan), dy, dw, tuple(g), plan.code)
+        grad_weight = _finish(dw, result, weight.shape)
+    if want_bias:
+        # sum over batch and positions; NumPy's pairwise summation in the compute dtype
+        db = np.asarray(grad_output, dtype=plan.compute).reshape(g.y_shape).sum(
+            axis=(0, 2, 3), dtype=plan.compute)
+        grad_bias = _finish(np.ascontiguousarray(db), result, (g.c_out,))
+    return grad_input, grad_weight, grad_bias
+
+
+def conv1d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, groups=1, *,
+                    output_mask=(True, True, True), method="auto"):
+    """Gradients of `conv1d` with respect to input, weight and bias.
+
+    For ``y = conv1d(x, weight, bias, stride, padding, dilation, groups)`` and
+    a loss with ``dL/dy = grad_output``:
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial x} = \\mathrm{conv\\_transpose1d}(g_y, w), \\quad
+        \\frac{\\partial L}{\\partial w[o, c, k]} = \\sum_{b, i} g_y[b, o, i]
+            \\, x[b, g C_{in}/G + c, i s - p + k d], \\quad
+        \\frac{\\partial L}{\\partial \\mathrm{bias}[o]} = \\sum_{b, i} g_y[b, o, i]
+
+    (the bias does not change the gradients, so it is not an argument).
+
+    Parameters
+    ----------
+    grad_output : array_like, shape of conv1d's output
+    x, weight, stride, padding, dilation, groups
+        As given to `conv1d`.
+    output_mask : 3 bools, keyword-only
+        Which of (grad_input, grad_weight, grad_bias) to compute; the others
+        are returned as None and cost nothing.
+    method : {'auto', 'direct', 'im2col'}, keyword-only
+
+    Returns
+    -------
+    grad_input : ndarray of x's shape, or None
+    grad_weight : ndarray of weight's shape, or None
+    grad_bias : ndarray, shape (C_out,), or None
+        All of ``numpy.result_type(grad_output, x, weight)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x, w = np.array([[[1.0, 2.0, 3.0]]]), np.array([[[1.0, -1.0]]])
+    >>> gx, gw, gb = nn.conv1d_backward(np.ones((1, 1, 2)), x, w)
+    >>> gx, gw, gb
+    (array([[[ 1.,  0., -1.]]]), array([[[3., 5.]]]), array([2.]))
+    """
+    return _conv_backward("conv1d_backward", 1, grad_output, x, weight, stride, padding,
+                          dilation, groups, output_mask, method)
+
+
+def conv2d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, groups=1, *,
+                    output_mask=(True, True, True), method="auto"):
+    """Gradients of `conv2d` with respect to input, weight and bias.
+
+    For ``y = conv2d(x, weight, bias, stride, padding, dilation, groups)``
+    and ``dL/dy = grad_output``:
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial x} = \\mathrm{conv\\_transpose2d}(g_y, w)
+            \\ (\\text{cropped or zero-extended to } x\\text{'s size}),
+
+        \\frac{\\partial L}{\\partial w[o, c, r, q]} = \\sum_{b, i, j} g_y[b, o, i, j]
+            \\, x[b, g C_{in}/G + c, i s_h - p_h + r d_h, j s_w - p_w + q d_w],
+
+        \\frac{\\partial L}{\\partial \\mathrm{bias}[o]} = \\sum_{b, i, j} g_y[b, o, i, j].
+
+    Input positions that no output reads (stride larger than the kernel, or
+    rows / columns cut off by the floor in the output size) get zero
+    gradient.
+
+    Parameters
+    ----------
+    grad_output : array_like, shape of conv2d's output
+    x, weight, stride, padding, dilation, groups
+        As given to `conv2d`.
+    output_mask : 3 bools, keyword-only
+        Which of (grad_input, grad_weight, grad_bias) to compute; the others
+        are None and cost nothing.
+    method : {'auto', 'direct', 'im2col'}, keyword-only
+
+    Returns
+    -------
+    grad_input, grad_weight, grad_bias : ndarray or None
+        Shapes of x, weight and (C_out,); dtype
+        ``numpy.result_type(grad_output, x, weight)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x, w = np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))
+    >>> gx, gw, gb = nn.conv2d_backward(np.ones((1, 1, 2, 2)), x, w)
+    >>> gx[0, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    >>> gw[0, 0], gb
+    (array([[4., 4.],
+           [4., 4.]]), array([4.]))
+    """
+    return _conv_backward("conv2d_backward", 2, grad_output, x, weight, stride, padding,
+                          dilation, groups, output_mask, method)
