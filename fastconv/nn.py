@@ -71,7 +71,7 @@ def _finish(out, result, shape):
     """The computed array in the result dtype and public shape."""
     if out.dtype != result:
         out = out.astype(result)
-    return out.reshape(shape)
+    return out if out.shape == shape else out.reshape(shape)
 
 
 # --------------------------------------------------------------------------
@@ -388,8 +388,7 @@ def _conv_backward(fname, nd, grad_output, x, weight, stride, padding, dilation,
                                            plan.compute.itemsize)
     g = layer.geometry
     grad_input = grad_weight = grad_bias = None
-    dy = None
-    if want_input or want_weight:
+    if any((want_input, want_weight, want_bias)):
         dy = _kernel_input(grad_output, g.y_shape, plan)
     if want_input:
         dx = np.empty(g.x_shape, dtype=plan.compute)
@@ -402,10 +401,9 @@ def _conv_backward(fname, nd, grad_output, x, weight, stride, padding, dilation,
              _kernel_input(x, g.x_shape, plan), dy, dw, tuple(g), plan.code)
         grad_weight = _finish(dw, result, weight.shape)
     if want_bias:
-        # sum over batch and positions; NumPy's pairwise summation in the compute dtype
-        db = np.asarray(grad_output, dtype=plan.compute).reshape(g.y_shape).sum(
-            axis=(0, 2, 3), dtype=plan.compute)
-        grad_bias = _finish(np.ascontiguousarray(db), result, (g.c_out,))
+        # sum over batch and positions, by NumPy in the compute dtype, on the
+        # C-ordered copy so that the rounding does not depend on the layout
+        grad_bias = _finish(dy.sum(axis=(0, 2, 3)), result, (g.c_out,))
     return grad_input, grad_weight, grad_bias
 
 

@@ -12,5 +12,9 @@ Arguments are assumed valid (modes, shapes): validation is the job of the
 public functions and has its own tests.
 """
 from fastconv.reference._signal import convolve, convolve2d, correlate, correlate2d
+from fastconv.reference._nn import (conv1d, conv1d_backward, conv2d, conv2d_backward,
+                                    conv_transpose1d, conv_transpose2d)
 
-__all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
+__all__ = ["convolve", "correlate", "convolve2d", "correlate2d",
+           "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
+           "conv1d_backward", "conv2d_backward"]
