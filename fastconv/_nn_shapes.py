@@ -12,6 +12,7 @@ INDEX_LIMIT, far from ptrdiff_t overflow.
 A 1-D layer is described as the 2-D layer with one input row, one kernel
 row and one output row, which is what the kernels run.
 """
+import contextlib
 import math
 import operator
 from typing import NamedTuple
@@ -184,6 +185,17 @@ def _padding(padding, nd, kernel, stride, dilation, fname, allow_strings=True):
 # shape checks shared by the layers
 # --------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def _naming_shapes(x_shape, w_shape):
+    """Append the input and weight shapes to the message of a ValueError or
+    TypeError raised while parsing the layer's parameters."""
+    try:
+        yield
+    except (ValueError, TypeError) as e:
+        raise type(e)(f"{e} (input of size {fmt(x_shape)}, weight of size "
+                      f"{fmt(w_shape)})") from None
+
+
 def _check_ranks(fname, nd, x_shape, w_shape):
     if len(x_shape) not in (nd + 1, nd + 2):
         raise ValueError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
@@ -195,25 +207,27 @@ def _check_ranks(fname, nd, x_shape, w_shape):
     kernel = tuple(w_shape[2:])
     if any(k == 0 for k in kernel):
         raise ValueError(f"{fname}: kernel size should be greater than zero, but got weight of "
-                         f"size {fmt(w_shape)}")
+                         f"size {fmt(w_shape)} (input of size {fmt(x_shape)})")
     return len(x_shape) == nd + 2
 
 
-def _check_groups_dim0(fname, groups, w_shape):
+def _check_groups_dim0(fname, groups, w_shape, x_shape):
     if w_shape[0] < groups:
         raise ValueError(f"{fname}: Given groups={groups}, expected weight to be at least "
-                         f"{groups} at dimension 0, but got weight of size {fmt(w_shape)} instead")
+                         f"{groups} at dimension 0, but got weight of size {fmt(w_shape)} "
+                         f"instead (input of size {fmt(x_shape)})")
     if w_shape[0] % groups != 0:
         raise ValueError(f"{fname}: Given groups={groups}, expected weight to be divisible by "
-                         f"{groups} at dimension 0, but got weight of size {fmt(w_shape)} instead")
+                         f"{groups} at dimension 0, but got weight of size {fmt(w_shape)} "
+                         f"instead (input of size {fmt(x_shape)})")
 
 
-def _check_bias(fname, b_shape, length, w_shape, transposed):
+def _check_bias(fname, b_shape, length, w_shape, x_shape, transposed):
     if b_shape is not None and tuple(b_shape) != (length,):
         given = "Given transposed=1, weight" if transposed else "Given weight"
         raise ValueError(f"{fname}: {given} of size {fmt(w_shape)}, expected bias to be "
                          f"1-dimensional with {length} elements, but got bias of size "
-                         f"{fmt(b_shape)} instead")
+                         f"{fmt(b_shape)} instead (input of size {fmt(x_shape)})")
 
 
 def _check_limits(fname, what, values, context):
@@ -248,18 +262,19 @@ def conv_layer(fname, nd, x_shape, w_shape, b_shape, stride, padding, dilation, 
     x_shape, w_shape = tuple(x_shape), tuple(w_shape)
     batched = _check_ranks(fname, nd, x_shape, w_shape)
     kernel = w_shape[2:]
-    stride = _positive(int_tuple(stride, nd, "stride", fname), "stride", fname)
-    dilation = _positive(int_tuple(dilation, nd, "dilation", fname), "dilation", fname)
-    groups = _groups(groups, fname)
-    before, after = _padding(padding, nd, kernel, stride, dilation, fname)
+    with _naming_shapes(x_shape, w_shape):
+        stride = _positive(int_tuple(stride, nd, "stride", fname), "stride", fname)
+        dilation = _positive(int_tuple(dilation, nd, "dilation", fname), "dilation", fname)
+        groups = _groups(groups, fname)
+        before, after = _padding(padding, nd, kernel, stride, dilation, fname)
     n, c_in = (x_shape[0], x_shape[1]) if batched else (1, x_shape[0])
     sizes = x_shape[-nd:]
-    _check_groups_dim0(fname, groups, w_shape)
+    _check_groups_dim0(fname, groups, w_shape, x_shape)
     if c_in != w_shape[1] * groups:
         raise ValueError(f"{fname}: Given groups={groups}, weight of size {fmt(w_shape)}, "
                          f"expected input{fmt(x_shape)} to have {w_shape[1] * groups} channels, "
                          f"but got {c_in} channels instead")
-    _check_bias(fname, b_shape, w_shape[0], w_shape, transposed=False)
+    _check_bias(fname, b_shape, w_shape[0], w_shape, x_shape, transposed=False)
 
     context = (f"input of size {fmt(x_shape)}, weight of size {fmt(w_shape)}, "
                f"padding={padding!r}, stride={stride}, dilation={dilation}")
@@ -308,27 +323,28 @@ def conv_transpose_layer(fname, nd, x_shape, w_shape, b_shape, stride, padding, 
     x_shape, w_shape = tuple(x_shape), tuple(w_shape)
     batched = _check_ranks(fname, nd, x_shape, w_shape)
     kernel = w_shape[2:]
-    stride = _positive(int_tuple(stride, nd, "stride", fname), "stride", fname)
-    dilation = _positive(int_tuple(dilation, nd, "dilation", fname), "dilation", fname)
-    groups = _groups(groups, fname)
-    pads, _ = _padding(padding, nd, kernel, stride, dilation, fname, allow_strings=False)
-    out_pads = int_tuple(output_padding, nd, "output_padding", fname)
-    if any(p < 0 for p in out_pads):
-        raise ValueError(f"{fname}: negative output_padding is not supported (got "
-                         f"output_padding={out_pads})")
-    if any(op >= max(s, d) for op, s, d in zip(out_pads, stride, dilation)):
-        raise ValueError(f"{fname}: output padding must be smaller than either stride or "
-                         f"dilation, but got output_padding={out_pads}, stride={stride}, "
-                         f"dilation={dilation}")
+    with _naming_shapes(x_shape, w_shape):
+        stride = _positive(int_tuple(stride, nd, "stride", fname), "stride", fname)
+        dilation = _positive(int_tuple(dilation, nd, "dilation", fname), "dilation", fname)
+        groups = _groups(groups, fname)
+        pads, _ = _padding(padding, nd, kernel, stride, dilation, fname, allow_strings=False)
+        out_pads = int_tuple(output_padding, nd, "output_padding", fname)
+        if any(p < 0 for p in out_pads):
+            raise ValueError(f"{fname}: negative output_padding is not supported (got "
+                             f"output_padding={out_pads})")
+        if any(op >= max(s, d) for op, s, d in zip(out_pads, stride, dilation)):
+            raise ValueError(f"{fname}: output padding must be smaller than either stride or "
+                             f"dilation, but got output_padding={out_pads}, stride={stride}, "
+                             f"dilation={dilation}")
     n, c_in = (x_shape[0], x_shape[1]) if batched else (1, x_shape[0])
     sizes = x_shape[-nd:]
-    _check_groups_dim0(fname, groups, w_shape)
+    _check_groups_dim0(fname, groups, w_shape, x_shape)
     if c_in != w_shape[0]:
         raise ValueError(f"{fname}: Given transposed=1, weight of size {fmt(w_shape)}, expected "
                          f"input{fmt(x_shape)} to have {w_shape[0]} channels, but got {c_in} "
                          f"channels instead")
     c_out = w_shape[1] * groups
-    _check_bias(fname, b_shape, c_out, w_shape, transposed=True)
+    _check_bias(fname, b_shape, c_out, w_shape, x_shape, transposed=True)
 
     context = (f"input of size {fmt(x_shape)}, weight of size {fmt(w_shape)}, "
                f"stride={stride}, padding={pads}, output_padding={out_pads}, "
