@@ -128,6 +128,38 @@ def convs(draw, nd=None, max_batch=3, max_channels=3, max_extra=5):
 
 
 @st.composite
+def wide_convs(draw):
+    """A configuration with stride 1 along the rows and an output row of up
+    to 70 positions, up to 5 channels per group: it reaches every register
+    tile of the direct kernels (4 channels x 2 vectors, 1 x 8, 1 x 2), the
+    overlapping last tile and the edge columns around them."""
+    nd = draw(st.sampled_from([1, 2]))
+    groups = draw(st.integers(1, 2))
+    cg, og = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    batch = draw(st.sampled_from([None, 1, 2]))
+    kernel = tuple(draw(st.integers(1, 3 if nd == 2 else 5)) for _ in range(nd))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    stride = (draw(st.integers(1, 2)), 1) if nd == 2 else (1,)
+    if all(s == 1 for s in stride) and draw(st.booleans()):
+        padding, pad = "same", None
+    else:
+        pad = tuple(draw(st.integers(0, 2)) for _ in range(nd))
+        padding = pad
+    sizes = []
+    for axis, (k, d) in enumerate(zip(kernel, dilation)):
+        dk = d * (k - 1) + 1
+        if axis == nd - 1:
+            width = draw(st.sampled_from(range(1, 71)))
+            p = 0 if pad is None else pad[axis]
+            sizes.append(width if pad is None else max(1, width - 1 + dk - 2 * p))
+        else:
+            p = 0 if pad is None else pad[axis]
+            sizes.append(draw(st.integers(max(1, dk - 2 * p), max(1, dk - 2 * p) + 2)))
+    return Conv(nd, batch, groups, cg * groups, og * groups, tuple(sizes), kernel, stride,
+                padding, dilation)
+
+
+@st.composite
 def conv_transposes(draw, nd=None, max_batch=3, max_channels=3):
     """A valid conv_transpose{nd}d configuration."""
     nd = draw(st.sampled_from([1, 2])) if nd is None else nd

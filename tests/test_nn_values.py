@@ -5,13 +5,14 @@ layout of the inputs; float64 and float32 results within the scaled
 tolerance of a float64 reference."""
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fastconv import nn
 from helpers import assert_scaled_close
 from nn_cases import (LAYOUTS, METHODS, REFERENCE, backward_exact, conv_transposes, convs,
-                      forward_exact, random, relayout, terms_backward, terms_forward)
+                      forward_exact, random, relayout, terms_backward, terms_forward,
+                      wide_convs)
 
 CONV = {1: nn.conv1d, 2: nn.conv2d}
 CONV_T = {1: nn.conv_transpose1d, 2: nn.conv_transpose2d}
@@ -140,3 +141,47 @@ def test_tile_shape_respects_budget():
     assert rows < 4096 * 49 and rows * positions * 8 <= 1 << 20 and positions == 9
     layer = conv_layer("conv2d", 2, (1, 8, 9, 9), (8, 8, 1, 1), None, 1, 0, 1, 1)
     assert ext.im2col_tile_shape(tuple(layer.geometry), 8, 1 << 20) == (0, 0)
+
+
+WIDE = wide_convs()
+
+
+@settings(max_examples=100)
+@given(conv=WIDE, seed=st.integers(0, 2**32 - 1), with_bias=st.booleans())
+def test_direct_forward_is_the_reference_bit_for_bit(conv, seed, with_bias):
+    """In float64 the direct kernel does the reference's arithmetic: the same
+    products, summed over (c, r, q) in the same order, padding skipped, bias
+    added last; tiles, edge columns and segments must all give the
+    reference's bits."""
+    rng = np.random.default_rng(seed)
+    x, w = random(rng, conv.x_shape), random(rng, conv.w_shape)
+    b = random(rng, (conv.c_out,)) if with_bias else None
+    np.testing.assert_array_equal(CONV[conv.nd](x, w, b, **conv.kwargs, method="direct"),
+                                  REFERENCE[conv.nd][0](x, w, b, **conv.kwargs))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@settings(max_examples=60)
+@given(conv=WIDE, seed=st.integers(0, 2**32 - 1))
+def test_wide_rows_backward(dtype, conv, seed):
+    rng = np.random.default_rng(seed)
+    x, w = random(rng, conv.x_shape, dtype), random(rng, conv.w_shape, dtype)
+    gy = random(rng, conv.y_shape, dtype)
+    exact, magnitude = backward_exact(REFERENCE[conv.nd][2], gy, x, w, **conv.kwargs)
+    for method in METHODS:
+        got = BACKWARD[conv.nd](gy, x, w, **conv.kwargs, method=method)
+        for name, g, e, m, k in zip(("grad_input", "grad_weight", "grad_bias"), got, exact,
+                                    magnitude, terms_backward(conv)):
+            assert_scaled_close(g, e, m, k, dtype, what=f"{name} {method} {conv}")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@settings(max_examples=60)
+@given(conv=WIDE, seed=st.integers(0, 2**32 - 1))
+def test_wide_rows_forward_float(dtype, conv, seed):
+    rng = np.random.default_rng(seed)
+    x, w = random(rng, conv.x_shape, dtype), random(rng, conv.w_shape, dtype)
+    exact, magnitude = forward_exact(REFERENCE[conv.nd][0], x, w, None, **conv.kwargs)
+    for method in METHODS:
+        assert_scaled_close(CONV[conv.nd](x, w, **conv.kwargs, method=method), exact, magnitude,
+                            terms_forward(conv), dtype, what=f"{method} {conv}")

@@ -3,6 +3,8 @@
  * float64 and dispatches on the dtype code (fc_conv2d_direct,
  * fc_conv2d_grad_input_direct, fc_conv2d_grad_weight_direct).
  */
+#include <string.h>
+
 #include "fastconv.h"
 #include "../dtype_list.h"
 #include "../util.h"

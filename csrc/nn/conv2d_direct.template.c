@@ -14,23 +14,169 @@
  */
 
 /*
+ * Register tiles (conv2d_tile.template.c).  With GCC / Clang the tiles use
+ * their vector extension: 16-byte vectors (the baseline ISA; FC_LANES
+ * elements), element-wise + and * with the same IEEE rounding as the scalar
+ * code (and no contraction into FMA in ISO C mode), loads and stores by
+ * memcpy (no alignment assumed).  Other compilers get the same tiles with
+ * one-element "vectors".  Two shapes, 8 vector accumulators each: 4
+ * channels x 2 vectors of positions, and 1 channel x 8 vectors (depthwise
+ * layers and thin groups).
+ */
+#if defined(__GNUC__)
+typedef FC_T FC_SFX(fc_vector) __attribute__((vector_size(16)));
+#  define FC_TILE_ACC FC_SFX(fc_vector)
+#  define FC_LANES ((ptrdiff_t)(16 / sizeof(FC_T)))
+#  if FC_DT == FC_DT_F32
+#    define FC_VSPLAT(a) ((FC_TILE_ACC){(a), (a), (a), (a)})
+#  else
+#    define FC_VSPLAT(a) ((FC_TILE_ACC){(a), (a)})
+#  endif
+#  define FC_VLOAD(v, p) memcpy(&(v), (p), sizeof(FC_TILE_ACC))
+#  define FC_VSTORE(p, v) memcpy((p), &(v), sizeof(FC_TILE_ACC))
+#else
+#  define FC_TILE_ACC FC_T
+#  define FC_LANES ((ptrdiff_t)1)
+#  define FC_VSPLAT(a) (a)
+#  define FC_VLOAD(v, p) ((v) = *(p))
+#  define FC_VSTORE(p, v) (*(p) = (v))
+#endif
+#define FC_VZERO FC_VSPLAT((FC_T)0)
+#define FC_VMAC(acc, w, x) ((acc) + (w) * (x))
+#define FC_VADD(a, b) ((a) + (b))
+
+#define FC_TILE_C 4
+#define FC_TILE_V 2
+#include "conv2d_tile.template.c"
+#undef FC_TILE_C
+#undef FC_TILE_V
+
+#define FC_TILE_C 1
+#define FC_TILE_V 8
+#include "conv2d_tile.template.c"
+#undef FC_TILE_V
+
+#define FC_TILE_V 2
+#include "conv2d_tile.template.c"
+#undef FC_TILE_C
+#undef FC_TILE_V
+
+/* Positions per tile: 2 vectors (both shapes of 2), 8 vectors. */
+#define FC_P2 (2 * FC_LANES)
+#define FC_P8 (8 * FC_LANES)
+
+/*
  * Forward: y[b, o, i, j] = sum_{c, r, q} w[o, c, r, q] * x[b, g*cg + c, i*sh - ph + r*dh,
  * j*sw - pw + q*dw] (+ bias[o]), summed over (c, r, q) in that order.
  *
- * Loop order: image -> group -> output row i -> output channel o -> block of
- * output columns (accumulators in L1) -> c -> r -> q -> output column.  For
- * one output row only kh rows of each input channel of the group are read,
- * so the input rows stay in cache while all og output channels use them.
+ * forward_segment computes columns [j_begin, j_end) of output row i of one
+ * channel with the generic loops: block of output columns (accumulators in
+ * L1) -> c -> r -> q -> output column, the taps' in-range columns computed
+ * once per tap.  It handles every stride, and the columns near the edges
+ * where some taps fall in the padding.
+ */
+static void FC_SFX(forward_segment)(const fc_conv2d_shape *s, const FC_T *xg, const FC_T *wo,
+                                    ptrdiff_t top, ptrdiff_t r_lo, ptrdiff_t r_hi,
+                                    ptrdiff_t j_begin, ptrdiff_t j_end, const FC_T *bias,
+                                    FC_T *yrow)
+{
+    const ptrdiff_t cg = s->c_in / s->groups, kw = s->kw, taps = s->kh * kw;
+    const ptrdiff_t sw = s->stride_w, dh = s->dil_h, dw = s->dil_w;
+    const ptrdiff_t w_in = s->w_in, in_plane = s->h_in * w_in;
+    FC_ACC acc[FC_NN_BLOCK];
+
+    for (ptrdiff_t j0 = j_begin; j0 < j_end; j0 += FC_NN_BLOCK) {
+        const ptrdiff_t nj = fc_min(FC_NN_BLOCK, j_end - j0);
+        for (ptrdiff_t j = 0; j < nj; ++j) {
+            FC_ZERO(acc[j]);
+        }
+        for (ptrdiff_t c = 0; c < cg; ++c) {
+            const FC_T *xc = xg + c * in_plane;
+            const FC_T *wc = wo + c * taps;
+            for (ptrdiff_t r = r_lo; r < r_hi; ++r) {
+                const FC_T *xrow = xc + (top + r * dh) * w_in;
+                const FC_T *wrow = wc + r * kw;
+                for (ptrdiff_t q = 0; q < kw; ++q) {
+                    /* output j reads input column j*sw + off */
+                    const ptrdiff_t off = q * dw - s->pad_w;
+                    ptrdiff_t lo, hi;
+                    fc_inside(off, sw, w_in, j0 + nj, &lo, &hi);
+                    lo = fc_max(lo, j0);
+                    const FC_T wv = wrow[q];
+                    if (sw == 1) {
+                        for (ptrdiff_t j = lo; j < hi; ++j) {
+                            FC_MAC(acc[j - j0], wv, xrow[j + off]);
+                        }
+                    } else {
+                        for (ptrdiff_t j = lo; j < hi; ++j) {
+                            FC_MAC(acc[j - j0], wv, xrow[j * sw + off]);
+                        }
+                    }
+                }
+            }
+        }
+        for (ptrdiff_t j = 0; j < nj; ++j) {
+            if (bias != NULL) {
+                FC_STORE(yrow[j0 + j], acc[j] + *bias);
+            } else {
+                FC_STORE(yrow[j0 + j], acc[j]);
+            }
+        }
+    }
+}
+
+/*
+ * forward_column: output column j of row i of one channel, one scalar sum
+ * over (c, r, q) with the in-range taps [q_lo, q_hi) computed once for the
+ * column.  Used for the few edge columns next to the register tiles, where
+ * a segment would pay its per-tap setup for one or two outputs.
+ */
+static void FC_SFX(forward_column)(const fc_conv2d_shape *s, const FC_T *xg, const FC_T *wo,
+                                   ptrdiff_t top, ptrdiff_t r_lo, ptrdiff_t r_hi, ptrdiff_t j,
+                                   const FC_T *bias, FC_T *yrow)
+{
+    const ptrdiff_t cg = s->c_in / s->groups, kw = s->kw, taps = s->kh * kw;
+    const ptrdiff_t w_in = s->w_in, in_plane = s->h_in * w_in, dw = s->dil_w;
+    const ptrdiff_t base = j * s->stride_w - s->pad_w;   /* input column of tap q = 0 */
+    ptrdiff_t q_lo, q_hi;
+    fc_inside(base, dw, w_in, kw, &q_lo, &q_hi);
+    FC_ACC acc;
+    FC_ZERO(acc);
+    for (ptrdiff_t c = 0; c < cg; ++c) {
+        for (ptrdiff_t r = r_lo; r < r_hi; ++r) {
+            const FC_T *xrow = xg + c * in_plane + (top + r * s->dil_h) * w_in;
+            const FC_T *wrow = wo + c * taps + r * kw;
+            for (ptrdiff_t q = q_lo; q < q_hi; ++q) {
+                FC_MAC(acc, wrow[q], xrow[base + q * dw]);
+            }
+        }
+    }
+    if (bias != NULL) {
+        FC_STORE(yrow[j], acc + *bias);
+    } else {
+        FC_STORE(yrow[j], acc);
+    }
+}
+
+/*
+ * Loop order: image -> group -> output row i -> block of 4 (or 1) output
+ * channels -> register tiles over the interior columns, generic segments
+ * for the edge columns and the tail.  For one output row only kh rows of
+ * each input channel of the group are read, so they stay in cache while all
+ * og output channels use them.
  */
 static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *w,
                                    const FC_T *bias, FC_T *y)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
-    const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw;
-    const ptrdiff_t sw = s->stride_w, dh = s->dil_h, dw = s->dil_w;
-    const ptrdiff_t w_in = s->w_in, w_out = s->w_out;
-    const ptrdiff_t in_plane = s->h_in * w_in;
-    FC_ACC acc[FC_NN_BLOCK];
+    const ptrdiff_t kw = s->kw, taps = s->kh * kw, w_out = s->w_out;
+    const ptrdiff_t in_plane = s->h_in * s->w_in, out_plane = s->h_out * w_out;
+    /* stride-1 columns whose every tap is inside the row: [j_in, j_in + n_in) */
+    ptrdiff_t j_in = 0, n_in = 0;
+    if (s->stride_w == 1) {
+        j_in = fc_min(s->pad_w, w_out);
+        n_in = fc_max(0, fc_min(w_out, s->w_in + s->pad_w - (kw - 1) * s->dil_w) - j_in);
+    }
 
     for (ptrdiff_t b = 0; b < s->n; ++b) {
         for (ptrdiff_t g = 0; g < s->groups; ++g) {
@@ -38,52 +184,48 @@ static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, cons
             for (ptrdiff_t i = 0; i < s->h_out; ++i) {
                 const ptrdiff_t top = i * s->stride_h - s->pad_h;   /* input row of tap r = 0 */
                 ptrdiff_t r_lo, r_hi;
-                fc_inside(top, dh, s->h_in, kh, &r_lo, &r_hi);
-                for (ptrdiff_t o = g * og; o < (g + 1) * og; ++o) {
+                fc_inside(top, s->dil_h, s->h_in, s->kh, &r_lo, &r_hi);
+                ptrdiff_t o = g * og;
+                while (o < (g + 1) * og) {
+                    const ptrdiff_t nc = o + 4 <= (g + 1) * og ? 4 : 1;
+                    /* the widest tile that fits the interior columns, if any */
+                    const ptrdiff_t p = nc == 4 ? (n_in >= FC_P2 ? FC_P2 : 0)
+                                      : (n_in >= FC_P8 ? FC_P8 : n_in >= FC_P2 ? FC_P2 : 0);
+                    FC_T *yo = y + ((b * s->c_out + o) * s->h_out + i) * w_out;
                     const FC_T *wo = w + o * cg * taps;
-                    FC_T *yrow = y + ((b * s->c_out + o) * s->h_out + i) * w_out;
-                    for (ptrdiff_t j0 = 0; j0 < w_out; j0 += FC_NN_BLOCK) {
-                        const ptrdiff_t nj = fc_min(FC_NN_BLOCK, w_out - j0);
-                        for (ptrdiff_t j = 0; j < nj; ++j) {
-                            FC_ZERO(acc[j]);
-                        }
-                        for (ptrdiff_t c = 0; c < cg; ++c) {
-                            const FC_T *xc = xg + c * in_plane;
-                            const FC_T *wc = wo + c * taps;
-                            for (ptrdiff_t r = r_lo; r < r_hi; ++r) {
-                                const FC_T *xrow = xc + (top + r * dh) * w_in;
-                                const FC_T *wrow = wc + r * kw;
-                                for (ptrdiff_t q = 0; q < kw; ++q) {
-                                    /* output j reads input column j*sw + off */
-                                    const ptrdiff_t off = q * dw - s->pad_w;
-                                    ptrdiff_t lo, hi;
-                                    fc_inside(off, sw, w_in, w_out, &lo, &hi);
-                                    lo = fc_max(lo, j0);
-                                    hi = fc_min(hi, j0 + nj);
-                                    const FC_T wv = wrow[q];
-                                    if (sw == 1) {
-                                        for (ptrdiff_t j = lo; j < hi; ++j) {
-                                            FC_MAC(acc[j - j0], wv, xrow[j + off]);
-                                        }
-                                    } else {
-                                        for (ptrdiff_t j = lo; j < hi; ++j) {
-                                            FC_MAC(acc[j - j0], wv, xrow[j * sw + off]);
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        if (bias != NULL) {
-                            const FC_T bv = bias[o];
-                            for (ptrdiff_t j = 0; j < nj; ++j) {
-                                FC_STORE(yrow[j0 + j], acc[j] + bv);
-                            }
+                    const FC_T *bo = bias ? bias + o : NULL;
+                    for (ptrdiff_t j0 = p ? j_in : -1; j0 >= 0;
+                         j0 = fc_next_tile(j0, p, j_in + n_in)) {
+                        if (nc == 4) {
+                            FC_SFX(forward_tile_4_2)(s, xg, wo, top, r_lo, r_hi, j0, bo, yo,
+                                                     out_plane);
+                        } else if (p == FC_P8) {
+                            FC_SFX(forward_tile_1_8)(s, xg, wo, top, r_lo, r_hi, j0, bo, yo,
+                                                     out_plane);
                         } else {
-                            for (ptrdiff_t j = 0; j < nj; ++j) {
-                                FC_STORE(yrow[j0 + j], acc[j]);
-                            }
+                            FC_SFX(forward_tile_1_2)(s, xg, wo, top, r_lo, r_hi, j0, bo, yo,
+                                                     out_plane);
                         }
                     }
+                    /* the columns no tile covered: the edges one by one, or the
+                     * whole row by segments when there is no tile */
+                    for (ptrdiff_t u = 0; u < nc; ++u) {
+                        const FC_T *bu = bias ? bias + o + u : NULL;
+                        const FC_T *wu = wo + u * cg * taps;
+                        FC_T *yrow = yo + u * out_plane;
+                        if (p == 0) {
+                            FC_SFX(forward_segment)(s, xg, wu, top, r_lo, r_hi, 0, w_out, bu,
+                                                    yrow);
+                            continue;
+                        }
+                        for (ptrdiff_t j = 0; j < j_in; ++j) {
+                            FC_SFX(forward_column)(s, xg, wu, top, r_lo, r_hi, j, bu, yrow);
+                        }
+                        for (ptrdiff_t j = j_in + n_in; j < w_out; ++j) {
+                            FC_SFX(forward_column)(s, xg, wu, top, r_lo, r_hi, j, bu, yrow);
+                        }
+                    }
+                    o += nc;
                 }
             }
         }
@@ -95,74 +237,164 @@ static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, cons
  * the sum, over (o, r, q) in that order, of the terms dy[b, o, i, j] * w[o, c, r, q]
  * whose output (i, j) read it, plus bias[c'] when given.
  *
- * Loop order: image -> group -> input row h -> input channel c -> block of
- * input columns (accumulators) -> o -> r (the rows with h = i*sh - ph + r*dh
- * for an in-range i) -> q -> output column j.  Output column j of tap q adds
- * to input column v = j*sw + q*dw - pw: contiguous for stride 1, every sw-th
+ * grad_input_segment computes columns [v_begin, v_end) of input row h of
+ * one channel with the generic loops: block of input columns
+ * (accumulators) -> o -> r (the rows with h = i*sh - ph + r*dh for an
+ * in-range i) -> q -> output column j.  Output column j of tap q adds to
+ * input column v = j*sw + q*dw - pw: contiguous for stride 1, every sw-th
  * accumulator otherwise; no two terms of one (o, r, q) meet the same v, so
  * there is no race and no reassociation.
+ */
+static void FC_SFX(grad_input_segment)(const fc_conv2d_shape *s, const FC_T *dyg,
+                                       const FC_T *wc, ptrdiff_t h, ptrdiff_t v_begin,
+                                       ptrdiff_t v_end, const FC_T *bias, FC_T *dxrow)
+{
+    const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
+    const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw;
+    const ptrdiff_t sh = s->stride_h, sw = s->stride_w, dh = s->dil_h, dw = s->dil_w;
+    const ptrdiff_t w_out = s->w_out, out_plane = s->h_out * w_out;
+    FC_ACC acc[FC_NN_BLOCK];
+
+    for (ptrdiff_t v0 = v_begin; v0 < v_end; v0 += FC_NN_BLOCK) {
+        const ptrdiff_t nv = fc_min(FC_NN_BLOCK, v_end - v0);
+        for (ptrdiff_t v = 0; v < nv; ++v) {
+            FC_ZERO(acc[v]);
+        }
+        for (ptrdiff_t o = 0; o < og; ++o) {
+            const FC_T *wo = wc + o * cg * taps;
+            const FC_T *dyo = dyg + o * out_plane;
+            for (ptrdiff_t r = 0; r < kh; ++r) {
+                const ptrdiff_t t = h + s->pad_h - r * dh;   /* = i * sh */
+                if (t < 0 || t % sh != 0 || t / sh >= s->h_out) {
+                    continue;
+                }
+                const FC_T *dyrow = dyo + (t / sh) * w_out;
+                const FC_T *wrow = wo + r * kw;
+                for (ptrdiff_t q = 0; q < kw; ++q) {
+                    /* output j adds to accumulator j*sw + off */
+                    const ptrdiff_t off = q * dw - s->pad_w - v0;
+                    ptrdiff_t lo, hi;
+                    fc_inside(off, sw, nv, w_out, &lo, &hi);
+                    const FC_T wv = wrow[q];
+                    if (sw == 1) {
+                        for (ptrdiff_t j = lo; j < hi; ++j) {
+                            FC_MAC(acc[j + off], wv, dyrow[j]);
+                        }
+                    } else {
+                        for (ptrdiff_t j = lo; j < hi; ++j) {
+                            FC_MAC(acc[j * sw + off], wv, dyrow[j]);
+                        }
+                    }
+                }
+            }
+        }
+        for (ptrdiff_t v = 0; v < nv; ++v) {
+            if (bias != NULL) {
+                FC_STORE(dxrow[v0 + v], acc[v] + *bias);
+            } else {
+                FC_STORE(dxrow[v0 + v], acc[v]);
+            }
+        }
+    }
+}
+
+/*
+ * grad_input_column: input column v of row h of one channel, one scalar sum
+ * over (o, r, q) with the taps whose output column j = v + pw - q*dw is in
+ * range (stride 1 along the row) computed once for the column.  Used for
+ * the edge columns next to the register tiles.
+ */
+static void FC_SFX(grad_input_column)(const fc_conv2d_shape *s, const FC_T *dyg,
+                                      const FC_T *wc, ptrdiff_t h, ptrdiff_t v,
+                                      const FC_T *bias, FC_T *dxrow)
+{
+    const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
+    const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw, sh = s->stride_h;
+    const ptrdiff_t w_out = s->w_out, out_plane = s->h_out * w_out, dw = s->dil_w;
+    const ptrdiff_t base = v + s->pad_w;   /* output column of tap q = 0; tap q: base - q*dw */
+    /* q with 0 <= base - q*dw < w_out */
+    const ptrdiff_t q_lo = fc_max(0, fc_ceil_div(base - w_out + 1, dw));
+    const ptrdiff_t q_hi = fc_min(kw, base >= 0 ? base / dw + 1 : 0);
+    FC_ACC acc;
+    FC_ZERO(acc);
+    for (ptrdiff_t o = 0; o < og; ++o) {
+        for (ptrdiff_t r = 0; r < kh; ++r) {
+            const ptrdiff_t i_sh = h + s->pad_h - r * s->dil_h;   /* = i * stride_h */
+            if (i_sh < 0 || i_sh % sh != 0 || i_sh / sh >= s->h_out) {
+                continue;
+            }
+            const FC_T *dyrow = dyg + o * out_plane + (i_sh / sh) * w_out;
+            const FC_T *wrow = wc + o * cg * taps + r * kw;
+            for (ptrdiff_t q = q_lo; q < q_hi; ++q) {
+                FC_MAC(acc, wrow[q], dyrow[base - q * dw]);
+            }
+        }
+    }
+    if (bias != NULL) {
+        FC_STORE(dxrow[v], acc + *bias);
+    } else {
+        FC_STORE(dxrow[v], acc);
+    }
+}
+
+/*
+ * Loop order: image -> group -> input row h -> block of 4 (or 1) input
+ * channels -> register tiles over the interior columns (stride 1 along the
+ * row), generic segments for the edges, the tail and every other stride.
  */
 static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, const FC_T *w,
                                       const FC_T *bias, FC_T *dx)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
-    const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw;
-    const ptrdiff_t sh = s->stride_h, sw = s->stride_w, dh = s->dil_h, dw = s->dil_w;
-    const ptrdiff_t w_in = s->w_in, w_out = s->w_out;
-    const ptrdiff_t out_plane = s->h_out * w_out;
-    FC_ACC acc[FC_NN_BLOCK];
+    const ptrdiff_t kw = s->kw, taps = s->kh * kw, w_in = s->w_in;
+    const ptrdiff_t in_plane = s->h_in * w_in, out_plane = s->h_out * s->w_out;
+    /* stride-1 input columns that every tap reaches from an in-range output:
+     * 0 <= v + pw - q*dw < w_out for all q, i.e. [v_in, v_in + n_in) */
+    ptrdiff_t v_in = 0, n_in = 0;
+    if (s->stride_w == 1) {
+        v_in = fc_min(fc_max(0, (kw - 1) * s->dil_w - s->pad_w), w_in);
+        n_in = fc_max(0, fc_min(w_in, s->w_out - s->pad_w) - v_in);
+    }
 
     for (ptrdiff_t b = 0; b < s->n; ++b) {
         for (ptrdiff_t g = 0; g < s->groups; ++g) {
             const FC_T *dyg = dy + (b * s->c_out + g * og) * out_plane;
             for (ptrdiff_t h = 0; h < s->h_in; ++h) {
-                for (ptrdiff_t c = 0; c < cg; ++c) {
+                ptrdiff_t c = 0;
+                while (c < cg) {
+                    const ptrdiff_t nc = c + 4 <= cg ? 4 : 1;
+                    const ptrdiff_t p = nc == 4 ? (n_in >= FC_P2 ? FC_P2 : 0)
+                                      : (n_in >= FC_P8 ? FC_P8 : n_in >= FC_P2 ? FC_P2 : 0);
                     const ptrdiff_t cc = g * cg + c;
-                    FC_T *dxrow = dx + ((b * s->c_in + cc) * s->h_in + h) * w_in;
-                    for (ptrdiff_t v0 = 0; v0 < w_in; v0 += FC_NN_BLOCK) {
-                        const ptrdiff_t nv = fc_min(FC_NN_BLOCK, w_in - v0);
-                        for (ptrdiff_t v = 0; v < nv; ++v) {
-                            FC_ZERO(acc[v]);
-                        }
-                        for (ptrdiff_t o = 0; o < og; ++o) {
-                            const FC_T *wc = w + ((g * og + o) * cg + c) * taps;
-                            const FC_T *dyo = dyg + o * out_plane;
-                            for (ptrdiff_t r = 0; r < kh; ++r) {
-                                const ptrdiff_t t = h + s->pad_h - r * dh;   /* = i * sh */
-                                if (t < 0 || t % sh != 0 || t / sh >= s->h_out) {
-                                    continue;
-                                }
-                                const FC_T *dyrow = dyo + (t / sh) * w_out;
-                                const FC_T *wrow = wc + r * kw;
-                                for (ptrdiff_t q = 0; q < kw; ++q) {
-                                    /* output j adds to accumulator j*sw + off */
-                                    const ptrdiff_t off = q * dw - s->pad_w - v0;
-                                    ptrdiff_t lo, hi;
-                                    fc_inside(off, sw, nv, w_out, &lo, &hi);
-                                    const FC_T wv = wrow[q];
-                                    if (sw == 1) {
-                                        for (ptrdiff_t j = lo; j < hi; ++j) {
-                                            FC_MAC(acc[j + off], wv, dyrow[j]);
-                                        }
-                                    } else {
-                                        for (ptrdiff_t j = lo; j < hi; ++j) {
-                                            FC_MAC(acc[j * sw + off], wv, dyrow[j]);
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        if (bias != NULL) {
-                            const FC_T bv = bias[cc];
-                            for (ptrdiff_t v = 0; v < nv; ++v) {
-                                FC_STORE(dxrow[v0 + v], acc[v] + bv);
-                            }
+                    FC_T *dxo = dx + ((b * s->c_in + cc) * s->h_in + h) * w_in;
+                    const FC_T *wc = w + (g * og * cg + c) * taps;
+                    const FC_T *bc = bias ? bias + cc : NULL;
+                    for (ptrdiff_t v0 = p ? v_in : -1; v0 >= 0;
+                         v0 = fc_next_tile(v0, p, v_in + n_in)) {
+                        if (nc == 4) {
+                            FC_SFX(grad_input_tile_4_2)(s, dyg, wc, h, v0, bc, dxo, in_plane);
+                        } else if (p == FC_P8) {
+                            FC_SFX(grad_input_tile_1_8)(s, dyg, wc, h, v0, bc, dxo, in_plane);
                         } else {
-                            for (ptrdiff_t v = 0; v < nv; ++v) {
-                                FC_STORE(dxrow[v0 + v], acc[v]);
-                            }
+                            FC_SFX(grad_input_tile_1_2)(s, dyg, wc, h, v0, bc, dxo, in_plane);
                         }
                     }
+                    for (ptrdiff_t u = 0; u < nc; ++u) {
+                        const FC_T *bu = bias ? bias + cc + u : NULL;
+                        FC_T *dxrow = dxo + u * in_plane;
+                        if (p == 0) {
+                            FC_SFX(grad_input_segment)(s, dyg, wc + u * taps, h, 0, w_in, bu,
+                                                       dxrow);
+                            continue;
+                        }
+                        for (ptrdiff_t v = 0; v < v_in; ++v) {
+                            FC_SFX(grad_input_column)(s, dyg, wc + u * taps, h, v, bu, dxrow);
+                        }
+                        for (ptrdiff_t v = v_in + n_in; v < w_in; ++v) {
+                            FC_SFX(grad_input_column)(s, dyg, wc + u * taps, h, v, bu, dxrow);
+                        }
+                    }
+                    c += nc;
                 }
             }
         }
@@ -230,3 +462,14 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
         }
     }
 }
+
+#undef FC_TILE_ACC
+#undef FC_LANES
+#undef FC_VSPLAT
+#undef FC_VLOAD
+#undef FC_VSTORE
+#undef FC_VZERO
+#undef FC_VMAC
+#undef FC_VADD
+#undef FC_P2
+#undef FC_P8

@@ -39,6 +39,19 @@ static inline void fc_inside(ptrdiff_t base, ptrdiff_t step, ptrdiff_t size, ptr
     *hi = b < n ? b : n;
 }
 
+/* Tiles of width p covering [lo, hi) (hi - lo >= p) start at lo, lo + p, ...
+ * and the last one ends flush with hi, overlapping its predecessor when p
+ * does not divide hi - lo (its outputs are computed twice, identically).
+ * Returns the start of the tile after the one at j0, or -1 after the last:
+ *     for (j0 = lo; j0 >= 0; j0 = fc_next_tile(j0, p, hi)) ...           */
+static inline ptrdiff_t fc_next_tile(ptrdiff_t j0, ptrdiff_t p, ptrdiff_t hi)
+{
+    if (j0 + p >= hi) {
+        return -1;
+    }
+    return j0 + 2 * p <= hi ? j0 + p : hi - p;
+}
+
 /* FC_OK if the geometry is one the nn kernels can run (see fastconv.h), else
  * FC_ERR_BADARG.  Index-overflow bounds are the caller's part of the contract. */
 static inline fc_status fc_conv2d_shape_check(const fc_conv2d_shape *s)
