@@ -50,6 +50,36 @@ def best(f, repeat):
     return min(times)
 
 
+def sweep(dtype, repeat):
+    """The crossover behind 'auto': time of direct / time of im2col for
+    forward and grad_input of 3x3 and 1-D layers over channels per group
+    (og = cg) and kernel taps, at a fixed number of outputs."""
+    rng = np.random.default_rng(1)
+    print(f"direct time / im2col time (< 1: direct faster), dtype {dtype}")
+    print(f"{'layer':28s} {'K':>5s} {'og':>4s} {'forward':>8s} {'grad_in':>8s}")
+    for nd, k in ((2, 3), (1, 9)):
+        for c in (1, 2, 4, 8, 16, 32, 64):
+            xs = (4, c, 64, 64) if nd == 2 else (4, c, 4096)
+            ws = (c, c, k, k) if nd == 2 else (c, c, k)
+            conv = nn.conv1d if nd == 1 else nn.conv2d
+            backward = nn.conv1d_backward if nd == 1 else nn.conv2d_backward
+            x, w = rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype)
+            gy = conv(x, w, padding=k // 2)
+            ratios = []
+            for op in ("forward", "grad_input"):
+                t = {}
+                for m in ("direct", "im2col"):
+                    if op == "forward":
+                        t[m] = best(lambda: conv(x, w, padding=k // 2, method=m), repeat)
+                    else:
+                        t[m] = best(lambda: backward(gy, x, w, padding=k // 2,
+                                                     output_mask=(1, 0, 0), method=m), repeat)
+                ratios.append(t["direct"] / t["im2col"])
+            name = f"{'conv2d 3x3' if nd == 2 else 'conv1d k=9'} C={c}"
+            print(f"{name:28s} {c * k ** nd // k ** (nd - 1) if nd == 1 else c * k * k:5d} "
+                  f"{c:4d} {ratios[0]:8.2f} {ratios[1]:8.2f}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
@@ -57,7 +87,12 @@ def main():
     parser.add_argument("--quick", action="store_true", help="three shapes only")
     parser.add_argument("--threads", type=int, default=None,
                         help="BLAS and torch threads (default: their own defaults)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="print the direct/im2col crossover grid instead")
     args = parser.parse_args()
+    if args.sweep:
+        sweep(np.dtype(args.dtype), args.repeat)
+        return
     dtype = np.dtype(args.dtype)
     try:
         import torch

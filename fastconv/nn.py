@@ -35,9 +35,12 @@ __all__ = [
 
 _INT_MAX = 2**31 - 1
 
-# multiply-adds per output at and above which 'auto' takes im2col + GEMM for
-# forward and grad_input (see _choose_method)
-_AUTO_MIN_TAPS = 32
+# 'auto' takes the direct kernels for forward and grad_input up to this many
+# output channels per group (see _choose_method)
+_AUTO_DIRECT_MAX_CHANNELS = 4
+# ... and for grad_weight only with one input and one output channel per
+# group and at least this many taps per kernel row
+_AUTO_DIRECT_MIN_ROW_TAPS = 5
 
 
 # --------------------------------------------------------------------------
@@ -88,25 +91,28 @@ def _choose_method(method, op, g):
     """'direct' or 'im2col' for kernel op ('forward', 'grad_input',
     'grad_weight') on geometry g.
 
-    The rule for 'auto' (measurements in README, "CNN layers"): the direct
-    kernels are vectorized loop nests running on one core, the im2col method
-    is bound by BLAS GEMM (multi-threaded, register-blocked).  GEMM wins as
-    soon as its inner dimension -- the multiply-adds per output, K =
-    C_in/groups * kh * kw for forward and grad_input -- is large enough to
-    amortize building the column matrix; below that the direct loops win
-    (depthwise and few-channel layers).  grad_weight sums over every output
-    position, which GEMM does far better than the direct kernel's short
-    tap-vector loop, so it always goes to im2col.
+    The rule for 'auto', from the measurements in README ("CNN layers"):
+    the im2col method's cost is building the column matrix plus a GEMM whose
+    efficiency grows with its narrow dimension, the output channels per
+    group og (the GEMM's N for forward, its reduction for grad_input).  The
+    direct kernels keep 4 output channels' accumulators in registers.  Up to
+    og = 4 the direct kernels are faster (depthwise layers, 1-D filters,
+    thin groups: 1.5-10x), from og = 8 on GEMM is (1.5-5x at og >= 16).
+    grad_weight's GEMM reduces over all output positions and wins except with
+    one input and one output channel per group, where it degenerates to a
+    matrix-vector product and the direct kernel's tap-vectorized loop wins
+    once a kernel row has 5 or more taps.
     """
     method = _validation.method(method)
     if method != "auto":
         return method
     if not _blas_sizes_fit(g):
         return "direct"
+    og, cg = g.c_out // g.groups, g.c_in // g.groups
     if op == "grad_weight":
-        return "im2col"
-    taps_per_output = g.c_in // g.groups * g.kh * g.kw
-    return "im2col" if taps_per_output >= _AUTO_MIN_TAPS else "direct"
+        single = og == 1 and cg == 1 and g.kw >= _AUTO_DIRECT_MIN_ROW_TAPS
+        return "direct" if single else "im2col"
+    return "direct" if og <= _AUTO_DIRECT_MAX_CHANNELS else "im2col"
 
 
 def _run(kernel, method, *args):
