@@ -235,20 +235,21 @@ fc_status fc_conv2d_im2col(fc_dtype dt, const fc_conv2d_shape *s, const void *xg
                            void *cols);
 
 /*
- * fc_conv2d_col2im: the adjoint of fc_conv2d_im2col: every element of the
- * tile is added to the input element it was copied from,
+ * fc_conv2d_col2im: the adjoint of fc_conv2d_im2col.  When zero_fill is
+ * non-zero the cg x h_in x w_in image xg is first set to zero (Caffe's
+ * col2im does this for its one whole-image tile; with tiles, pass it for the
+ * first tile of an image and group, and 0 for the others).  Then every
+ * element of the tile is added to the input element it was copied from,
  *
  *     xg[c, h, v] += cols[k - k0][p - p0]
  *
  * (elements that came from the zero padding are dropped), rows k in order,
- * then positions p in order.  It only accumulates: the caller zero-fills xg
- * once before the first tile of an image and group (Caffe's col2im does the
- * same fill then accumulate, for one whole tile).  Same contract as
- * fc_conv2d_im2col, with xg writable.
+ * then positions p in order.  Same contract as fc_conv2d_im2col, with xg
+ * writable; nk = 0 or np = 0 with zero_fill only zero-fills.
  */
 fc_status fc_conv2d_col2im(fc_dtype dt, const fc_conv2d_shape *s, const void *cols,
                            ptrdiff_t k0, ptrdiff_t nk, ptrdiff_t p0, ptrdiff_t np,
-                           void *xg);
+                           int zero_fill, void *xg);
 
 #ifdef __cplusplus
 }

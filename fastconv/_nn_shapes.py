@@ -349,6 +349,9 @@ def conv_transpose_layer(fname, nd, x_shape, w_shape, b_shape, stride, padding, 
     context = (f"input of size {fmt(x_shape)}, weight of size {fmt(w_shape)}, "
                f"stride={stride}, padding={pads}, output_padding={out_pads}, "
                f"dilation={dilation}")
+    if 0 in sizes:
+        raise ValueError(f"{fname}: Only zero batch or zero channel inputs are supported, but "
+                         f"got input of size {fmt(x_shape)} (weight of size {fmt(w_shape)})")
     out = tuple(conv_transpose_output_size(s, k, st, p, op, d)
                 for s, k, st, p, op, d in zip(sizes, kernel, stride, pads, out_pads, dilation))
     if any(o <= 0 for o in out):

@@ -123,6 +123,8 @@ CASES = [
     ("transposed negative padding",
      lambda: nn.conv_transpose1d(z(1, 4, 4), z(4, 2, 3), padding=-1), ValueError,
      ["negative padding is not supported"]),
+    ("transposed empty spatial input", lambda: nn.conv_transpose1d(z(1, 4, 0), z(4, 2, 3)),
+     ValueError, ["Only zero batch or zero channel inputs are supported", "[1, 4, 0]"]),
     ("transposed 'same'", lambda: nn.conv_transpose1d(z(1, 4, 4), z(4, 2, 3), padding="same"),
      TypeError, ["padding must be an int or a tuple of 1 ints"]),
     ("transposed input rank", lambda: nn.conv_transpose2d(z(4, 4), z(4, 2, 3, 3)), ValueError,

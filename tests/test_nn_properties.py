@@ -3,6 +3,7 @@ differences of all three gradients, the adjoint identity, conv_transpose as
 grad_input, groups as concatenated convolutions, batch splitting,
 output_mask, empty batches, dtypes, and inputs left untouched."""
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -311,6 +312,56 @@ def test_threads_give_the_same_results():
     for t in threads:
         t.join()
     assert not errors
+
+
+def _long_call(make, min_seconds=0.04):
+    """make(batch) -> a call; the call with the smallest power-of-two batch
+    that takes at least min_seconds here (so the test does not depend on the
+    machine's speed)."""
+    batch = 1
+    while True:
+        call = make(batch)
+        t0 = time.perf_counter()
+        call()
+        if time.perf_counter() - t0 >= min_seconds or batch >= 256:
+            return call
+        batch *= 2
+
+
+@pytest.mark.parametrize("op", ["forward", "grad_input", "grad_weight"])
+@pytest.mark.parametrize("method", ["direct", "im2col"])
+def test_gil_is_released_while_the_kernels_run(method, op):
+    """A heartbeat thread keeps ticking during one long call only if the GIL
+    is free while C runs."""
+    rng = np.random.default_rng(20)
+    w = random(rng, (16, 16, 3, 3))
+    mask = {"grad_input": (True, False, False), "grad_weight": (False, True, False)}
+
+    def make(batch):
+        x, g = random(rng, (batch, 16, 64, 64)), random(rng, (batch, 16, 62, 62))
+        if op == "forward":
+            return lambda: nn.conv2d(x, w, method=method)
+        return lambda: nn.conv2d_backward(g, x, w, output_mask=mask[op], method=method)
+
+    call = _long_call(make)
+    ticks, stop = [], threading.Event()
+
+    def heartbeat():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    thread = threading.Thread(target=heartbeat)
+    thread.start()
+    time.sleep(0.01)
+    t0 = time.perf_counter()
+    call()
+    t1 = time.perf_counter()
+    stop.set()
+    thread.join()
+    during = [t for t in ticks if t0 < t < t1]
+    # with the GIL held the heartbeat could not tick at all during the call
+    assert len(during) >= 3, f"heartbeat ticked {len(during)} times in {t1 - t0:.3f} s"
 
 
 def test_tile_budget_setting():

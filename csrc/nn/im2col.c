@@ -51,15 +51,15 @@ fc_status fc_conv2d_im2col(fc_dtype dt, const fc_conv2d_shape *s, const void *xg
 
 fc_status fc_conv2d_col2im(fc_dtype dt, const fc_conv2d_shape *s, const void *cols,
                            ptrdiff_t k0, ptrdiff_t nk, ptrdiff_t p0, ptrdiff_t np,
-                           void *xg)
+                           int zero_fill, void *xg)
 {
     fc_status status = tile_check(s, k0, nk, p0, np);
     if (status != FC_OK) {
         return status;
     }
-#define FC_CASE(code, sfx, T)                                                 \
-    case code:                                                                \
-        conv2d_col2im_##sfx(s, (const T *)cols, k0, nk, p0, np, (T *)xg);     \
+#define FC_CASE(code, sfx, T)                                                           \
+    case code:                                                                          \
+        conv2d_col2im_##sfx(s, (const T *)cols, k0, nk, p0, np, zero_fill, (T *)xg);    \
         return FC_OK;
     FC_NN_DISPATCH(dt, FC_CASE)
 #undef FC_CASE

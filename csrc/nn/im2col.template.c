@@ -63,11 +63,18 @@ static void FC_SFX(conv2d_im2col)(const fc_conv2d_shape *s, const FC_T *xg,
 
 static void FC_SFX(conv2d_col2im)(const fc_conv2d_shape *s, const FC_T *cols,
                                   ptrdiff_t k0, ptrdiff_t nk, ptrdiff_t p0, ptrdiff_t np,
-                                  FC_T *xg)
+                                  int zero_fill, FC_T *xg)
 {
     const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw;
     const ptrdiff_t sw = s->stride_w, w_in = s->w_in, w_out = s->w_out;
     const ptrdiff_t in_plane = s->h_in * w_in;
+
+    if (zero_fill) {
+        const ptrdiff_t total = s->c_in / s->groups * in_plane;
+        for (ptrdiff_t e = 0; e < total; ++e) {
+            FC_ZERO(xg[e]);
+        }
+    }
 
     for (ptrdiff_t kk = 0; kk < nk; ++kk) {
         const ptrdiff_t k = k0 + kk;

@@ -262,7 +262,8 @@ cdef fc_status _grad_input_im2col(fc_dtype dt, const fc_conv2d_shape *s, const c
                                   const char *w, const char *bias, char *dx,
                                   Py_ssize_t tile_bytes) noexcept nogil:
     """Per image and group: cols[K x P] = W_g^T . dY_g, then col2im into dX_g
-    (zero-filled first); plus bias per input channel (conv_transpose)."""
+    (which zero-fills it on the first tile); plus bias per input channel
+    (conv_transpose)."""
     cdef size_t isz = fc_itemsize(dt)
     cdef Py_ssize_t cg = s.c_in // s.groups, og = s.c_out // s.groups
     cdef Py_ssize_t K = cg * s.kh * s.kw, P = s.h_out * s.w_out, in_plane = s.h_in * s.w_in
@@ -289,10 +290,12 @@ cdef fc_status _grad_input_im2col(fc_dtype dt, const fc_conv2d_shape *s, const c
                 # dX^T[P x cg] = dY^T[P x og] . W_g[og x cg]
                 _gemm(dt, b'N', b'T', <int>P, <int>cg, <int>og, dyg, <int>P, wg, <int>K,
                       False, dxg, <int>P)
+            elif cols == NULL:
+                # no column matrix (K == 0 or P == 0): an empty sum
+                status = fc_conv2d_col2im(dt, s, NULL, 0, 0, 0, 0, True, dxg)
             else:
-                memset(dxg, 0, <size_t>(cg * in_plane) * isz)
                 p0 = 0
-                while cols != NULL and p0 < P and status == FC_OK:
+                while p0 < P and status == FC_OK:
                     mp = min(npos, P - p0)
                     k0 = 0
                     while k0 < K and status == FC_OK:
@@ -300,7 +303,9 @@ cdef fc_status _grad_input_im2col(fc_dtype dt, const fc_conv2d_shape *s, const c
                         # cols^T (mp x mk) = dY_g[:, tile]^T (mp x og) . W_g[:, k0:k0+mk]
                         _gemm(dt, b'N', b'T', <int>mp, <int>mk, <int>og, dyg + <size_t>p0 * isz,
                               <int>P, wg + <size_t>k0 * isz, <int>K, False, cols, <int>mp)
-                        status = fc_conv2d_col2im(dt, s, cols, k0, mk, p0, mp, dxg)
+                        # the first tile of the image zero-fills it, the others add
+                        status = fc_conv2d_col2im(dt, s, cols, k0, mk, p0, mp,
+                                                  p0 == 0 and k0 == 0, dxg)
                         k0 += mk
                     p0 += mp
             if bias != NULL:

@@ -72,7 +72,7 @@ cdef extern from "fastconv.h" nogil:
                                void *cols)
     fc_status fc_conv2d_col2im(fc_dtype dt, const fc_conv2d_shape *s, const void *cols,
                                Py_ssize_t k0, Py_ssize_t nk, Py_ssize_t p0, Py_ssize_t np,
-                               void *xg)
+                               int zero_fill, void *xg)
 
 
 cdef inline int check_status(fc_status status) except -1:
