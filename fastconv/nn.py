@@ -35,12 +35,10 @@ __all__ = [
 
 _INT_MAX = 2**31 - 1
 
-# 'auto' takes the direct kernels for forward and grad_input up to this many
-# output channels per group (see _choose_method)
+# 'auto' takes the direct kernels up to this many output channels per group
+# for forward and grad_input, and for grad_weight (see _choose_method)
 _AUTO_DIRECT_MAX_CHANNELS = 4
-# ... and for grad_weight only with one input and one output channel per
-# group and at least this many taps per kernel row
-_AUTO_DIRECT_MIN_ROW_TAPS = 5
+_AUTO_DIRECT_MAX_CHANNELS_GRAD_WEIGHT = 2
 
 
 # --------------------------------------------------------------------------
@@ -94,24 +92,24 @@ def _choose_method(method, op, g):
     The rule for 'auto', from the measurements in README ("CNN layers"):
     the im2col method's cost is building the column matrix plus a GEMM whose
     efficiency grows with its narrow dimension, the output channels per
-    group og (the GEMM's N for forward, its reduction for grad_input).  The
-    direct kernels keep 4 output channels' accumulators in registers.  Up to
-    og = 4 the direct kernels are faster (depthwise layers, 1-D filters,
-    thin groups: 1.5-10x), from og = 8 on GEMM is (1.5-5x at og >= 16).
-    grad_weight's GEMM reduces over all output positions and wins except with
-    one input and one output channel per group, where it degenerates to a
-    matrix-vector product and the direct kernel's tap-vectorized loop wins
-    once a kernel row has 5 or more taps.
+    group og (the GEMM's N for forward and grad_weight, its reduction for
+    grad_input).  The direct kernels keep 4 channels' accumulators in
+    registers for forward and grad_input: up to og = 4 they are faster
+    (depthwise layers, 1-D filters, thin groups: 1.5-10x), from og = 8 on
+    GEMM is (1.5-5x at og >= 16).  The direct grad_weight keeps the taps of
+    up to 4 kernel rows in registers, one (o, c) pair at a time: it wins up
+    to og = 2 (2-10x for depthwise and single-channel layers), when
+    dilation along the rows does not stop its tap vectors.
     """
     method = _validation.method(method)
     if method != "auto":
         return method
     if not _blas_sizes_fit(g):
         return "direct"
-    og, cg = g.c_out // g.groups, g.c_in // g.groups
+    og = g.c_out // g.groups
     if op == "grad_weight":
-        single = og == 1 and cg == 1 and g.kw >= _AUTO_DIRECT_MIN_ROW_TAPS
-        return "direct" if single else "im2col"
+        thin = og <= _AUTO_DIRECT_MAX_CHANNELS_GRAD_WEIGHT and g.dil_w == 1
+        return "direct" if thin else "im2col"
     return "direct" if og <= _AUTO_DIRECT_MAX_CHANNELS else "im2col"
 
 

@@ -9,8 +9,11 @@
  * inside the data is computed once (fc_inside), and only those terms are
  * summed.  The innermost loops run over independent outputs (contiguous
  * output positions for forward and grad_input, contiguous taps for
- * grad_weight), so the compiler vectorizes them without reassociating any
- * sum; each output still receives its terms in the documented order.
+ * grad_weight), so they vectorize without reassociating any sum; each output
+ * receives its terms in the documented order.  Three code paths compute the
+ * same sums and give the same bits: register tiles over the interior of a
+ * stride-1 row, one scalar sum per edge column, and blocked segments for
+ * everything else.
  */
 
 /*
@@ -160,10 +163,12 @@ static void FC_SFX(forward_column)(const fc_conv2d_shape *s, const FC_T *xg, con
 
 /*
  * Loop order: image -> group -> output row i -> block of 4 (or 1) output
- * channels -> register tiles over the interior columns, generic segments
- * for the edge columns and the tail.  For one output row only kh rows of
- * each input channel of the group are read, so they stay in cache while all
- * og output channels use them.
+ * channels -> register tiles over the interior columns (stride 1 along the
+ * row; the last tile flush with the interior's end, overlapping its
+ * predecessor), then the edge columns one by one (forward_column); rows
+ * without a tile (other strides, narrow rows) go through forward_segment.
+ * For one output row only kh rows of each input channel of the group are
+ * read, so they stay in cache while all og output channels use them.
  */
 static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *w,
                                    const FC_T *bias, FC_T *y)
@@ -340,7 +345,9 @@ static void FC_SFX(grad_input_column)(const fc_conv2d_shape *s, const FC_T *dyg,
 /*
  * Loop order: image -> group -> input row h -> block of 4 (or 1) input
  * channels -> register tiles over the interior columns (stride 1 along the
- * row), generic segments for the edges, the tail and every other stride.
+ * row, the last tile flush with the interior's end), then the edge columns
+ * one by one (grad_input_column); rows without a tile (other strides,
+ * narrow rows) go through grad_input_segment.
  */
 static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, const FC_T *w,
                                       const FC_T *bias, FC_T *dx)
@@ -406,20 +413,72 @@ static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, 
  * dy[b, o, i, j] * x[b, g*cg + c, i*sh - ph + r*dh, j*sw - pw + q*dw].
  *
  * dw itself is the accumulator (zeroed first).  Loop order: image -> group ->
- * o -> c -> output row i -> r -> output column j -> tap column q; the
- * innermost loop is an axpy of one dy value over the contiguous taps of one
- * kernel row, so for a given (o, c, r, q) the terms still arrive in (b, i, j)
- * order.
+ * o -> c -> output row i -> block of kernel rows -> output column j -> the
+ * taps of those rows.  The independent sums are the taps, so the innermost
+ * work is a vector of the taps of one kernel row (the kernel rows of a block
+ * are independent chains); for one (o, c, r, q) the terms still arrive in
+ * (b, i, j) order.  Columns where the tap vectors would read outside the
+ * input row, and layers the tiles do not cover (dilation along the row,
+ * kernel rows longer than 4 vectors), go through grad_weight_columns.
  */
+/* Terms of output columns [j_begin, j_end) of one output row (j ascending)
+ * added to kernel rows xrows / dwrows[0 .. nr), straight into dw; any
+ * dilation, taps outside the input skipped. */
+static void FC_SFX(grad_weight_columns)(const fc_conv2d_shape *s, const FC_T *const *xrows,
+                                        FC_T *const *dwrows, ptrdiff_t nr, const FC_T *dyrow,
+                                        ptrdiff_t j_begin, ptrdiff_t j_end)
+{
+    const ptrdiff_t dl = s->dil_w;
+    for (ptrdiff_t j = j_begin; j < j_end; ++j) {
+        /* tap q of output j reads input column base + q*dl */
+        const ptrdiff_t base = j * s->stride_w - s->pad_w;
+        ptrdiff_t lo, hi;
+        fc_inside(base, dl, s->w_in, s->kw, &lo, &hi);
+        const FC_T gv = dyrow[j];
+        for (ptrdiff_t rr = 0; rr < nr; ++rr) {
+            const FC_T *xrow = xrows[rr];
+            FC_T *dwrow = dwrows[rr];
+            for (ptrdiff_t q = lo; q < hi; ++q) {
+                FC_MAC(dwrow[q], gv, xrow[base + q * dl]);
+            }
+        }
+    }
+}
+
+/* Register tiles of FC_GW_ROWS kernel rows x FC_GW_VECS tap vectors
+ * (conv2d_gw_tile.template.c), 8 vector accumulators at most: */
+#define FC_GW_ROWS 4
+#define FC_GW_VECS 1
+#include "conv2d_gw_tile.template.c"
+#undef FC_GW_VECS
+#define FC_GW_VECS 2
+#include "conv2d_gw_tile.template.c"
+#undef FC_GW_ROWS
+#undef FC_GW_VECS
+#define FC_GW_ROWS 2
+#define FC_GW_VECS 4
+#include "conv2d_gw_tile.template.c"
+#undef FC_GW_ROWS
+#undef FC_GW_VECS
+
 static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *dy,
                                        FC_T *dw)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
-    const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw;
-    const ptrdiff_t sw = s->stride_w, dh = s->dil_h, dl = s->dil_w;
+    const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw, dh = s->dil_h;
     const ptrdiff_t w_in = s->w_in, w_out = s->w_out;
     const ptrdiff_t in_plane = s->h_in * w_in, out_plane = s->h_out * w_out;
     const ptrdiff_t total = s->c_out * cg * taps;
+    /* the register tile: tap vectors per kernel row (1, 2 or up to 4; 0: no
+     * tile), kernel rows per block, and the output columns whose vectors
+     * read inside the input row: [j_a, j_b) */
+    const ptrdiff_t nv = s->dil_w == 1 ? (kw + FC_LANES - 1) / FC_LANES : 0;
+    const ptrdiff_t rows = nv == 1 || nv == 2 ? 4 : nv <= 4 ? 2 : 1;
+    ptrdiff_t j_a = 0, j_b = 0;
+    if (nv >= 1 && nv <= 4) {
+        fc_inside(-s->pad_w, s->stride_w, w_in - nv * FC_LANES + 1, w_out, &j_a, &j_b);
+        j_b = fc_max(j_a, j_b);
+    }
 
     for (ptrdiff_t k = 0; k < total; ++k) {
         FC_ZERO(dw[k]);
@@ -436,25 +495,28 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
                         const FC_T *dyrow = dyo + i * w_out;
                         ptrdiff_t r_lo, r_hi;
                         fc_inside(top, dh, s->h_in, kh, &r_lo, &r_hi);
-                        for (ptrdiff_t r = r_lo; r < r_hi; ++r) {
-                            const FC_T *xrow = xc + (top + r * dh) * w_in;
-                            FC_T *dwrow = dwk + r * kw;
-                            for (ptrdiff_t j = 0; j < w_out; ++j) {
-                                /* tap q of output j reads input column base + q*dl */
-                                const ptrdiff_t base = j * sw - s->pad_w;
-                                ptrdiff_t lo, hi;
-                                fc_inside(base, dl, w_in, kw, &lo, &hi);
-                                const FC_T gv = dyrow[j];
-                                if (dl == 1) {
-                                    for (ptrdiff_t q = lo; q < hi; ++q) {
-                                        FC_MAC(dwrow[q], gv, xrow[base + q]);
-                                    }
-                                } else {
-                                    for (ptrdiff_t q = lo; q < hi; ++q) {
-                                        FC_MAC(dwrow[q], gv, xrow[base + q * dl]);
-                                    }
-                                }
+                        for (ptrdiff_t r0 = r_lo; r0 < r_hi; r0 += rows) {
+                            const ptrdiff_t nr = fc_min(rows, r_hi - r0);
+                            const FC_T *xrows[4];
+                            FC_T *dwrows[4];
+                            for (ptrdiff_t rr = 0; rr < nr; ++rr) {
+                                xrows[rr] = xc + (top + (r0 + rr) * dh) * w_in;
+                                dwrows[rr] = dwk + (r0 + rr) * kw;
                             }
+                            /* columns in order: left edge, tile, right edge */
+                            FC_SFX(grad_weight_columns)(s, xrows, dwrows, nr, dyrow, 0, j_a);
+                            if (j_b > j_a && nv == 1) {
+                                FC_SFX(grad_weight_tile_4_1)(s, xrows, dwrows, nr, nv, dyrow,
+                                                             j_a, j_b);
+                            } else if (j_b > j_a && nv == 2) {
+                                FC_SFX(grad_weight_tile_4_2)(s, xrows, dwrows, nr, nv, dyrow,
+                                                             j_a, j_b);
+                            } else if (j_b > j_a) {
+                                FC_SFX(grad_weight_tile_2_4)(s, xrows, dwrows, nr, nv, dyrow,
+                                                             j_a, j_b);
+                            }
+                            FC_SFX(grad_weight_columns)(s, xrows, dwrows, nr, dyrow,
+                                                        fc_max(j_a, j_b), w_out);
                         }
                     }
                 }
