@@ -21,9 +21,11 @@
  * in [j_a, j_b) the nv * FC_LANES lanes read inside the input row:
  * 0 <= j*stride_w - pad_w and j*stride_w - pad_w + nv*FC_LANES <= w_in.
  */
-static void FC_SFX(FC_CAT(FC_CAT(grad_weight_tile, FC_GW_ROWS), FC_GW_VECS))(const fc_conv2d_shape *s, const FC_T *const *xrows,
-                                     FC_T *const *dwrows, ptrdiff_t nr, ptrdiff_t nv,
-                                     const FC_T *dyrow, ptrdiff_t j_a, ptrdiff_t j_b)
+#define FC_GW_NAME FC_SFX(FC_CAT(FC_CAT(grad_weight_tile, FC_GW_ROWS), FC_GW_VECS))
+
+static void FC_GW_NAME(const fc_conv2d_shape *s, const FC_T *const *xrows, FC_T *const *dwrows,
+                       ptrdiff_t nr, ptrdiff_t nv, const FC_T *dyrow, ptrdiff_t j_a,
+                       ptrdiff_t j_b)
 {
     const ptrdiff_t kw = s->kw, sw = s->stride_w, pw = s->pad_w;
     FC_TILE_ACC acc[FC_GW_ROWS][FC_GW_VECS];
@@ -64,3 +66,5 @@ static void FC_SFX(FC_CAT(FC_CAT(grad_weight_tile, FC_GW_ROWS), FC_GW_VECS))(con
         }
     }
 }
+
+#undef FC_GW_NAME
