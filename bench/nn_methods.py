@@ -51,12 +51,12 @@ def best(f, repeat):
 
 
 def sweep(dtype, repeat):
-    """The crossover behind 'auto': time of direct / time of im2col for
-    forward and grad_input of 3x3 and 1-D layers over channels per group
-    (og = cg) and kernel taps, at a fixed number of outputs."""
+    """The crossover behind 'auto': time of direct / time of im2col for the
+    three kernels of 3x3 and 1-D layers over channels per group (og = cg),
+    at a fixed number of outputs."""
     rng = np.random.default_rng(1)
     print(f"direct time / im2col time (< 1: direct faster), dtype {dtype}")
-    print(f"{'layer':28s} {'K':>5s} {'og':>4s} {'forward':>8s} {'grad_in':>8s}")
+    print(f"{'layer':28s} {'K':>5s} {'og':>4s} {'forward':>8s} {'grad_in':>8s} {'grad_w':>8s}")
     for nd, k in ((2, 3), (1, 9)):
         for c in (1, 2, 4, 8, 16, 32, 64):
             xs = (4, c, 64, 64) if nd == 2 else (4, c, 4096)
@@ -66,18 +66,19 @@ def sweep(dtype, repeat):
             x, w = rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype)
             gy = conv(x, w, padding=k // 2)
             ratios = []
-            for op in ("forward", "grad_input"):
+            for mask in (None, (1, 0, 0), (0, 1, 0)):
                 t = {}
                 for m in ("direct", "im2col"):
-                    if op == "forward":
+                    if mask is None:
                         t[m] = best(lambda: conv(x, w, padding=k // 2, method=m), repeat)
                     else:
                         t[m] = best(lambda: backward(gy, x, w, padding=k // 2,
-                                                     output_mask=(1, 0, 0), method=m), repeat)
+                                                     output_mask=mask, method=m), repeat)
                 ratios.append(t["direct"] / t["im2col"])
             name = f"{'conv2d 3x3' if nd == 2 else 'conv1d k=9'} C={c}"
-            print(f"{name:28s} {c * k ** nd // k ** (nd - 1) if nd == 1 else c * k * k:5d} "
-                  f"{c:4d} {ratios[0]:8.2f} {ratios[1]:8.2f}", flush=True)
+            taps = c * k ** nd
+            print(f"{name:28s} {taps:5d} {c:4d} {ratios[0]:8.2f} {ratios[1]:8.2f} "
+                  f"{ratios[2]:8.2f}", flush=True)
 
 
 def main():

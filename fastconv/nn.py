@@ -38,7 +38,7 @@ _INT_MAX = 2**31 - 1
 # 'auto' takes the direct kernels up to this many output channels per group
 # for forward and grad_input, and for grad_weight (see _choose_method)
 _AUTO_DIRECT_MAX_CHANNELS = 4
-_AUTO_DIRECT_MAX_CHANNELS_GRAD_WEIGHT = 2
+_AUTO_DIRECT_MAX_CHANNELS_GRAD_WEIGHT = 1
 
 
 # --------------------------------------------------------------------------
@@ -95,11 +95,11 @@ def _choose_method(method, op, g):
     group og (the GEMM's N for forward and grad_weight, its reduction for
     grad_input).  The direct kernels keep 4 channels' accumulators in
     registers for forward and grad_input: up to og = 4 they are faster
-    (depthwise layers, 1-D filters, thin groups: 1.5-10x), from og = 8 on
+    (depthwise layers, 1-D filters, thin groups: 1.2-3x), from og = 8 on
     GEMM is (1.5-5x at og >= 16).  The direct grad_weight keeps the taps of
-    up to 4 kernel rows in registers, one (o, c) pair at a time: it wins up
-    to og = 2 (2-10x for depthwise and single-channel layers), when
-    dilation along the rows does not stop its tap vectors.
+    up to 4 kernel rows in registers, one (o, c) pair at a time: it wins for
+    og = 1 (depthwise and single-channel layers: 1.1-3x) unless dilation
+    along the rows stops its tap vectors; from og = 2 on GEMM catches up.
     """
     method = _validation.method(method)
     if method != "auto":
