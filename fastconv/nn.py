@@ -95,7 +95,7 @@ def _choose_method(method, op, g):
     group og (the GEMM's N for forward and grad_weight, its reduction for
     grad_input).  The direct kernels keep 4 channels' accumulators in
     registers for forward and grad_input: up to og = 4 they are faster
-    (depthwise layers, 1-D filters, thin groups: 1.2-3x), from og = 8 on
+    (depthwise layers, 1-D filters, thin groups: 1.1-3x), from og = 8 on
     GEMM is (1.5-5x at og >= 16).  The direct grad_weight keeps the taps of
     up to 4 kernel rows in registers, one (o, c) pair at a time: it wins for
     og = 1 (depthwise and single-channel layers: 1.1-3x) unless dilation

@@ -32,8 +32,9 @@ CASES = [
     ("channel mismatch", lambda: nn.conv2d(z(1, 4, 28, 28), z(6, 3, 5, 5)), ValueError,
      ["Given groups=1, weight of size [6, 3, 5, 5], expected input[1, 4, 28, 28] to have 3 "
       "channels, but got 4 channels instead"]),
-    ("in_channels not divisible by groups", lambda: nn.conv2d(z(1, 5, 4, 4), z(4, 2, 3, 3), groups=2),
-     ValueError, ["expected input[1, 5, 4, 4] to have 4 channels, but got 5", "[4, 2, 3, 3]"]),
+    ("in_channels not divisible by groups",
+     lambda: nn.conv2d(z(1, 5, 4, 4), z(4, 2, 3, 3), groups=2), ValueError,
+     ["expected input[1, 5, 4, 4] to have 4 channels, but got 5", "[4, 2, 3, 3]"]),
     ("out_channels not divisible by groups",
      lambda: nn.conv2d(z(1, 4, 4, 4), z(5, 2, 3, 3), groups=2), ValueError,
      ["Given groups=2, expected weight to be divisible by 2 at dimension 0, but got weight of "

@@ -117,7 +117,8 @@ def test_conv_transpose_is_grad_input(conv, seed, method):
 def test_groups_are_concatenated_convolutions(method):
     rng = np.random.default_rng(12)
     G, cg, og = 3, 2, 4
-    x, w, b = random(rng, (2, G * cg, 7, 8)), random(rng, (G * og, cg, 3, 2)), random(rng, (G * og,))
+    x, w = random(rng, (2, G * cg, 7, 8)), random(rng, (G * og, cg, 3, 2))
+    b = random(rng, (G * og,))
     kwargs = dict(stride=(1, 2), padding=1, dilation=(2, 1))
     y = nn.conv2d(x, w, b, groups=G, **kwargs, method=method)
     parts = [nn.conv2d(x[:, i * cg:(i + 1) * cg], w[i * og:(i + 1) * og], b[i * og:(i + 1) * og],
@@ -289,7 +290,8 @@ def test_expanded_and_channels_last_weight():
     x = random(rng, (1, 3, 6, 6))
     w = np.broadcast_to(random(rng, (1, 3, 3, 3)), (5, 3, 3, 3))
     np.testing.assert_array_equal(nn.conv2d(x, w), nn.conv2d(x, np.ascontiguousarray(w)))
-    w_nhwc = np.ascontiguousarray(random(rng, (5, 3, 3, 3)).transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    nhwc = np.ascontiguousarray(random(rng, (5, 3, 3, 3)).transpose(0, 2, 3, 1))
+    w_nhwc = nhwc.transpose(0, 3, 1, 2)
     np.testing.assert_array_equal(nn.conv2d(x, w_nhwc), nn.conv2d(x, np.ascontiguousarray(w_nhwc)))
 
 

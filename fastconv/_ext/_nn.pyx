@@ -61,7 +61,8 @@ cdef int _geometry(tuple geometry, fc_conv2d_shape *s) except -1:
 
 cdef fc_dtype _dtype(int dtype_code) except *:
     if dtype_code != <int>FC_F32 and dtype_code != <int>FC_F64:
-        raise TypeError(f"the nn kernels compute in float32 or float64, not dtype code {dtype_code}")
+        raise TypeError(f"the nn kernels compute in float32 or float64, not dtype code "
+                        f"{dtype_code}")
     return <fc_dtype>dtype_code
 
 
