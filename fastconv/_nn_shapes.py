@@ -237,6 +237,17 @@ def _check_limits(fname, what, values, context):
                              f"below 2**61 ({context})")
 
 
+def _checked(fname, geometry, context):
+    """The geometry, once every field is known to stay below INDEX_LIMIT
+    (a stride of 2**70 with one output, or the dilation of a 1-tap kernel,
+    changes nothing in the sums but does not fit the C index type)."""
+    for name, value in geometry._asdict().items():
+        if value > INDEX_LIMIT:
+            raise ValueError(f"{fname}: {name} {value} is too large: sizes, strides, padding and "
+                             f"dilations must stay below 2**61 ({context})")
+    return geometry
+
+
 def _check_output_size(fname, shape, itemsize, context):
     if math.prod(shape) * itemsize > 2**63 - 1:
         raise ValueError(f"{fname}: the output of shape {fmt(shape)} is too big to allocate "
@@ -294,7 +305,7 @@ def conv_layer(fname, nd, x_shape, w_shape, b_shape, stride, padding, dilation, 
     geometry = Geometry(n, groups, c_in, *_to_2d(nd, sizes, 1), w_shape[0], *_to_2d(nd, out, 1),
                         *_to_2d(nd, kernel, 1), *_to_2d(nd, stride, 1), *_to_2d(nd, before, 0),
                         *_to_2d(nd, dilation, 1))
-    return Layer(geometry, batched, out_shape)
+    return Layer(_checked(fname, geometry, context), batched, out_shape)
 
 
 def conv_backward_layer(fname, nd, grad_output_shape, x_shape, w_shape, stride, padding,
@@ -371,4 +382,4 @@ def conv_transpose_layer(fname, nd, x_shape, w_shape, b_shape, stride, padding, 
     geometry = Geometry(n, groups, c_out, *_to_2d(nd, out, 1), c_in, *_to_2d(nd, sizes, 1),
                         *_to_2d(nd, kernel, 1), *_to_2d(nd, stride, 1), *_to_2d(nd, pads, 0),
                         *_to_2d(nd, dilation, 1))
-    return Layer(geometry, batched, out_shape)
+    return Layer(_checked(fname, geometry, context), batched, out_shape)
