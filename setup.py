@@ -19,6 +19,7 @@ C_CORE_SOURCES = [
     "csrc/signal/corr2d_direct.c",
     "csrc/signal/im2col.c",
     "csrc/signal/pad2d.c",
+    "csrc/signal/fold2d.c",
 ]
 
 C_FLAGS = ["-O3", "-std=c99", "-Wall", "-Wextra", "-fno-math-errno"]
