@@ -4,6 +4,7 @@ Cython extension per driver module (fastconv/_ext/*.pyx).
 No machine-specific flags: the build targets the baseline ISA of the platform;
 SIMD kernels carry their own target attributes and are chosen at run time.
 """
+import glob
 import os
 
 import numpy
@@ -22,6 +23,11 @@ C_CORE_SOURCES = [
     "csrc/signal/fold2d.c",
 ]
 
+# Headers and templates (#included, so invisible to the default timestamp
+# checks): editing any of them must recompile the core and relink the modules.
+C_CORE_DEPENDS = sorted(glob.glob("csrc/**/*.h", recursive=True)
+                        + glob.glob("csrc/**/*.template.c", recursive=True))
+
 C_FLAGS = ["-O3", "-std=c99", "-Wall", "-Wextra", "-fno-math-errno"]
 
 c_core = (
@@ -30,6 +36,7 @@ c_core = (
         "sources": C_CORE_SOURCES,
         "include_dirs": [CSRC],
         "cflags": C_FLAGS,
+        "obj_deps": {"": C_CORE_DEPENDS},
     },
 )
 
@@ -52,7 +59,7 @@ def extension(name):
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
         extra_compile_args=["-O3"],
         # the C core is listed as a dependency so that editing it rebuilds the module
-        depends=C_CORE_SOURCES + ["csrc/fastconv.h"],
+        depends=C_CORE_SOURCES + C_CORE_DEPENDS,
     )
 
 
