@@ -43,16 +43,17 @@ __all__ = ["convolve_backward", "correlate_backward",
 # and very many taps (all of g).  The direct kernel's innermost loop runs
 # along a row of outputs, here only as long as the kernel is wide, whereas
 # im2col computes each output as one BLAS dot product over a copied strip of
-# X.  Measured on the 2-core Zen3 (README, "Backward passes"): im2col is 2-6x
-# faster for kernels narrower than this, the direct kernel from about here on.
-_IM2COL_BELOW_KERNEL_COLS = 16
+# X.  Measured on the 2-core Zen3 (README, "Backward passes"), im2col is
+# faster for kernels narrower than these widths (float32 / float64 compute
+# itemsize), by 1.4-7x at widths 3-7; from about them on, the direct kernel.
+_IM2COL_BELOW_KERNEL_COLS = {4: 16, 8: 8}
 
 
-def _kernel_grad_method(method, kernel_cols):
+def _kernel_grad_method(method, kernel_cols, plan):
     """'auto' resolved for the kernel gradient; other methods unchanged."""
     if method != "auto":
         return method
-    return "im2col" if kernel_cols < _IM2COL_BELOW_KERNEL_COLS else "direct"
+    return "im2col" if kernel_cols < _IM2COL_BELOW_KERNEL_COLS[plan.compute.itemsize] else "direct"
 
 
 def _correlation_backward(g, x, w, r0, c0, plan, method,
@@ -70,7 +71,7 @@ def _correlation_backward(g, x, w, r0, c0, plan, method,
     else:
         image, ir0, ic0 = _signal._extend(x, window, r0, c0, boundary, fill, plan), 0, 0
     grad_w = _signal._correlate_2d(image, g, w.shape, ir0, ic0, plan,
-                                   _kernel_grad_method(method, wc))
+                                   _kernel_grad_method(method, wc, plan))
 
     w_reversed = w[::-1, ::-1]
     if window is None or boundary == "fill":
@@ -95,7 +96,7 @@ def _correlation_backward(g, x, w, r0, c0, plan, method,
 def _floating_plan(name, **inputs):
     """(result dtype, compute plan) of real floating inputs, or TypeError."""
     for arg, array in inputs.items():
-        if array.dtype.kind != "f" or _dtypes.plan(array.dtype) is None:
+        if array.dtype.kind != "f" or _dtypes.plan(array.dtype.newbyteorder("=")) is None:
             raise TypeError(
                 f"{name}: {arg} has dtype {array.dtype}, but gradients are defined here for "
                 f"real floating-point inputs only (float16, float32, float64)")

@@ -298,7 +298,8 @@ def test_methods_agree_on_larger_problems(op, s1, s2, args, dtype, small_im2col_
 @pytest.mark.slow
 @pytest.mark.parametrize("op", sorted(OPS))
 def test_slow_sweep_against_reference(op):
-    """Every mode x boundary x fill for many shapes up to 9 x 9 (about a minute)."""
+    """Every mode x boundary x fill on 150 random shape pairs per function, up
+    to 9 x 9 (2-D) or 39 (1-D): about 15 s."""
     rng = np.random.default_rng(7)
     two_d = op.endswith("2d")
     for _ in range(150):
