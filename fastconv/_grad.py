@@ -43,9 +43,11 @@ __all__ = ["convolve_backward", "correlate_backward",
 # and very many taps (all of g).  The direct kernel's innermost loop runs
 # along a row of outputs, here only as long as the kernel is wide, whereas
 # im2col computes each output as one BLAS dot product over a copied strip of
-# X.  Measured on the 2-core Zen3 (README, "Backward passes"), im2col is
-# faster for kernels narrower than these widths (float32 / float64 compute
-# itemsize), by 1.4-7x at widths 3-7; from about them on, the direct kernel.
+# X.  Measured on the 2-core Zen3 with single-threaded BLAS (README,
+# "Backward passes"): for kernels 3-7 columns wide im2col is 1.3-3.5x
+# faster in float64 and 2-7x in float32; the direct kernel catches up at
+# about 10 (float64) and 24-32 (float32) columns.  The thresholds below,
+# per compute itemsize, stay on the safe side of those crossovers.
 _IM2COL_BELOW_KERNEL_COLS = {4: 16, 8: 8}
 
 
