@@ -23,6 +23,10 @@
  * extents and non-overlap; never touches memory outside g or x.
  */
 
+#if FC_DT != FC_DT_F32 && FC_DT != FC_DT_F64
+#  error "fold2d.template.c adds with +=: real floating types only"
+#endif
+
 static void FC_SFX(fold2d)(const FC_T *g, ptrdiff_t gr, ptrdiff_t gc,
                            FC_T *x, ptrdiff_t xr, ptrdiff_t xc,
                            ptrdiff_t r0, ptrdiff_t c0, fc_boundary boundary)
