@@ -133,6 +133,34 @@ fc_status fc_pad2d(size_t itemsize,
                    ptrdiff_t r0, ptrdiff_t c0,
                    fc_boundary boundary, const void *fill);
 
+/* ------------------------------------------------------------------------ */
+/* Backward passes of the signal API (csrc/signal/fold2d*.c)                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * fc_fold2d: the adjoint of fc_pad2d.  x (xr x xc) is overwritten with the sum
+ * of the elements of g (gr x gc) that fc_pad2d would have copied from each
+ * element of x for a window of the same shape and offsets:
+ *
+ *     x = 0;   x[ext(i + r0), ext(j + c0)] += g[i, j]   for i < gr, j < gc
+ *
+ * with ext fc_pad2d's index mapping for `boundary` (the same function), and
+ * the fill positions of FC_PAD_FILL skipped (the fill value is a constant).
+ * So <fc_pad2d(x), g> = <x, fc_fold2d(g)> for every x and g.  This is how the
+ * gradient of a 'wrap' / 'symm' / 'fill' correlation flows back onto in1.
+ *
+ * Contract: dt is FC_F32 or FC_F64 (FC_ERR_DTYPE otherwise); g and x are
+ * C-contiguous arrays of that type with the given extents and do not overlap;
+ * all index arithmetic i + r0, j + c0 fits ptrdiff_t.  Returns FC_ERR_BADARG
+ * for a negative extent, an unknown boundary, or a 'wrap' / 'symm' fold of a
+ * non-empty g onto an empty x.
+ */
+fc_status fc_fold2d(fc_dtype dt,
+                    const void *g, ptrdiff_t gr, ptrdiff_t gc,
+                    void *x, ptrdiff_t xr, ptrdiff_t xc,
+                    ptrdiff_t r0, ptrdiff_t c0,
+                    fc_boundary boundary);
+
 #ifdef __cplusplus
 }
 #endif

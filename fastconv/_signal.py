@@ -228,7 +228,24 @@ def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
     else:
         x, w = in1, (np.conj(in2) if in2.dtype.kind == "c" else in2)
 
-    (xr, xc), (wr, wc) = x.shape, w.shape
+    out_shape, r0, c0 = _scipy_offsets(mode_name, x.shape, w.shape, convolution)
+    kernel_finite = w.dtype.kind not in "fc" or bool(np.isfinite(w).all())
+    window = _scipy_window(mode_name, x.shape, w.shape, out_shape, boundary, boundary_name, fill,
+                           kernel_finite)
+    if window is not None:
+        x = _extend(x, window, r0, c0, boundary_name, fill, plan)
+        r0 = c0 = 0
+
+    out = _correlate_2d(x, w, out_shape, r0, c0, plan, method)
+    if flip_output:
+        out = np.ascontiguousarray(out[::-1, ::-1])
+    return _finish(out, result)
+
+
+def _scipy_offsets(mode_name, x_shape, w_shape, convolution):
+    """(out_shape, r0, c0) of the primitive for SciPy's modes, x the image and
+    w the kernel as the primitive sees them (after any swap and reversal)."""
+    (xr, xc), (wr, wc) = x_shape, w_shape
     if mode_name == "full":
         out_shape, r0, c0 = (xr + wr - 1, xc + wc - 1), -(wr - 1), -(wc - 1)
     elif mode_name == "same":
@@ -242,26 +259,29 @@ def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
         out_shape, r0, c0 = (xr - wr + 1, xc - wc + 1), 0, 0
     if min(out_shape) < 0:
         raise ValueError("negative dimensions are not allowed")
+    return out_shape, r0, c0
 
-    # SciPy multiplies the kernel by the fill value wherever it hangs over the
-    # edge, so an inf or nan in the kernel meets a fill of 0 there (giving
-    # nan); the zero-extension of the C kernel skips those products instead.
-    # Only then, or for a non-zero fill, wrap or symm, is the window built.
-    needs_extension = (mode_name != "valid" and w.size > 0 and out_shape[0] * out_shape[1] > 0
+
+def _scipy_window(mode_name, x_shape, w_shape, out_shape, boundary, boundary_name, fill,
+                  kernel_finite=True):
+    """Shape of the window of the extended image that the correlation reads
+    (rows r0.., columns c0..), or None when the zero-extended image serves:
+    'valid' mode, an empty kernel or output, or a fill of +0 with a finite
+    kernel.  (SciPy multiplies the kernel by the fill value wherever it hangs
+    over the edge, so an inf or nan in the kernel meets a fill of 0 there and
+    gives nan; the zero-extension of the C kernel skips those products, so a
+    non-finite kernel needs the window.)"""
+    needs_extension = (mode_name != "valid" and w_shape[0] * w_shape[1] > 0
+                       and out_shape[0] * out_shape[1] > 0
                        and (boundary_name != "fill" or fill != 0 or np.signbit(fill.real)
-                            or (w.dtype.kind in "fc" and not np.isfinite(w).all())))
-    if needs_extension:
-        window = (out_shape[0] + wr - 1, out_shape[1] + wc - 1)
-        if x.size == 0 and boundary_name != "fill" and window[0] * window[1] > 0:
-            raise ValueError(f"boundary={boundary!r} cannot extend an empty in1 "
-                             f"of shape {x.shape}")
-        x = _extend(x, window, r0, c0, boundary_name, fill, plan)
-        r0 = c0 = 0
-
-    out = _correlate_2d(x, w, out_shape, r0, c0, plan, method)
-    if flip_output:
-        out = np.ascontiguousarray(out[::-1, ::-1])
-    return _finish(out, result)
+                            or not kernel_finite))
+    if not needs_extension:
+        return None
+    window = (out_shape[0] + w_shape[0] - 1, out_shape[1] + w_shape[1] - 1)
+    if 0 in x_shape and boundary_name != "fill" and window[0] * window[1] > 0:
+        raise ValueError(f"boundary={boundary!r} cannot extend an empty in1 "
+                         f"of shape {tuple(x_shape)}")
+    return window
 
 
 def _extend(x, window, r0, c0, boundary, fill, plan):

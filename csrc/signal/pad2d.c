@@ -8,25 +8,6 @@
 #include "fastconv.h"
 #include "../util.h"
 
-/* Index into [0, n) of position k of the extension; -1 means "fill". */
-static ptrdiff_t extend_index(ptrdiff_t k, ptrdiff_t n, fc_boundary boundary)
-{
-    if (k >= 0 && k < n) {
-        return k;
-    }
-    switch (boundary) {
-        case FC_PAD_WRAP:
-            return fc_mod(k, n);
-        case FC_PAD_SYMM: {
-            /* period 2n: x0 .. x(n-1), x(n-1) .. x0, x0 .. */
-            const ptrdiff_t r = fc_mod(k, 2 * n);
-            return r < n ? r : 2 * n - 1 - r;
-        }
-        default:
-            return -1;
-    }
-}
-
 /*
  * Contract: see fc_pad2d in fastconv.h.  Rows and columns are mapped
  * independently; the middle of each row that lies inside x is one memcpy.
@@ -60,7 +41,7 @@ fc_status fc_pad2d(size_t itemsize,
 
     for (ptrdiff_t i = 0; i < dr; ++i) {
         char *orow = out + (size_t)(i * dc) * itemsize;
-        const ptrdiff_t src_row = extend_index(i + r0, xr, boundary);
+        const ptrdiff_t src_row = fc_extend_index(i + r0, xr, boundary);
         if (src_row < 0) {
             for (ptrdiff_t j = 0; j < dc; ++j) {
                 memcpy(orow + (size_t)j * itemsize, fill, itemsize);
@@ -69,7 +50,7 @@ fc_status fc_pad2d(size_t itemsize,
         }
         const char *xrow = xb + (size_t)(src_row * xc) * itemsize;
         for (ptrdiff_t j = 0; j < in_lo; ++j) {
-            const ptrdiff_t c = extend_index(j + c0, xc, boundary);
+            const ptrdiff_t c = fc_extend_index(j + c0, xc, boundary);
             memcpy(orow + (size_t)j * itemsize, c < 0 ? fill : xrow + (size_t)c * itemsize, itemsize);
         }
         if (in_hi > in_lo) {
@@ -77,7 +58,7 @@ fc_status fc_pad2d(size_t itemsize,
                    (size_t)(in_hi - in_lo) * itemsize);
         }
         for (ptrdiff_t j = in_hi; j < dc; ++j) {
-            const ptrdiff_t c = extend_index(j + c0, xc, boundary);
+            const ptrdiff_t c = fc_extend_index(j + c0, xc, boundary);
             memcpy(orow + (size_t)j * itemsize, c < 0 ? fill : xrow + (size_t)c * itemsize, itemsize);
         }
     }

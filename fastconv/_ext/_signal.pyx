@@ -172,3 +172,35 @@ def pad2d(cnp.ndarray x, cnp.ndarray out, Py_ssize_t r0, Py_ssize_t c0,
     with nogil:
         status = fc_pad2d(itemsize, xp, xr, xc, op, dr, dc, r0, c0, bnd, fp)
     check_status(status)
+
+
+# --------------------------------------------------------------------------
+# backward passes (fastconv/_grad.py)
+# --------------------------------------------------------------------------
+
+from fastconv._ext.cfastconv cimport fc_fold2d
+
+
+def fold2d(cnp.ndarray g, cnp.ndarray x, Py_ssize_t r0, Py_ssize_t c0,
+           str boundary, int dtype_code):
+    """The adjoint of pad2d: x = 0, then x[ext(i + r0), ext(j + c0)] += g[i, j]
+    for every element of g, ext the 'fill' / 'wrap' / 'symm' index mapping of
+    pad2d ('fill' positions dropped).  g, x: 2-D C-contiguous float32 or
+    float64 arrays of the dtype named by dtype_code; writes into x."""
+    if dtype_code < 0 or dtype_code >= <int>FC_NDTYPES:
+        raise TypeError(f"unknown dtype code {dtype_code}")
+    cdef fc_dtype dt = <fc_dtype>dtype_code
+    cdef size_t itemsize = fc_itemsize(dt)
+    _check_buffer(g, 2, itemsize, "g")
+    _check_buffer(x, 2, itemsize, "x")
+    if not cnp.PyArray_ISWRITEABLE(x):
+        raise ValueError("x must be writeable")
+    cdef fc_boundary bnd = <fc_boundary><int>_BOUNDARIES[boundary]
+    cdef const void *gp = cnp.PyArray_DATA(g)
+    cdef void *xp = cnp.PyArray_DATA(x)
+    cdef Py_ssize_t gr = g.shape[0], gc = g.shape[1]
+    cdef Py_ssize_t xr = x.shape[0], xc = x.shape[1]
+    cdef fc_status status
+    with nogil:
+        status = fc_fold2d(dt, gp, gr, gc, xp, xr, xc, r0, c0, bnd)
+    check_status(status)

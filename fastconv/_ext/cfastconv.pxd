@@ -50,6 +50,13 @@ cdef extern from "fastconv.h" nogil:
                        Py_ssize_t r0, Py_ssize_t c0,
                        fc_boundary boundary, const void *fill)
 
+    # backward passes of the signal API
+    fc_status fc_fold2d(fc_dtype dt,
+                        const void *g, Py_ssize_t gr, Py_ssize_t gc,
+                        void *x, Py_ssize_t xr, Py_ssize_t xc,
+                        Py_ssize_t r0, Py_ssize_t c0,
+                        fc_boundary boundary)
+
 
 cdef inline int check_status(fc_status status) except -1:
     """Raise the Python exception that matches a C status code."""
