@@ -76,7 +76,7 @@ setup(
     cmdclass={"build_ext": BuildExtWithCore},
     libraries=[c_core],
     ext_modules=cythonize(
-        [extension("_signal")],
+        [extension("_blas_threads"), extension("_signal")],
         compiler_directives={"language_level": "3"},
     ),
 )

@@ -14,6 +14,7 @@ swaps or conjugation.
 """
 import numpy as np
 
+from fastconv import _blas_threads  # noqa: F401 - one BLAS thread in the im2col loops
 from fastconv import _config, _dtypes, _method, _validation
 from fastconv._ext import _signal as _ext
 
@@ -30,14 +31,21 @@ def _as_kernel_input(a, plan):
     return np.require(a, dtype=plan.compute, requirements=["C", "A"]).view(plan.view)
 
 
-def _correlate_2d(x, w, out_shape, r0, c0, plan, method):
-    """The primitive above for 2-D x, w of any dtype; returns a new array of
-    plan.compute dtype and shape out_shape."""
+def _correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=None):
+    """The primitive above for 2-D x, w of any dtype, x extended by `boundary`
+    ('zero': products outside x skipped; 'fill' with the 0-d array `fill`;
+    'wrap'; 'symm'); returns a new array of plan.compute dtype and shape
+    out_shape."""
     out = np.empty(out_shape, dtype=plan.compute)
     n_outputs, n_taps = out.size, w.shape[0] * w.shape[1]
     method = _method.choose_signal_method(method, n_outputs, n_taps)
+    kernel_finite = (method != "im2col" or boundary != "zero" or w.dtype.kind not in "fc"
+                     or bool(np.isfinite(w).all()))
+    if fill is not None:
+        fill = np.require(fill.astype(plan.compute), requirements=["C", "A"]).view(plan.view)
     _ext.corr2d(_as_kernel_input(x, plan), _as_kernel_input(w, plan), out.view(plan.view),
-                r0, c0, plan.code, method == "im2col", _config.im2col_tile_bytes())
+                r0, c0, plan.code, method == "im2col", _config.im2col_tile_bytes(),
+                boundary, fill, kernel_finite)
     return out
 
 
@@ -232,11 +240,10 @@ def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
     kernel_finite = w.dtype.kind not in "fc" or bool(np.isfinite(w).all())
     window = _scipy_window(mode_name, x.shape, w.shape, out_shape, boundary, boundary_name, fill,
                            kernel_finite)
-    if window is not None:
-        x = _extend(x, window, r0, c0, boundary_name, fill, plan)
-        r0 = c0 = 0
-
-    out = _correlate_2d(x, w, out_shape, r0, c0, plan, method)
+    if window is None:
+        out = _correlate_2d(x, w, out_shape, r0, c0, plan, method)
+    else:   # the kernels read the extension through a few extended rows at a time
+        out = _correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary_name, fill)
     if flip_output:
         out = np.ascontiguousarray(out[::-1, ::-1])
     return _finish(out, result)
