@@ -20,9 +20,15 @@ C_CORE_SOURCES = [
     "csrc/signal/corr2d_direct.c",
     "csrc/signal/im2col.c",
     "csrc/signal/pad2d.c",
+    "csrc/signal/fold2d.c",
     "csrc/nn/conv2d_direct.c",
     "csrc/nn/im2col.c",
 ]
+
+# Headers and templates (#included, so invisible to the default timestamp
+# checks): editing any of them must recompile the core and relink the modules.
+C_CORE_DEPENDS = sorted(glob.glob("csrc/**/*.h", recursive=True)
+                        + glob.glob("csrc/**/*.template.c", recursive=True))
 
 C_FLAGS = ["-O3", "-std=c99", "-Wall", "-Wextra", "-fno-math-errno"]
 
@@ -32,9 +38,7 @@ c_core = (
         "sources": C_CORE_SOURCES,
         "include_dirs": [CSRC],
         "cflags": C_FLAGS,
-        # headers and *.template.c files are #included: recompile when they change
-        "obj_deps": {"": sorted(glob.glob("csrc/**/*.h", recursive=True)
-                                + glob.glob("csrc/**/*.template.c", recursive=True))},
+        "obj_deps": {"": C_CORE_DEPENDS},
     },
 )
 
@@ -65,9 +69,8 @@ def extension(name):
         include_dirs=[numpy.get_include(), CSRC],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
         extra_compile_args=["-O3"],
-        # every C file (templates and headers included) is a dependency, so that
-        # editing the C core relinks the module
-        depends=sorted(glob.glob("csrc/**/*.[ch]", recursive=True)),
+        # editing any C file relinks the module (the archive is added in run())
+        depends=C_CORE_SOURCES + C_CORE_DEPENDS,
     )
 
 
@@ -75,7 +78,7 @@ setup(
     cmdclass={"build_ext": BuildExtWithCore},
     libraries=[c_core],
     ext_modules=cythonize(
-        [extension("_signal"), extension("_nn")],
+        [extension("_blas_threads"), extension("_signal"), extension("_nn")],
         compiler_directives={"language_level": "3"},
     ),
 )

@@ -55,11 +55,15 @@ typedef enum {
 typedef struct { float re, im; } fc_c64;
 typedef struct { double re, im; } fc_c128;
 
-/* Boundary rules of fc_pad2d (SciPy's convolve2d 'fill', 'wrap', 'symm'). */
+/* How an image is extended beyond its edges (SciPy's convolve2d boundaries,
+ * plus the zero extension of NumPy's 1-D functions). */
 typedef enum {
     FC_PAD_FILL = 0,   /* constant fill value outside the image            */
     FC_PAD_WRAP = 1,   /* periodic: x[i mod n]                             */
-    FC_PAD_SYMM = 2    /* half-sample symmetric, period 2n: ..., x1, x0 | x0, x1, ... */
+    FC_PAD_SYMM = 2,   /* half-sample symmetric, period 2n: ..., x1, x0 | x0, x1, ... */
+    FC_PAD_ZERO = 3    /* zeros outside; a correlation skips those products
+                        * altogether (so inf * 0 never happens), as NumPy's
+                        * 1-D functions do.  No fill pointer is read. */
 } fc_boundary;
 
 /* Size in bytes of one element of dtype code dt, or 0 for an unknown code. */
@@ -70,19 +74,32 @@ size_t fc_itemsize(fc_dtype dt);
 /* ------------------------------------------------------------------------ */
 
 /*
- * fc_corr2d_direct: out (orows x ocols) = correlation of x with w, defined above.
+ * fc_corr2d_direct: out (orows x ocols, row stride ldo elements) = the
+ * correlation of the extension of x with w:
  *
- * Contract (checked by the caller, not here): x, w, out are C-contiguous arrays
- * of dtype dt with the given extents (any extent may be 0); out does not
- * overlap x or w; all index arithmetic i + r0 + p, j + c0 + q fits ptrdiff_t.
- * Each output is accumulated over the taps in row-major tap order, starting
- * from zero, in the element type (integers wrap modulo 2**bits).
+ *     out[i, j] = sum_{p < wr, q < wc}  ext(x)[i + r0 + p, j + c0 + q] * w[p, q]
+ *
+ * ext is x extended by `boundary`.  FC_PAD_ZERO skips the products that fall
+ * outside x (the definition above, NumPy's semantics); FC_PAD_FILL (with
+ * *fill), FC_PAD_WRAP and FC_PAD_SYMM compute every product, reading the
+ * extension through a ring of wr extended rows (wr x (ocols + wc - 1)
+ * elements of scratch) instead of a padded copy of the image.
+ *
+ * Contract (checked by the caller, not here): x, w are C-contiguous arrays of
+ * dtype dt with the given extents (any extent may be 0); ldo >= ocols; out
+ * does not overlap x or w; fill points at one element for FC_PAD_FILL; x is
+ * non-empty for FC_PAD_WRAP / FC_PAD_SYMM when out and w are non-empty
+ * (FC_ERR_BADARG otherwise); all index arithmetic fits ptrdiff_t.  Each output
+ * is accumulated over the taps in row-major tap order, starting from zero, in
+ * the element type (integers wrap modulo 2**bits).  FC_ERR_NOMEM if the
+ * scratch cannot be allocated.
  */
 fc_status fc_corr2d_direct(fc_dtype dt,
                            const void *x, ptrdiff_t xr, ptrdiff_t xc,
                            const void *w, ptrdiff_t wr, ptrdiff_t wc,
-                           void *out, ptrdiff_t orows, ptrdiff_t ocols,
-                           ptrdiff_t r0, ptrdiff_t c0);
+                           void *out, ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t ldo,
+                           ptrdiff_t r0, ptrdiff_t c0,
+                           fc_boundary boundary, const void *fill);
 
 /*
  * fc_im2col2d: one tile of the column (Toeplitz) matrix of the correlation
@@ -90,19 +107,22 @@ fc_status fc_corr2d_direct(fc_dtype dt,
  * (i, j) = (p / ocols, p % ocols); columns are taps t in [t0, t0 + nt) in
  * row-major order (a, b) = (t / wc, t % wc):
  *
- *     cols[p - p0][t - t0] = x[i + r0 + a, j + c0 + b]   (0 outside x)
+ *     cols[p - p0][t - t0] = ext(x)[i + r0 + a, j + c0 + b]
  *
+ * with ext as in fc_corr2d_direct (FC_PAD_ZERO gives zeros: the product with
+ * the kernel is then computed, unlike in the direct kernel).
  * Contract: cols has room for np * nt elements of itemsize bytes; x is
- * C-contiguous xr x xc; ocols > 0 and wc > 0 when np * nt > 0.  The copy is
- * by bytes, so one function serves every dtype (all-zero bytes are zero for
- * each of them).
+ * C-contiguous xr x xc (non-empty for FC_PAD_WRAP / FC_PAD_SYMM); fill points
+ * at one element for FC_PAD_FILL; ocols > 0 and wc > 0 when np * nt > 0.  The
+ * copy is by bytes, so one function serves every dtype (all-zero bytes are
+ * zero for each of them).
  */
 fc_status fc_im2col2d(size_t itemsize,
                       const void *x, ptrdiff_t xr, ptrdiff_t xc,
                       ptrdiff_t wc, ptrdiff_t ocols,
                       ptrdiff_t r0, ptrdiff_t c0,
                       ptrdiff_t p0, ptrdiff_t np, ptrdiff_t t0, ptrdiff_t nt,
-                      void *cols);
+                      void *cols, fc_boundary boundary, const void *fill);
 
 /*
  * fc_matvec: y[p] = sum_t cols[p][t] * w[t] for p < np (accumulate = 0), or
@@ -121,8 +141,9 @@ fc_status fc_matvec(fc_dtype dt, const void *cols, ptrdiff_t np, ptrdiff_t nt,
  *
  * where ext is x inside its extent and, outside, `fill` (FC_PAD_FILL), the
  * periodic extension (FC_PAD_WRAP) or the half-sample symmetric extension
- * (FC_PAD_SYMM), each applied to rows and columns independently, for offsets
- * of any size (a kernel larger than the image wraps or reflects repeatedly).
+ * (FC_PAD_SYMM), or zeros (FC_PAD_ZERO), each applied to rows and columns
+ * independently, for offsets of any size (a kernel larger than the image wraps
+ * or reflects repeatedly).
  * Contract: x is C-contiguous xr x xc, dst is C-contiguous dr x dc, `fill`
  * points at one element (FC_PAD_FILL only).  Returns FC_ERR_BADARG if a wrap
  * or symm extension of an empty x is asked for a non-empty dst.
@@ -132,6 +153,34 @@ fc_status fc_pad2d(size_t itemsize,
                    void *dst, ptrdiff_t dr, ptrdiff_t dc,
                    ptrdiff_t r0, ptrdiff_t c0,
                    fc_boundary boundary, const void *fill);
+
+/* ------------------------------------------------------------------------ */
+/* Backward passes of the signal API (csrc/signal/fold2d*.c)                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * fc_fold2d: the adjoint of fc_pad2d.  x (xr x xc) is overwritten with the sum
+ * of the elements of g (gr x gc) that fc_pad2d would have copied from each
+ * element of x for a window of the same shape and offsets:
+ *
+ *     x = 0;   x[ext(i + r0), ext(j + c0)] += g[i, j]   for i < gr, j < gc
+ *
+ * with ext fc_pad2d's index mapping for `boundary` (the same function), and
+ * the fill positions of FC_PAD_FILL skipped (the fill value is a constant).
+ * So <fc_pad2d(x), g> = <x, fc_fold2d(g)> for every x and g.  This is how the
+ * gradient of a 'wrap' / 'symm' / 'fill' correlation flows back onto in1.
+ *
+ * Contract: dt is FC_F32 or FC_F64 (FC_ERR_DTYPE otherwise); g and x are
+ * C-contiguous arrays of that type with the given extents and do not overlap;
+ * all index arithmetic i + r0, j + c0 fits ptrdiff_t.  Returns FC_ERR_BADARG
+ * for a negative extent, an unknown boundary, or a 'wrap' / 'symm' fold of a
+ * non-empty g onto an empty x.
+ */
+fc_status fc_fold2d(fc_dtype dt,
+                    const void *g, ptrdiff_t gr, ptrdiff_t gc,
+                    void *x, ptrdiff_t xr, ptrdiff_t xc,
+                    ptrdiff_t r0, ptrdiff_t c0,
+                    fc_boundary boundary);
 
 /* ------------------------------------------------------------------------ */
 /* nn kernels (csrc/nn/): CNN layers with torch.nn.functional semantics      */

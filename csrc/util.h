@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "fastconv.h"
+
 static inline ptrdiff_t fc_min(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
 static inline ptrdiff_t fc_max(ptrdiff_t a, ptrdiff_t b) { return a > b ? a : b; }
 
@@ -12,6 +14,30 @@ static inline ptrdiff_t fc_mod(ptrdiff_t a, ptrdiff_t m)
 {
     ptrdiff_t r = a % m;
     return r < 0 ? r + m : r;
+}
+
+/*
+ * Index in [0, n) of position k of the boundary extension of a length-n axis
+ * (fc_pad2d's rules), or -1 where the extension is the fill value.  n > 0
+ * unless boundary is FC_PAD_FILL.  Shared by fc_pad2d and its adjoint
+ * fc_fold2d, so the two use one mapping.
+ */
+static inline ptrdiff_t fc_extend_index(ptrdiff_t k, ptrdiff_t n, fc_boundary boundary)
+{
+    if (k >= 0 && k < n) {
+        return k;
+    }
+    switch (boundary) {
+        case FC_PAD_WRAP:
+            return fc_mod(k, n);
+        case FC_PAD_SYMM: {
+            /* period 2n: x0 .. x(n-1), x(n-1) .. x0, x0 .. */
+            const ptrdiff_t r = fc_mod(k, 2 * n);
+            return r < n ? r : 2 * n - 1 - r;
+        }
+        default:
+            return -1;
+    }
 }
 
 #endif

@@ -2,13 +2,16 @@
 
 Drop-ins for NumPy and SciPy (`convolve`, `correlate`, `convolve2d`,
 `correlate2d`), each with a choice of algorithm (``method='direct'``,
-``'im2col'`` or ``'auto'``).  `fastconv.nn` has the CNN layers of
-`torch.nn.functional` (conv1d/conv2d, transposed, backward) on NumPy
-arrays.  `fastconv.reference` holds the plain-Python definitions the C
-kernels are tested against.
+``'im2col'`` or ``'auto'``), and their backward passes (`convolve_backward`,
+`correlate_backward`, `convolve2d_backward`, `correlate2d_backward`).
+`fastconv.nn` has the CNN layers of `torch.nn.functional` (conv1d/conv2d,
+transposed, backward) on NumPy arrays.  `fastconv.reference` holds the
+plain-Python definitions the C kernels are tested against.
 """
 from fastconv._config import im2col_tile_bytes, set_im2col_tile_bytes
 from fastconv._signal import convolve, convolve2d, correlate, correlate2d
+from fastconv._grad import (convolve2d_backward, convolve_backward, correlate2d_backward,
+                            correlate_backward)
 from fastconv import nn
 from fastconv._config import nn_tile_bytes, set_nn_tile_bytes
 
@@ -19,6 +22,10 @@ __all__ = [
     "correlate",
     "convolve2d",
     "correlate2d",
+    "convolve_backward",
+    "correlate_backward",
+    "convolve2d_backward",
+    "correlate2d_backward",
     "im2col_tile_bytes",
     "set_im2col_tile_bytes",
     "nn",

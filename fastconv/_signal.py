@@ -14,6 +14,7 @@ swaps or conjugation.
 """
 import numpy as np
 
+from fastconv import _blas_threads  # noqa: F401 - one BLAS thread in the im2col loops
 from fastconv import _config, _dtypes, _method, _validation
 from fastconv._ext import _signal as _ext
 
@@ -30,14 +31,21 @@ def _as_kernel_input(a, plan):
     return np.require(a, dtype=plan.compute, requirements=["C", "A"]).view(plan.view)
 
 
-def _correlate_2d(x, w, out_shape, r0, c0, plan, method):
-    """The primitive above for 2-D x, w of any dtype; returns a new array of
-    plan.compute dtype and shape out_shape."""
+def _correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=None):
+    """The primitive above for 2-D x, w of any dtype, x extended by `boundary`
+    ('zero': products outside x skipped; 'fill' with the 0-d array `fill`;
+    'wrap'; 'symm'); returns a new array of plan.compute dtype and shape
+    out_shape."""
     out = np.empty(out_shape, dtype=plan.compute)
     n_outputs, n_taps = out.size, w.shape[0] * w.shape[1]
     method = _method.choose_signal_method(method, n_outputs, n_taps)
+    kernel_finite = (method != "im2col" or boundary != "zero" or w.dtype.kind not in "fc"
+                     or bool(np.isfinite(w).all()))
+    if fill is not None:
+        fill = np.require(fill.astype(plan.compute), requirements=["C", "A"]).view(plan.view)
     _ext.corr2d(_as_kernel_input(x, plan), _as_kernel_input(w, plan), out.view(plan.view),
-                r0, c0, plan.code, method == "im2col", _config.im2col_tile_bytes())
+                r0, c0, plan.code, method == "im2col", _config.im2col_tile_bytes(),
+                boundary, fill, kernel_finite)
     return out
 
 
@@ -228,7 +236,23 @@ def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
     else:
         x, w = in1, (np.conj(in2) if in2.dtype.kind == "c" else in2)
 
-    (xr, xc), (wr, wc) = x.shape, w.shape
+    out_shape, r0, c0 = _scipy_offsets(mode_name, x.shape, w.shape, convolution)
+    kernel_finite = w.dtype.kind not in "fc" or bool(np.isfinite(w).all())
+    window = _scipy_window(mode_name, x.shape, w.shape, out_shape, boundary, boundary_name, fill,
+                           kernel_finite)
+    if window is None:
+        out = _correlate_2d(x, w, out_shape, r0, c0, plan, method)
+    else:   # the kernels read the extension through a few extended rows at a time
+        out = _correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary_name, fill)
+    if flip_output:
+        out = np.ascontiguousarray(out[::-1, ::-1])
+    return _finish(out, result)
+
+
+def _scipy_offsets(mode_name, x_shape, w_shape, convolution):
+    """(out_shape, r0, c0) of the primitive for SciPy's modes, x the image and
+    w the kernel as the primitive sees them (after any swap and reversal)."""
+    (xr, xc), (wr, wc) = x_shape, w_shape
     if mode_name == "full":
         out_shape, r0, c0 = (xr + wr - 1, xc + wc - 1), -(wr - 1), -(wc - 1)
     elif mode_name == "same":
@@ -242,26 +266,29 @@ def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
         out_shape, r0, c0 = (xr - wr + 1, xc - wc + 1), 0, 0
     if min(out_shape) < 0:
         raise ValueError("negative dimensions are not allowed")
+    return out_shape, r0, c0
 
-    # SciPy multiplies the kernel by the fill value wherever it hangs over the
-    # edge, so an inf or nan in the kernel meets a fill of 0 there (giving
-    # nan); the zero-extension of the C kernel skips those products instead.
-    # Only then, or for a non-zero fill, wrap or symm, is the window built.
-    needs_extension = (mode_name != "valid" and w.size > 0 and out_shape[0] * out_shape[1] > 0
+
+def _scipy_window(mode_name, x_shape, w_shape, out_shape, boundary, boundary_name, fill,
+                  kernel_finite=True):
+    """Shape of the window of the extended image that the correlation reads
+    (rows r0.., columns c0..), or None when the zero-extended image serves:
+    'valid' mode, an empty kernel or output, or a fill of +0 with a finite
+    kernel.  (SciPy multiplies the kernel by the fill value wherever it hangs
+    over the edge, so an inf or nan in the kernel meets a fill of 0 there and
+    gives nan; the zero-extension of the C kernel skips those products, so a
+    non-finite kernel needs the window.)"""
+    needs_extension = (mode_name != "valid" and w_shape[0] * w_shape[1] > 0
+                       and out_shape[0] * out_shape[1] > 0
                        and (boundary_name != "fill" or fill != 0 or np.signbit(fill.real)
-                            or (w.dtype.kind in "fc" and not np.isfinite(w).all())))
-    if needs_extension:
-        window = (out_shape[0] + wr - 1, out_shape[1] + wc - 1)
-        if x.size == 0 and boundary_name != "fill" and window[0] * window[1] > 0:
-            raise ValueError(f"boundary={boundary!r} cannot extend an empty in1 "
-                             f"of shape {x.shape}")
-        x = _extend(x, window, r0, c0, boundary_name, fill, plan)
-        r0 = c0 = 0
-
-    out = _correlate_2d(x, w, out_shape, r0, c0, plan, method)
-    if flip_output:
-        out = np.ascontiguousarray(out[::-1, ::-1])
-    return _finish(out, result)
+                            or not kernel_finite))
+    if not needs_extension:
+        return None
+    window = (out_shape[0] + w_shape[0] - 1, out_shape[1] + w_shape[1] - 1)
+    if 0 in x_shape and boundary_name != "fill" and window[0] * window[1] > 0:
+        raise ValueError(f"boundary={boundary!r} cannot extend an empty in1 "
+                         f"of shape {tuple(x_shape)}")
+    return window
 
 
 def _extend(x, window, r0, c0, boundary, fill, plan):

@@ -171,3 +171,20 @@ def test_kernel_larger_than_image_with_wrap_and_symm():
             got = fastconv.convolve2d(img, ker, mode, boundary)
             expected = scipy.signal.convolve2d(img, ker, mode, boundary)
             np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-10)
+
+
+def test_blas_thread_count_is_restored_after_im2col():
+    """The im2col loops run OpenBLAS on one thread and put the count back."""
+    import ctypes
+
+    from fastconv import _blas_threads
+    libraries = _blas_threads._openblas_libraries()
+    if not libraries or not _blas_threads.setter_address():
+        pytest.skip("SciPy does not use a bundled OpenBLAS with a thread setter here")
+    lib = ctypes.CDLL(libraries[0])
+    get = getattr(lib, "scipy_openblas_get_num_threads", None) or lib.openblas_get_num_threads
+    get.restype = ctypes.c_int
+    before = get()
+    fastconv.convolve(np.ones(5000), np.ones(40), method="im2col")
+    fastconv.correlate2d(np.ones((60, 60)), np.ones((5, 5)), "same", "symm", method="im2col")
+    assert get() == before

@@ -7,29 +7,71 @@
 
 #include "fastconv.h"
 #include "../util.h"
+#include "extend.h"
 
-/* Index into [0, n) of position k of the extension; -1 means "fill". */
-static ptrdiff_t extend_index(ptrdiff_t k, ptrdiff_t n, fc_boundary boundary)
+/* n copies of the fill element (zeros for FC_PAD_ZERO) at dst. */
+static void put_fill(size_t itemsize, char *dst, ptrdiff_t n, fc_boundary boundary,
+                     const char *fill)
 {
-    if (k >= 0 && k < n) {
-        return k;
+    if (n <= 0) {
+        return;
     }
-    switch (boundary) {
-        case FC_PAD_WRAP:
-            return fc_mod(k, n);
-        case FC_PAD_SYMM: {
-            /* period 2n: x0 .. x(n-1), x(n-1) .. x0, x0 .. */
-            const ptrdiff_t r = fc_mod(k, 2 * n);
-            return r < n ? r : 2 * n - 1 - r;
-        }
-        default:
-            return -1;
+    if (boundary == FC_PAD_ZERO) {
+        memset(dst, 0, (size_t)n * itemsize);
+        return;
+    }
+    for (ptrdiff_t j = 0; j < n; ++j) {
+        memcpy(dst + (size_t)j * itemsize, fill, itemsize);
     }
 }
 
+
+void fc_extend_row(size_t itemsize, const char *xrow, ptrdiff_t xc,
+                   char *dst, ptrdiff_t dc, ptrdiff_t c0,
+                   fc_boundary boundary, const char *fill)
+{
+    if (xrow == NULL) {
+        put_fill(itemsize, dst, dc, boundary, fill);
+        return;
+    }
+    /* the columns j of dst whose x column j + c0 is inside the row: one memcpy */
+    const ptrdiff_t in_lo = fc_min(dc, fc_max(0, -c0));
+    const ptrdiff_t in_hi = fc_max(in_lo, fc_min(dc, xc - c0));
+    if (boundary == FC_PAD_ZERO || boundary == FC_PAD_FILL) {
+        put_fill(itemsize, dst, in_lo, boundary, fill);
+        if (in_hi > in_lo) {
+            memcpy(dst + (size_t)in_lo * itemsize, xrow + (size_t)(in_lo + c0) * itemsize,
+                   (size_t)(in_hi - in_lo) * itemsize);
+        }
+        put_fill(itemsize, dst + (size_t)in_hi * itemsize, dc - in_hi, boundary, fill);
+        return;
+    }
+    for (ptrdiff_t j = 0; j < in_lo; ++j) {
+        const ptrdiff_t c = fc_extend_index(j + c0, xc, boundary);
+        memcpy(dst + (size_t)j * itemsize, c < 0 ? fill : xrow + (size_t)c * itemsize, itemsize);
+    }
+    if (in_hi > in_lo) {
+        memcpy(dst + (size_t)in_lo * itemsize, xrow + (size_t)(in_lo + c0) * itemsize,
+               (size_t)(in_hi - in_lo) * itemsize);
+    }
+    for (ptrdiff_t j = in_hi; j < dc; ++j) {
+        const ptrdiff_t c = fc_extend_index(j + c0, xc, boundary);
+        memcpy(dst + (size_t)j * itemsize, c < 0 ? fill : xrow + (size_t)c * itemsize, itemsize);
+    }
+}
+
+
+const char *fc_extend_source_row(const char *x, ptrdiff_t xr, ptrdiff_t xc, size_t itemsize,
+                                 ptrdiff_t k, fc_boundary boundary)
+{
+    const ptrdiff_t row = fc_extend_index(k, xr, boundary);
+    return row < 0 ? NULL : x + (size_t)(row * xc) * itemsize;
+}
+
+
 /*
  * Contract: see fc_pad2d in fastconv.h.  Rows and columns are mapped
- * independently; the middle of each row that lies inside x is one memcpy.
+ * independently (fc_extend_source_row, fc_extend_row).
  */
 fc_status fc_pad2d(size_t itemsize,
                    const void *x, ptrdiff_t xr, ptrdiff_t xc,
@@ -43,43 +85,20 @@ fc_status fc_pad2d(size_t itemsize,
     if (dr == 0 || dc == 0) {
         return FC_OK;
     }
-    if (boundary != FC_PAD_FILL && boundary != FC_PAD_WRAP && boundary != FC_PAD_SYMM) {
+    if (boundary != FC_PAD_FILL && boundary != FC_PAD_WRAP && boundary != FC_PAD_SYMM
+        && boundary != FC_PAD_ZERO) {
         return FC_ERR_BADARG;
     }
     if (boundary == FC_PAD_FILL && fill == NULL) {
         return FC_ERR_BADARG;
     }
-    if (boundary != FC_PAD_FILL && (xr == 0 || xc == 0)) {
+    if ((boundary == FC_PAD_WRAP || boundary == FC_PAD_SYMM) && (xr == 0 || xc == 0)) {
         return FC_ERR_BADARG;   /* nothing to wrap or reflect */
     }
-    const char *xb = (const char *)x;
-    char *out = (char *)dst;
-    /* the columns j of dst whose x column j + c0 is inside x */
-    const ptrdiff_t in_lo = fc_min(dc, fc_max(0, -c0));
-    const ptrdiff_t in_hi = fc_max(in_lo, fc_min(dc, xc - c0));
-
     for (ptrdiff_t i = 0; i < dr; ++i) {
-        char *orow = out + (size_t)(i * dc) * itemsize;
-        const ptrdiff_t src_row = extend_index(i + r0, xr, boundary);
-        if (src_row < 0) {
-            for (ptrdiff_t j = 0; j < dc; ++j) {
-                memcpy(orow + (size_t)j * itemsize, fill, itemsize);
-            }
-            continue;
-        }
-        const char *xrow = xb + (size_t)(src_row * xc) * itemsize;
-        for (ptrdiff_t j = 0; j < in_lo; ++j) {
-            const ptrdiff_t c = extend_index(j + c0, xc, boundary);
-            memcpy(orow + (size_t)j * itemsize, c < 0 ? fill : xrow + (size_t)c * itemsize, itemsize);
-        }
-        if (in_hi > in_lo) {
-            memcpy(orow + (size_t)in_lo * itemsize, xrow + (size_t)(in_lo + c0) * itemsize,
-                   (size_t)(in_hi - in_lo) * itemsize);
-        }
-        for (ptrdiff_t j = in_hi; j < dc; ++j) {
-            const ptrdiff_t c = extend_index(j + c0, xc, boundary);
-            memcpy(orow + (size_t)j * itemsize, c < 0 ? fill : xrow + (size_t)c * itemsize, itemsize);
-        }
+        const char *xrow = fc_extend_source_row((const char *)x, xr, xc, itemsize, i + r0, boundary);
+        fc_extend_row(itemsize, xrow, xc, (char *)dst + (size_t)(i * dc) * itemsize, dc, c0,
+                      boundary, (const char *)fill);
     }
     return FC_OK;
 }

@@ -14,8 +14,11 @@ from libc.limits cimport INT_MAX
 cimport numpy as cnp
 from scipy.linalg.cython_blas cimport sgemv, dgemv, cgemv, zgemv
 
+from fastconv._ext._blas_threads cimport blas_single_thread_begin, blas_single_thread_end
+
 from fastconv._ext.cfastconv cimport (
     fc_status, fc_dtype, fc_boundary, FC_OK, FC_ERR_NOMEM, FC_ERR_BADARG,
+    FC_PAD_ZERO, FC_PAD_FILL, FC_PAD_WRAP, FC_PAD_SYMM,
     FC_BOOL, FC_F32, FC_F64, FC_C64, FC_C128, FC_NDTYPES,
     fc_itemsize, fc_corr2d_direct, fc_im2col2d, fc_matvec, fc_pad2d,
     check_status,
@@ -74,6 +77,7 @@ cdef fc_status _corr2d_im2col(fc_dtype dt, const char *x, Py_ssize_t xr, Py_ssiz
                               const char *w, Py_ssize_t wr, Py_ssize_t wc,
                               char *out, Py_ssize_t orows, Py_ssize_t ocols,
                               Py_ssize_t r0, Py_ssize_t c0,
+                              fc_boundary boundary, const void *fill,
                               Py_ssize_t tile_bytes) noexcept nogil:
     """The correlation of fc_corr2d_direct, computed tile by tile: build rows
     [p0, p0 + n) x taps [t0, t0 + m) of the column matrix (at most tile_bytes),
@@ -85,6 +89,7 @@ cdef fc_status _corr2d_im2col(fc_dtype dt, const char *x, Py_ssize_t xr, Py_ssiz
     cdef Py_ssize_t tile_taps, tile_rows, p0, t0, n, m
     cdef fc_status status = FC_OK
     cdef char *cols
+    cdef int blas_threads
     if npos == 0:
         return FC_OK
     if ntaps == 0:
@@ -97,6 +102,7 @@ cdef fc_status _corr2d_im2col(fc_dtype dt, const char *x, Py_ssize_t xr, Py_ssiz
     cols = <char *>malloc(<size_t>(tile_rows * tile_taps) * itemsize)
     if cols == NULL:
         return FC_ERR_NOMEM
+    blas_threads = blas_single_thread_begin()
     p0 = 0
     while p0 < npos and status == FC_OK:
         n = min(tile_rows, npos - p0)
@@ -104,22 +110,65 @@ cdef fc_status _corr2d_im2col(fc_dtype dt, const char *x, Py_ssize_t xr, Py_ssiz
         while t0 < ntaps and status == FC_OK:
             m = min(tile_taps, ntaps - t0)
             status = fc_im2col2d(itemsize, x, xr, xc, wc, ocols, r0, c0,
-                                 p0, n, t0, m, cols)
+                                 p0, n, t0, m, cols, boundary, fill)
             if status == FC_OK:
                 status = _gemv_tile(dt, cols, <int>n, <int>m, w + <size_t>t0 * itemsize,
                                     out + <size_t>p0 * itemsize, t0 > 0)
             t0 += m
         p0 += n
+    blas_single_thread_end(blas_threads)
     free(cols)
     return status
 
 
+cdef fc_status _direct_on_border(fc_dtype dt, const char *x, Py_ssize_t xr, Py_ssize_t xc,
+                                 const char *w, Py_ssize_t wr, Py_ssize_t wc,
+                                 char *out, Py_ssize_t orows, Py_ssize_t ocols,
+                                 Py_ssize_t r0, Py_ssize_t c0) noexcept nogil:
+    """Recompute, with the direct kernel, the outputs whose kernel window
+    hangs over the edge of x (zero extension): the top and bottom bands of
+    rows and the left and right bands of the rows between.  im2col multiplies
+    the kernel by the zeros there, which turns an inf or nan tap into nan
+    where the definition (and NumPy) has no product at all."""
+    cdef size_t itemsize = fc_itemsize(dt)
+    # interior: 0 <= i + r0 and i + r0 + wr <= xr (likewise for columns)
+    cdef Py_ssize_t i_lo = min(orows, max(<Py_ssize_t>0, -r0))
+    cdef Py_ssize_t i_hi = max(i_lo, min(orows, xr - wr - r0 + 1))
+    cdef Py_ssize_t j_lo = min(ocols, max(<Py_ssize_t>0, -c0))
+    cdef Py_ssize_t j_hi = max(j_lo, min(ocols, xc - wc - c0 + 1))
+    # (first row, rows, first column, columns) of the four bands
+    cdef Py_ssize_t bands[4][4]
+    bands[0][:] = [0, i_lo, 0, ocols]
+    bands[1][:] = [i_hi, orows - i_hi, 0, ocols]
+    bands[2][:] = [i_lo, i_hi - i_lo, 0, j_lo]
+    bands[3][:] = [i_lo, i_hi - i_lo, j_hi, ocols - j_hi]
+    cdef fc_status status = FC_OK
+    cdef int b
+    for b in range(4):
+        if bands[b][1] > 0 and bands[b][3] > 0 and status == FC_OK:
+            status = fc_corr2d_direct(
+                dt, x, xr, xc, w, wr, wc,
+                out + <size_t>(bands[b][0] * ocols + bands[b][2]) * itemsize,
+                bands[b][1], bands[b][3], ocols, r0 + bands[b][0], c0 + bands[b][2],
+                FC_PAD_ZERO, NULL)
+    return status
+
+
+_BOUNDARIES = {"zero": FC_PAD_ZERO, "fill": FC_PAD_FILL, "wrap": FC_PAD_WRAP,
+               "symm": FC_PAD_SYMM}
+
+
 def corr2d(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, Py_ssize_t c0,
-           int dtype_code, bint use_im2col, Py_ssize_t tile_bytes):
-    """out[i, j] = sum_{p, q} x[i + r0 + p, j + c0 + q] * w[p, q], x zero outside.
+           int dtype_code, bint use_im2col, Py_ssize_t tile_bytes,
+           str boundary="zero", cnp.ndarray fill=None, bint kernel_finite=True):
+    """out[i, j] = sum_{p, q} ext(x)[i + r0 + p, j + c0 + q] * w[p, q].
 
     x, w, out: 2-D C-contiguous arrays of the compute dtype named by
-    dtype_code (an fc_dtype).  Writes into out; returns nothing.
+    dtype_code (an fc_dtype).  ext extends x by `boundary`: 'zero' (products
+    outside x are skipped), 'fill' (with the 0-d array `fill`), 'wrap' or
+    'symm'.  kernel_finite=False tells the im2col method that w holds an inf
+    or nan, so that the zero-extension border is recomputed by the direct
+    kernel.  Writes into out; returns nothing.
     """
     if dtype_code < 0 or dtype_code >= <int>FC_NDTYPES:
         raise TypeError(f"unknown dtype code {dtype_code}")
@@ -132,6 +181,13 @@ def corr2d(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, Py_ssiz
         raise ValueError("out must be writeable")
     if tile_bytes <= 0:
         raise ValueError("tile_bytes must be positive")
+    cdef fc_boundary bnd = <fc_boundary><int>_BOUNDARIES[boundary]
+    cdef const void *fp = NULL
+    if bnd == FC_PAD_FILL:
+        if fill is None:
+            raise ValueError("boundary 'fill' needs a fill value")
+        _check_buffer(fill, 0, itemsize, "fill")
+        fp = cnp.PyArray_DATA(fill)
     cdef const char *xp = <const char *>cnp.PyArray_DATA(x)
     cdef const char *wp = <const char *>cnp.PyArray_DATA(w)
     cdef char *op = <char *>cnp.PyArray_DATA(out)
@@ -142,14 +198,14 @@ def corr2d(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, Py_ssiz
     with nogil:
         if use_im2col:
             status = _corr2d_im2col(dt, xp, xr, xc, wp, wr, wc, op, orows, ocols,
-                                    r0, c0, tile_bytes)
+                                    r0, c0, bnd, fp, tile_bytes)
+            if status == FC_OK and bnd == FC_PAD_ZERO and not kernel_finite:
+                status = _direct_on_border(dt, xp, xr, xc, wp, wr, wc, op, orows, ocols,
+                                           r0, c0)
         else:
-            status = fc_corr2d_direct(dt, xp, xr, xc, wp, wr, wc, op, orows, ocols,
-                                      r0, c0)
+            status = fc_corr2d_direct(dt, xp, xr, xc, wp, wr, wc, op, orows, ocols, ocols,
+                                      r0, c0, bnd, fp)
     check_status(status)
-
-
-_BOUNDARIES = {"fill": 0, "wrap": 1, "symm": 2}
 
 
 def pad2d(cnp.ndarray x, cnp.ndarray out, Py_ssize_t r0, Py_ssize_t c0,
@@ -171,4 +227,36 @@ def pad2d(cnp.ndarray x, cnp.ndarray out, Py_ssize_t r0, Py_ssize_t c0,
     cdef fc_status status
     with nogil:
         status = fc_pad2d(itemsize, xp, xr, xc, op, dr, dc, r0, c0, bnd, fp)
+    check_status(status)
+
+
+# --------------------------------------------------------------------------
+# backward passes (fastconv/_grad.py)
+# --------------------------------------------------------------------------
+
+from fastconv._ext.cfastconv cimport fc_fold2d
+
+
+def fold2d(cnp.ndarray g, cnp.ndarray x, Py_ssize_t r0, Py_ssize_t c0,
+           str boundary, int dtype_code):
+    """The adjoint of pad2d: x = 0, then x[ext(i + r0), ext(j + c0)] += g[i, j]
+    for every element of g, ext the 'fill' / 'wrap' / 'symm' index mapping of
+    pad2d ('fill' positions dropped).  g, x: 2-D C-contiguous float32 or
+    float64 arrays of the dtype named by dtype_code; writes into x."""
+    if dtype_code < 0 or dtype_code >= <int>FC_NDTYPES:
+        raise TypeError(f"unknown dtype code {dtype_code}")
+    cdef fc_dtype dt = <fc_dtype>dtype_code
+    cdef size_t itemsize = fc_itemsize(dt)
+    _check_buffer(g, 2, itemsize, "g")
+    _check_buffer(x, 2, itemsize, "x")
+    if not cnp.PyArray_ISWRITEABLE(x):
+        raise ValueError("x must be writeable")
+    cdef fc_boundary bnd = <fc_boundary><int>_BOUNDARIES[boundary]
+    cdef const void *gp = cnp.PyArray_DATA(g)
+    cdef void *xp = cnp.PyArray_DATA(x)
+    cdef Py_ssize_t gr = g.shape[0], gc = g.shape[1]
+    cdef Py_ssize_t xr = x.shape[0], xc = x.shape[1]
+    cdef fc_status status
+    with nogil:
+        status = fc_fold2d(dt, gp, gr, gc, xp, xr, xc, r0, c0, bnd)
     check_status(status)

@@ -25,21 +25,23 @@ cdef extern from "fastconv.h" nogil:
         FC_PAD_FILL
         FC_PAD_WRAP
         FC_PAD_SYMM
+        FC_PAD_ZERO
 
     size_t fc_itemsize(fc_dtype dt)
 
     fc_status fc_corr2d_direct(fc_dtype dt,
                                const void *x, Py_ssize_t xr, Py_ssize_t xc,
                                const void *w, Py_ssize_t wr, Py_ssize_t wc,
-                               void *out, Py_ssize_t orows, Py_ssize_t ocols,
-                               Py_ssize_t r0, Py_ssize_t c0)
+                               void *out, Py_ssize_t orows, Py_ssize_t ocols, Py_ssize_t ldo,
+                               Py_ssize_t r0, Py_ssize_t c0,
+                               fc_boundary boundary, const void *fill)
 
     fc_status fc_im2col2d(size_t itemsize,
                           const void *x, Py_ssize_t xr, Py_ssize_t xc,
                           Py_ssize_t wc, Py_ssize_t ocols,
                           Py_ssize_t r0, Py_ssize_t c0,
                           Py_ssize_t p0, Py_ssize_t np, Py_ssize_t t0, Py_ssize_t nt,
-                          void *cols)
+                          void *cols, fc_boundary boundary, const void *fill)
 
     fc_status fc_matvec(fc_dtype dt, const void *cols, Py_ssize_t np, Py_ssize_t nt,
                         const void *w, void *y, int accumulate)
@@ -49,6 +51,13 @@ cdef extern from "fastconv.h" nogil:
                        void *dst, Py_ssize_t dr, Py_ssize_t dc,
                        Py_ssize_t r0, Py_ssize_t c0,
                        fc_boundary boundary, const void *fill)
+
+    # backward passes of the signal API
+    fc_status fc_fold2d(fc_dtype dt,
+                        const void *g, Py_ssize_t gr, Py_ssize_t gc,
+                        void *x, Py_ssize_t xr, Py_ssize_t xc,
+                        Py_ssize_t r0, Py_ssize_t c0,
+                        fc_boundary boundary)
 
     # nn kernels (csrc/nn/)
     ctypedef struct fc_conv2d_shape:

@@ -11,10 +11,14 @@ and wrapped modulo 2**bits, as NumPy's wrap-around does; bool is OR of AND.
 Arguments are assumed valid (modes, shapes): validation is the job of the
 public functions and has its own tests.
 """
+from fastconv.reference._grad import (convolve2d_backward, convolve_backward,
+                                      correlate2d_backward, correlate_backward)
 from fastconv.reference._signal import convolve, convolve2d, correlate, correlate2d
 from fastconv.reference._nn import (conv1d, conv1d_backward, conv2d, conv2d_backward,
                                     conv_transpose1d, conv_transpose2d)
 
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d",
+           "convolve_backward", "correlate_backward", "convolve2d_backward",
+           "correlate2d_backward",
            "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
            "conv1d_backward", "conv2d_backward"]
