@@ -21,6 +21,7 @@ fastconv/_nn_shapes.py and nowhere else.
 """
 import numpy as np
 
+from fastconv import _blas_threads  # noqa: F401 - one BLAS thread in the im2col loops
 from fastconv import _config, _dtypes, _nn_shapes, _validation
 from fastconv._ext import _nn as _ext
 

@@ -21,6 +21,11 @@ positions).  It is built tile_bytes at a time: whole output rows when they
 fit, and split over taps too (accumulating with beta = 1) only when even 64
 positions of all taps would not.  1x1 kernels with stride 1 and no padding
 need no column matrix: the image itself is that matrix.
+
+BLAS threads.  While these loops run, SciPy's OpenBLAS is held to one thread
+(fastconv/_ext/_blas_threads.pyx, the project's policy): its helper threads
+would otherwise spin between the tile GEMMs and stall them whenever another
+process holds a core.  FASTCONV_BLAS_THREADS=any leaves BLAS threads alone.
 """
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
@@ -29,6 +34,7 @@ from libc.limits cimport INT_MAX
 cimport numpy as cnp
 from scipy.linalg.cython_blas cimport sgemm, dgemm
 
+from fastconv._ext._blas_threads cimport blas_single_thread_begin, blas_single_thread_end
 from fastconv._ext.cfastconv cimport (
     fc_status, fc_dtype, FC_OK, FC_ERR_NOMEM, FC_F32, FC_F64,
     fc_itemsize, fc_conv2d_shape,
@@ -218,6 +224,7 @@ cdef fc_status _forward_im2col(fc_dtype dt, const fc_conv2d_shape *s, const char
     cdef char *yg
     cdef char *cols = NULL
     cdef fc_status status = FC_OK
+    cdef int blas_threads
     if s.n == 0 or P == 0 or og == 0:
         return FC_OK
     if not pointwise and K > 0:
@@ -225,6 +232,7 @@ cdef fc_status _forward_im2col(fc_dtype dt, const fc_conv2d_shape *s, const char
         cols = <char *>malloc(<size_t>(nk * npos) * isz)
         if cols == NULL:
             return FC_ERR_NOMEM
+    blas_threads = blas_single_thread_begin()
     for b in range(s.n):
         for g in range(s.groups):
             xg = x + <size_t>((b * s.c_in + g * cg) * in_plane) * isz
@@ -255,6 +263,7 @@ cdef fc_status _forward_im2col(fc_dtype dt, const fc_conv2d_shape *s, const char
                 break
         if status != FC_OK:
             break
+    blas_single_thread_end(blas_threads)
     free(cols)
     return status
 
@@ -275,6 +284,7 @@ cdef fc_status _grad_input_im2col(fc_dtype dt, const fc_conv2d_shape *s, const c
     cdef char *dxg
     cdef char *cols = NULL
     cdef fc_status status = FC_OK
+    cdef int blas_threads
     if s.n == 0 or cg == 0 or in_plane == 0:
         return FC_OK
     if not pointwise and K > 0 and P > 0:
@@ -282,6 +292,7 @@ cdef fc_status _grad_input_im2col(fc_dtype dt, const fc_conv2d_shape *s, const c
         cols = <char *>malloc(<size_t>(nk * npos) * isz)
         if cols == NULL:
             return FC_ERR_NOMEM
+    blas_threads = blas_single_thread_begin()
     for b in range(s.n):
         for g in range(s.groups):
             dxg = dx + <size_t>((b * s.c_in + g * cg) * in_plane) * isz
@@ -315,6 +326,7 @@ cdef fc_status _grad_input_im2col(fc_dtype dt, const fc_conv2d_shape *s, const c
                 break
         if status != FC_OK:
             break
+    blas_single_thread_end(blas_threads)
     free(cols)
     return status
 
@@ -334,6 +346,7 @@ cdef fc_status _grad_weight_im2col(fc_dtype dt, const fc_conv2d_shape *s, const 
     cdef char *dwg
     cdef char *cols = NULL
     cdef fc_status status = FC_OK
+    cdef int blas_threads
     memset(dw, 0, <size_t>(s.c_out * K) * isz)
     if s.n == 0 or K == 0 or P == 0 or og == 0:
         return FC_OK
@@ -342,6 +355,7 @@ cdef fc_status _grad_weight_im2col(fc_dtype dt, const fc_conv2d_shape *s, const 
         cols = <char *>malloc(<size_t>(nk * npos) * isz)
         if cols == NULL:
             return FC_ERR_NOMEM
+    blas_threads = blas_single_thread_begin()
     for b in range(s.n):
         for g in range(s.groups):
             xg = x + <size_t>((b * s.c_in + g * cg) * in_plane) * isz
@@ -370,6 +384,7 @@ cdef fc_status _grad_weight_im2col(fc_dtype dt, const fc_conv2d_shape *s, const 
                 break
         if status != FC_OK:
             break
+    blas_single_thread_end(blas_threads)
     free(cols)
     return status
 
