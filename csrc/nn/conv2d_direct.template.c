@@ -22,9 +22,10 @@
  * elements), element-wise + and * with the same IEEE rounding as the scalar
  * code (and no contraction into FMA in ISO C mode), loads and stores by
  * memcpy (no alignment assumed).  Other compilers get the same tiles with
- * one-element "vectors".  Two shapes, 8 vector accumulators each: 4
- * channels x 2 vectors of positions, and 1 channel x 8 vectors (depthwise
- * layers and thin groups).
+ * one-element "vectors".  Three shapes for forward and grad_input: 4
+ * channels x 2 vectors of positions, 1 channel x 8 vectors (depthwise
+ * layers and thin groups), 1 channel x 2 vectors (rows too narrow for 8);
+ * and three for grad_weight (conv2d_gw_tile.template.c, below).
  */
 #if defined(__GNUC__)
 typedef FC_T FC_SFX(fc_vector) __attribute__((vector_size(16)));
@@ -75,8 +76,8 @@ typedef FC_T FC_SFX(fc_vector) __attribute__((vector_size(16)));
  * forward_segment computes columns [j_begin, j_end) of output row i of one
  * channel with the generic loops: block of output columns (accumulators in
  * L1) -> c -> r -> q -> output column, the taps' in-range columns computed
- * once per tap.  It handles every stride, and the columns near the edges
- * where some taps fall in the padding.
+ * once per tap.  It computes the rows that have no register tile: strides
+ * other than 1 along the row, and rows narrower than a tile.
  */
 static void FC_SFX(forward_segment)(const fc_conv2d_shape *s, const FC_T *xg, const FC_T *wo,
                                     ptrdiff_t top, ptrdiff_t r_lo, ptrdiff_t r_hi,
