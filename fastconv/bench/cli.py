@@ -34,6 +34,8 @@ def build_parser():
     parser.add_argument("--list", action="store_true", help="list the selected case names and exit")
     parser.add_argument("--json", metavar="PATH", help="also write every measurement, with machine info, as JSON")
     parser.add_argument("--plot", metavar="PATH", help="also write a PNG bar chart of the ratios (needs matplotlib)")
+    parser.add_argument("--report", metavar="PATH",
+                        help="print (and --plot) the results saved by --json PATH instead of measuring")
     parser.add_argument("--format", choices=("text", "markdown"), default="text", help="table format")
     parser.add_argument("--verbose", action="store_true", help="also list every contender of every case")
     memory = parser.add_mutually_exclusive_group()
@@ -43,6 +45,9 @@ def build_parser():
                         help="do not measure peak memory")
     parser.add_argument("--time-limit", type=float, default=limits.DEFAULT_LIMIT_SECONDS, metavar="SECONDS",
                         help="skip a contender predicted to need more than this per call (default %(default)g)")
+    parser.add_argument("--anchors-alone", action="store_true",
+                        help="time the anchors of a case even when no fastconv method can run it "
+                             "(e.g. the CNN cases while fastconv.nn is missing)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     return parser
 
@@ -74,7 +79,8 @@ def settings_from(options):
 
     return Settings(plan=timing.QUICK if options.quick else timing.FULL,
                     time_limit_seconds=options.time_limit, measure_memory=options.memory,
-                    gemm_size=512 if options.quick else 1024, progress=not options.no_progress)
+                    gemm_size=512 if options.quick else 1024, progress=not options.no_progress,
+                    anchors_alone=options.anchors_alone)
 
 
 def main(argv=None, reexec=False):
@@ -92,6 +98,8 @@ def main(argv=None, reexec=False):
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     options = parse_options(argv)
+    if options.report:
+        return _show_saved(options)
     cases = select_cases(options)
     if options.list:
         print("\n".join(case.name for case in cases))
@@ -99,14 +107,8 @@ def main(argv=None, reexec=False):
     if not cases:
         print("no case matches the options (see --list)", file=sys.stderr)
         return 2
-    if options.plot:
-        from fastconv.bench.plot import require_matplotlib
-
-        try:
-            require_matplotlib()
-        except RuntimeError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+    if options.plot and not _can_plot():
+        return 2
     if reexec:
         threads.reexec_with_threads(options.threads, argv)
     else:
@@ -115,15 +117,45 @@ def main(argv=None, reexec=False):
     from fastconv.bench import report
     from fastconv.bench.runner import run
 
-    result = run(cases, settings_from(options))
-    print(report.render(result, options.format, options.verbose), end="")
-    if options.json:
-        report.write_json(result, options.json)
+    record = report.to_json(run(cases, settings_from(options)))
+    return _output(record, options)
+
+
+def _can_plot():
+    from fastconv.bench.plot import require_matplotlib
+
+    try:
+        require_matplotlib()
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def _show_saved(options):
+    from fastconv.bench import report
+
+    if options.plot and not _can_plot():
+        return 2
+    try:
+        record = report.read_json(options.report)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return _output(record, options)
+
+
+def _output(record, options):
+    """Print the report, write the JSON and the plot; the exit status."""
+    from fastconv.bench import report
+
+    print(report.render(record, options.format, options.verbose), end="")
+    if options.json and options.json != options.report:
+        report.write_json(record, options.json)
         print(f"wrote {options.json}")
     if options.plot:
         from fastconv.bench.plot import plot_ratios
 
-        plot_ratios(result, options.plot)
+        plot_ratios(record, options.plot)
         print(f"wrote {options.plot}")
-    failed = [(c.name, r.name) for c in result.cases for r in c.failures() if r.is_fastconv]
-    return 1 if failed else 0
+    return 1 if report.fastconv_failures(record) else 0

@@ -16,17 +16,19 @@ def require_matplotlib():
     return matplotlib
 
 
-def plot_ratios(run, path):
-    """Write the chart of `run` to `path`; returns the number of bars."""
+def plot_ratios(record, path):
+    """Write the chart of a run record (`report.to_json`) to `path`; returns
+    the number of bars."""
     require_matplotlib()
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-    bars = [(r.name, r.ratio(), r.best_anchor()) for r in run.cases if r.ratio() is not None]
+    bars = [(c["name"], c["ratio_best_anchor_over_fastconv_auto"], c["best_anchor"])
+            for c in record["cases"] if c["ratio_best_anchor_over_fastconv_auto"] is not None]
     height = max(2.5, 0.28 * len(bars) + 1.5)
     fig, ax = plt.subplots(figsize=(10, height))
     if bars:
-        names = [f"{name}  (vs {best.name})" for name, _, best in bars]
+        names = [f"{name}  (vs {best})" for name, _, best in bars]
         ratios = [ratio for _, ratio, _ in bars]
         colors = ["tab:green" if r >= 1 else "tab:red" for r in ratios]
         positions = range(len(bars))
@@ -47,7 +49,7 @@ def plot_ratios(run, path):
                     ha="left" if r >= 1 else "right", fontsize=6)
     else:
         ax.text(0.5, 0.5, "no case with a ratio", ha="center", va="center", transform=ax.transAxes)
-    m = run.machine
+    m = record["machine"]
     threads = m["threads"]["requested"] or "unlimited"
     ax.set_xlabel("best anchor time / fastconv[auto] time  (> 1: fastconv faster)")
     ax.set_title(f"fastconv vs the best anchor: {m['cpu_model']}, {threads} thread(s), {m['date'][:10]}",

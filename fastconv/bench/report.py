@@ -1,11 +1,14 @@
-"""Turns a `RunResult` into the printed table (text or Markdown), the memory
-table of the CNN cases, and the JSON record."""
+"""Turns a run into its record (plain data, what --json writes), and a
+record into the printed report: the table (text or Markdown), the memory
+table of the CNN cases and the notes.  Rendering works from the record alone,
+so a saved run can be printed again (``--report PATH``)."""
 import dataclasses
 import json
 
 from fastconv.bench.contenders import FASTCONV_METHODS
 from fastconv.bench.timing import gflops
 
+FORMAT = "fastconv.bench/1"
 COLUMNS = ("case", *FASTCONV_METHODS, "best anchor", "anchor time", "ratio", "GFLOP/s", "%sgemm", "check")
 
 
@@ -42,87 +45,122 @@ class _Notes:
         return f"[{self.texts.index(text) + 1}]"
 
 
-def _time_cell(result, notes):
-    if result is None:
+def _time_cell(entry, notes):
+    if entry is None:
         return "-"
-    if result.status == "skipped":
-        return "skip" + notes.ref(f"{result.name}: {result.note}")
-    if result.status == "error":
-        return "ERROR" + notes.ref(f"{result.name}: {result.note}")
-    cell = format_seconds(result.timing.median)
-    if result.timing.spread >= 0.005:
-        cell += f" ±{result.timing.spread * 100:.0f}%"
+    if entry["status"] == "skipped":
+        return "skip" + notes.ref(entry["note"])
+    if entry["status"] == "error":
+        return "ERROR" + notes.ref(f"{entry['name']}: {entry['note']}")
+    t = entry["timing"]
+    cell = format_seconds(t["median_s"])
+    if t["spread"] >= 0.005:
+        cell += f" ±{t['spread'] * 100:.0f}%"
     return cell
 
 
-def _check_cell(case_result, notes):
-    ours = [r for r in case_result.contenders if r.is_fastconv and r.ok]
+def _correct(entry):
+    """True, False, or None when not checked."""
+    return None if "check" not in entry else entry["check"]["ok"]
+
+
+def _fastconv(case, method):
+    for entry in case["contenders"]:
+        if entry["is_fastconv"] and entry["method"] == method:
+            return entry
+    return None
+
+
+def _by_name(case, name):
+    return next((e for e in case["contenders"] if e["name"] == name), None)
+
+
+def _check_cell(case, notes):
+    ours = [e for e in case["contenders"] if e["is_fastconv"] and e["status"] == "ok"]
     if not ours:
         return "-"
-    wrong = [r.method for r in ours if r.correct is False]
+    wrong = [e for e in ours if _correct(e) is False]
     if wrong:
-        for r in ours:
-            if r.correct is False:
-                notes.ref(f"{case_result.name} {r.name}: {r.verdict.reason}")
-        return "FAIL(" + ",".join(wrong) + ")"
-    if any(r.correct is None for r in ours):
-        return "n/a" + notes.ref(f"{case_result.name}: {case_result.check_note}")
+        for e in wrong:
+            notes.ref(f"{case['name']} {e['name']}: {e['check']['reason']}")
+        return "FAIL(" + ",".join(e["method"] for e in wrong) + ")"
+    if any(_correct(e) is None for e in ours):
+        return "n/a" + notes.ref(case["check_note"])
     return "pass"
 
 
-def rows(run):
+def rows(record):
     """The table's rows (lists of strings, COLUMNS order) and its footnotes."""
     notes = _Notes()
+    sgemm = record["gemm"]["float32"]["gflops_median"]
     table = []
-    for case_result in run.cases:
-        name = case_result.name
-        if case_result.skipped:
-            table.append([name, "skip" + notes.ref(case_result.skipped)] + [""] * (len(COLUMNS) - 2))
+    for case in record["cases"]:
+        name = case["name"]
+        if case["skipped"]:
+            table.append([name, "skip" + notes.ref(case["skipped"])] + [""] * (len(COLUMNS) - 2))
             continue
-        row = [name] + [_time_cell(case_result.fastconv(m), notes) for m in FASTCONV_METHODS]
-        best = case_result.best_anchor()
-        if best is None:
-            row += ["none", "-"]
-        else:
-            row += [best.name, _time_cell(best, notes)]
-        ratio = case_result.ratio()
+        row = [name] + [_time_cell(_fastconv(case, m), notes) for m in FASTCONV_METHODS]
+        best = _by_name(case, case["best_anchor"]) if case["best_anchor"] else None
+        row += ["none", "-"] if best is None else [best["name"], _time_cell(best, notes)]
+        ratio = case["ratio_best_anchor_over_fastconv_auto"]
         row.append("-" if ratio is None else f"{ratio:.2f}")
-        auto = case_result.fastconv("auto")
-        if auto is not None and auto.ok:
-            rate = gflops(case_result.case.flops, auto.timing.median)
-            row += [f"{rate:.2f}", f"{rate / run.sgemm_gflops * 100:.1f}"]
+        auto = _fastconv(case, "auto")
+        if auto is not None and auto["status"] == "ok":
+            rate = auto["gflops"]
+            row += [f"{rate:.2f}", f"{rate / sgemm * 100:.1f}"]
         else:
             row += ["-", "-"]
-        row.append(_check_cell(case_result, notes))
-        for anchor in case_result.anchors():
-            if anchor.correct is False:
-                notes.ref(f"{name} anchor {anchor.name} is wrong: {anchor.verdict.reason}")
-            if anchor.status == "error":
-                notes.ref(f"{name} anchor {anchor.name}: {anchor.note}")
-            if anchor.status == "skipped":
-                notes.ref(f"{anchor.name}: {anchor.note}")
+        row.append(_check_cell(case, notes))
+        for anchor in case["contenders"]:
+            if anchor["is_fastconv"]:
+                continue
+            if _correct(anchor) is False:
+                notes.ref(f"{name} anchor {anchor['name']} is wrong: {anchor['check']['reason']}")
+            if anchor["status"] == "error":
+                notes.ref(f"{name} anchor {anchor['name']}: {anchor['note']}")
+            if anchor["status"] == "skipped":
+                notes.ref(f"{anchor['name']}: {anchor['note']}")
         table.append(row)
     return table, notes.texts
 
 
-def memory_rows(run):
+MEMORY_COLUMNS = ("case", "contender", "first-call extra", "steady extra", "retained", "output")
+
+
+def memory_rows(record):
     """Rows of the memory table: one per measured contender of a CNN case."""
     table = []
-    for case_result in run.cases:
-        for result in case_result.contenders:
-            m = result.memory
+    for case in record["cases"]:
+        for entry in case["contenders"]:
+            m = entry.get("memory")
             if not m:
                 continue
             if "error" in m:
-                table.append([case_result.name, result.name, "error: " + m["error"], "", "", ""])
+                table.append([case["name"], entry["name"], "error: " + m["error"], "", "", ""])
                 continue
-            table.append([case_result.name, result.name, format_bytes(m["first_call_extra"]),
+            table.append([case["name"], entry["name"], format_bytes(m["first_call_extra"]),
                           format_bytes(m["steady_extra"]), format_bytes(m["retained"]),
                           format_bytes(m["output_bytes"])])
     return table
 
 
-MEMORY_COLUMNS = ("case", "contender", "first-call extra", "steady extra", "retained", "output")
+DETAIL_COLUMNS = ("case", "contender", "median", "samples", "GFLOP/s", "check")
+
+
+def detail_rows(record):
+    """Every contender of every case (for --verbose)."""
+    table = []
+    notes = _Notes()
+    for case in record["cases"]:
+        for e in case["contenders"]:
+            if e["status"] != "ok":
+                table.append([case["name"], e["name"], f"{e['status']}: {e['note']}", "", "", ""])
+                continue
+            check = {None: "-", True: "pass", False: "FAIL"}[_correct(e)]
+            t = e["timing"]
+            table.append([case["name"], e["name"], _time_cell(e, notes),
+                          f"{t['n_samples']}x{t['calls_per_sample']}", f"{e['gflops']:.2f}", check])
+    return table
 
 
 def _text_table(header, body):
@@ -141,13 +179,12 @@ def _markdown_table(header, body):
     return "\n".join(lines)
 
 
-def header_lines(run):
+def header_lines(record):
     """The lines above the table: software, machine, threads, GEMM rates."""
-    m = run.machine
+    m = record["machine"]
     libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v)
-    threads = m["threads"]
-    requested = threads["requested"]
-    sg, dg = run.gemm["float32"], run.gemm["float64"]
+    requested = m["threads"]["requested"]
+    sg, dg = record["gemm"]["float32"], record["gemm"]["float64"]
     load = m.get("load_average_at_start")
     lines = [
         f"fastconv benchmark, {m['date']}: {libs}",
@@ -156,14 +193,17 @@ def header_lines(run):
         f"Python {m['python']}; numpy BLAS {m['numpy_blas']}",
         f"threads: {requested if requested else 'not limited'}"
         + (" (OMP/OpenBLAS/MKL variables set before import; torch.set_num_threads, cv2.setNumThreads)"
-           if requested else ""),
+           if requested and m["threads"]["environment"].get("OMP_NUM_THREADS") == str(requested)
+           else " (torch and OpenCV only: BLAS was loaded before the limit was set)" if requested else ""),
         f"sgemm (numpy float32 matmul, {sg['size']}^3): {sg['gflops_median']:.1f} GFLOP/s, median of "
         f"{sg['n']} (best {sg['gflops_best']:.1f}, spread {sg['spread'] * 100:.0f}%); "
         f"dgemm: {dg['gflops_median']:.1f} GFLOP/s",
     ]
     if load:
-        lines.append(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
-                     + (" (other processes are using the cores: expect noise)" if load[0] > 0.5 else ""))
+        end = m.get("load_average_at_end")
+        lines.append(f"load average (1/5/15 min) at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+                     + (f", at end: {end[0]:.2f} {end[1]:.2f} {end[2]:.2f}" if end else "")
+                     + "  (> 0 before the run: other processes share the cores, expect noise)")
     lines.append("times: median per call, samples alternated between contenders after a warm-up; "
                  "±: (max - min) / median")
     lines.append("ratio: best anchor time / fastconv[auto] time (> 1: fastconv is faster); "
@@ -172,41 +212,26 @@ def header_lines(run):
     return lines
 
 
-def render(run, fmt="text", verbose=False):
-    """The whole report as a string; `fmt` is 'text' or 'markdown'."""
-    table, notes = rows(run)
+def render(record, fmt="text", verbose=False):
+    """The whole report of a run record (`to_json`) as a string; `fmt` is
+    'text' or 'markdown'."""
+    table, notes = rows(record)
     make = _markdown_table if fmt == "markdown" else _text_table
-    parts = ["\n".join(header_lines(run)), make(COLUMNS, table)]
-    mem = memory_rows(run)
+    head = header_lines(record)
+    if fmt == "markdown":
+        head = [f"- {line}" for line in head]
+    parts = ["\n".join(head), make(COLUMNS, table)]
+    mem = memory_rows(record)
     if mem:
         parts.append("peak extra memory of one call (CNN cases; measured in a subprocess per call "
                      "from /proc/self/status VmHWM, see fastconv.bench.memory):\n"
                      + make(MEMORY_COLUMNS, mem))
     if verbose:
-        parts.append("every contender:\n" + make(DETAIL_COLUMNS, detail_rows(run)))
+        parts.append("every contender:\n" + make(DETAIL_COLUMNS, detail_rows(record)))
     if notes:
         parts.append("notes:\n" + "\n".join(f"[{i}] {t}" for i, t in enumerate(notes, 1)))
-    parts.append(f"total time: {run.seconds:.0f} s for {len(run.cases)} cases")
+    parts.append(f"total time: {record['seconds']:.0f} s for {len(record['cases'])} cases")
     return "\n\n".join(parts) + "\n"
-
-
-DETAIL_COLUMNS = ("case", "contender", "median", "samples", "GFLOP/s", "check")
-
-
-def detail_rows(run):
-    """Every contender of every case (for --verbose)."""
-    table = []
-    notes = _Notes()
-    for case_result in run.cases:
-        for r in case_result.contenders:
-            if not r.ok:
-                table.append([case_result.name, r.name, f"{r.status}: {r.note}", "", "", ""])
-                continue
-            check = "-" if r.verdict is None else ("pass" if r.verdict.ok else "FAIL")
-            table.append([case_result.name, r.name, _time_cell(r, notes),
-                          f"{len(r.timing.samples)}x{r.timing.calls_per_sample}",
-                          f"{gflops(case_result.case.flops, r.timing.median):.2f}", check])
-    return table
 
 
 def to_json(run):
@@ -236,11 +261,27 @@ def to_json(run):
             "seconds": case_result.seconds, "load_average": case_result.load_average,
             "contenders": contenders,
         })
-    return {"format": "fastconv.bench/1", "machine": run.machine, "gemm": run.gemm,
+    return {"format": FORMAT, "machine": run.machine, "gemm": run.gemm,
             "settings": run.settings, "seconds": run.seconds, "cases": cases}
 
 
-def write_json(run, path):
+def write_json(record, path):
+    """Write a run record as JSON."""
     with open(path, "w") as f:
-        json.dump(to_json(run), f, indent=1, default=str)
+        json.dump(record, f, indent=1, default=str)
         f.write("\n")
+
+
+def read_json(path):
+    """A run record written by `write_json`."""
+    with open(path) as f:
+        record = json.load(f)
+    if record.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a fastconv.bench result (format {record.get('format')!r})")
+    return record
+
+
+def fastconv_failures(record):
+    """(case, contender) names of fastconv results that were wrong or raised."""
+    return [(case["name"], e["name"]) for case in record["cases"] for e in case["contenders"]
+            if e["is_fastconv"] and (e["status"] == "error" or _correct(e) is False)]
