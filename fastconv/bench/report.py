@@ -204,12 +204,27 @@ def header_lines(record):
         lines.append(f"load average (1/5/15 min) at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
                      + (f", at end: {end[0]:.2f} {end[1]:.2f} {end[2]:.2f}" if end else "")
                      + "  (> 0 before the run: other processes share the cores, expect noise)")
+    contended = contention(record)
+    if contended is not None:
+        lines.append(f"contention: {contended * 100:.0f}% of fastconv's timed samples had less than 80% of a "
+                     "core (process CPU time / wall time): other processes were running on its core")
     lines.append("times: median per call, samples alternated between contenders after a warm-up; "
                  "±: (max - min) / median")
     lines.append("ratio: best anchor time / fastconv[auto] time (> 1: fastconv is faster); "
                  "GFLOP/s, %sgemm: fastconv[auto]'s; check: every fastconv method vs a float64 "
                  "reference, |err| <= 4 K eps max(|x|*|w|)")
     return lines
+
+
+def contention(record, below=0.8):
+    """Fraction of fastconv's samples with a CPU share under `below` (None if
+    there are none).  fastconv's kernels use one thread, so a lower share
+    means the process waited for its core."""
+    shares = [share for case in record["cases"] for e in case["contenders"]
+              if e["is_fastconv"] and "timing" in e for share in e["timing"].get("cpu_shares", [])]
+    if not shares:
+        return None
+    return sum(share < below for share in shares) / len(shares)
 
 
 def render(record, fmt="text", verbose=False):

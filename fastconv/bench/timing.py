@@ -10,6 +10,10 @@
   burst of load from another process hits them alike.
 - The reported time is the median per call; the spread (max - min) / median
   of the samples is reported with it.
+- Each sample also records its CPU share: the process's CPU time over the
+  wall time.  A single-threaded call that had a core to itself shows about
+  1.0; one that shared its core with another process, less (that is how the
+  report tells how contended the machine was).
 """
 import math
 import statistics
@@ -58,6 +62,7 @@ class Timing:
     samples: list = field(default_factory=list)
     calls_per_sample: int = 1
     warmup_seconds: float = float("nan")
+    cpu_shares: list = field(default_factory=list)
 
     @property
     def median(self):
@@ -74,7 +79,7 @@ class Timing:
         return {"median_s": self.median, "min_s": min(self.samples), "max_s": max(self.samples),
                 "spread": self.spread, "n_samples": len(self.samples),
                 "calls_per_sample": self.calls_per_sample, "warmup_s": self.warmup_seconds,
-                "samples_s": list(self.samples)}
+                "samples_s": list(self.samples), "cpu_shares": list(self.cpu_shares)}
 
 
 def time_call(call, clock=time.perf_counter):
@@ -85,10 +90,12 @@ def time_call(call, clock=time.perf_counter):
 
 
 def _one_sample(call, number, clock):
-    start = clock()
+    """(seconds per call, CPU share) of `number` calls."""
+    cpu_start, start = time.process_time(), clock()
     for _ in range(number):
         call()
-    return (clock() - start) / number
+    wall, cpu = clock() - start, time.process_time() - cpu_start
+    return wall / number, (cpu / wall if wall > 0 else float("nan"))
 
 
 def time_alternating(calls, warmup_seconds, plan=FULL, clock=time.perf_counter, on_sample=None):
@@ -118,7 +125,7 @@ def time_alternating(calls, warmup_seconds, plan=FULL, clock=time.perf_counter, 
         if number > 1 or first < 0.1:
             # the first call of a fast function is often slow (page faults,
             # lazy initialisation): calibrate the batch on a second call
-            first = min(first, _one_sample(calls[name], 1, clock))
+            first = min(first, _one_sample(calls[name], 1, clock)[0])
             number = plan.calls_per_sample(first)
         timings[name] = Timing(calls_per_sample=number, warmup_seconds=warmup_seconds[name])
         wanted[name] = plan.samples_for(first)
@@ -127,7 +134,9 @@ def time_alternating(calls, warmup_seconds, plan=FULL, clock=time.perf_counter, 
     while any(len(timings[n].samples) < wanted[n] for n in order):
         for name in (order if round_index % 2 == 0 else order[::-1]):
             if len(timings[name].samples) < wanted[name]:
-                timings[name].samples.append(_one_sample(calls[name], timings[name].calls_per_sample, clock))
+                seconds, share = _one_sample(calls[name], timings[name].calls_per_sample, clock)
+                timings[name].samples.append(seconds)
+                timings[name].cpu_shares.append(share)
                 if on_sample is not None:
                     on_sample()
         round_index += 1
