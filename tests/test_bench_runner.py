@@ -368,6 +368,17 @@ def test_contender_over_the_time_limit_is_skipped_with_a_note():
     assert 0 < predicted < 1 and "GFLOP/s" in note
 
 
+def test_call_over_the_limit_is_not_repeated(monkeypatch):
+    monkeypatch.setattr(limits, "could_exceed", lambda case, limit: False)   # no prediction
+    case = SignalCase((300,), (5,), "full", "float32")
+    settings = runner.Settings(plan=timing.QUICK, measure_memory=False, progress=False,
+                               time_limit_seconds=1e-9)
+    result = runner.run_case(case, settings)
+    for r in result.contenders:
+        assert r.ok and len(r.timing.samples) == 1 and "only sample" in r.note
+        assert r.timing.samples[0] == r.timing.warmup_seconds
+
+
 def result_contender(case, name):
     from fastconv.bench.contenders import contenders_for
 

@@ -56,6 +56,8 @@ def _time_cell(entry, notes):
     cell = format_seconds(t["median_s"])
     if t["spread"] >= 0.005:
         cell += f" ±{t['spread'] * 100:.0f}%"
+    if entry["note"]:
+        cell += notes.ref(f"{entry['name']}: {entry['note']}")
     return cell
 
 

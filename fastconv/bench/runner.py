@@ -175,6 +175,13 @@ def run_case(case, settings=Settings(), on_sample=None):
             entry.verdict = checks.check(output, expected, dtype=case.dtype, taps=case.taps,
                                          magnitude=magnitude)
         del output
+        if warmups[name] > settings.time_limit_seconds:
+            # the prediction missed (or there was none): do not call it again
+            entry.timing = Timing(samples=[warmups[name]], warmup_seconds=warmups[name])
+            entry.note = (f"one call took {warmups[name]:.0f} s (> {settings.time_limit_seconds:g} s "
+                          "limit): that first call is the only sample")
+            result.contenders.append(entry)
+            continue
         calls[name], partial[name] = call, entry
     del reference
     gc.collect()
@@ -185,8 +192,9 @@ def run_case(case, settings=Settings(), on_sample=None):
         result.contenders.append(entry)
 
     if settings.measure_memory and case.family == "cnn":
-        for entry in partial.values():
-            entry.memory = memory.measure(case, entry.name)
+        for entry in result.contenders:
+            if entry.ok:
+                entry.memory = memory.measure(case, entry.name)
 
     order = [c.name for c in contenders_for(case)]
     result.contenders.sort(key=lambda r: order.index(r.name))
