@@ -122,7 +122,8 @@ def _run(kernel, method, *args):
 # forward
 # --------------------------------------------------------------------------
 
-def _conv(fname, nd, x, weight, bias, stride, padding, dilation, groups, method):
+def _layer_inputs(fname, x, weight, bias, method):
+    """(x, weight, bias, result dtype, plan) of a layer's arguments, validated."""
     x = _float_array(x, "input", fname)
     weight = _float_array(weight, "weight", fname)
     arrays = [x, weight]
@@ -131,6 +132,11 @@ def _conv(fname, nd, x, weight, bias, stride, padding, dilation, groups, method)
         arrays.append(bias)
     _validation.method(method)
     result, plan = _plan(*arrays)
+    return x, weight, bias, result, plan
+
+
+def _conv(fname, nd, x, weight, bias, stride, padding, dilation, groups, method):
+    x, weight, bias, result, plan = _layer_inputs(fname, x, weight, bias, method)
     layer = _nn_shapes.conv_layer(fname, nd, x.shape, weight.shape,
                                   None if bias is None else bias.shape,
                                   stride, padding, dilation, groups, plan.compute.itemsize)
@@ -254,14 +260,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
 
 def _conv_transpose(fname, nd, x, weight, bias, stride, padding, output_padding, groups,
                     dilation, method):
-    x = _float_array(x, "input", fname)
-    weight = _float_array(weight, "weight", fname)
-    arrays = [x, weight]
-    if bias is not None:
-        bias = _float_array(bias, "bias", fname)
-        arrays.append(bias)
-    _validation.method(method)
-    result, plan = _plan(*arrays)
+    x, weight, bias, result, plan = _layer_inputs(fname, x, weight, bias, method)
     layer = _nn_shapes.conv_transpose_layer(fname, nd, x.shape, weight.shape,
                                             None if bias is None else bias.shape, stride,
                                             padding, output_padding, groups, dilation,
