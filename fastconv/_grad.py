@@ -312,18 +312,10 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
 def _scipy_2d_backward(name, grad_output, in1, in2, mode, boundary, fillvalue, method,
                        convolution):
     forward = "convolve2d" if convolution else "correlate2d"
-    in1, in2 = np.asarray(in1), np.asarray(in2)
-    if not in1.ndim == in2.ndim == 2:
-        raise ValueError(f"{forward} inputs must both be 2-D arrays")
-    swapped = _validation.scipy_valid_swap(mode, in1.shape, in2.shape)
-    mode_name = _validation.scipy_mode(mode)
-    boundary_name = _validation.scipy_boundary(boundary)
-    method = _validation.method(method)
+    in1, in2, swapped, mode_name, boundary_name, method = _validation.scipy_2d_arguments(
+        forward, in1, in2, mode, boundary, method)
     result, plan = _floating_plan(name, in1=in1, in2=in2)
-    _validation.scipy_boundary_supported(boundary_name)
-    fill = None
-    if boundary_name == "fill":
-        fill = _validation.scipy_fillvalue(fillvalue, result)
+    fill = _validation.scipy_fill(boundary_name, fillvalue, result)
 
     # The image and kernel of the forward's correlation (_signal._scipy_2d):
     # 'valid' mode lets the larger input play the image; convolution reverses

@@ -205,22 +205,14 @@ def correlate(a, v, mode="valid", *, method="auto"):
 
 def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
     name = "convolve2d" if convolution else "correlate2d"
-    in1, in2 = np.asarray(in1), np.asarray(in2)
-    if not in1.ndim == in2.ndim == 2:
-        raise ValueError(f"{name} inputs must both be 2-D arrays")
-    swapped = _validation.scipy_valid_swap(mode, in1.shape, in2.shape)
-    mode_name = _validation.scipy_mode(mode)
-    boundary_name = _validation.scipy_boundary(boundary)
-    method = _validation.method(method)
+    in1, in2, swapped, mode_name, boundary_name, method = _validation.scipy_2d_arguments(
+        name, in1, in2, mode, boundary, method)
     result = _dtypes.result_dtype(in1, in2)
     plan = _dtypes.plan(result) if result is not None else None
     if plan is None:   # longdouble, object, ...: SciPy's own loop or error
         import scipy.signal
         return getattr(scipy.signal, name)(in1, in2, mode, boundary, fillvalue)
-    _validation.scipy_boundary_supported(boundary_name)
-    fill = None
-    if boundary_name == "fill":
-        fill = _validation.scipy_fillvalue(fillvalue, result)
+    fill = _validation.scipy_fill(boundary_name, fillvalue, result)
 
     flip_output = False
     if swapped:

@@ -76,6 +76,26 @@ def scipy_boundary_supported(boundary_name):
         raise ValueError("Incorrect boundary value.")
 
 
+def scipy_2d_arguments(name, in1, in2, mode, boundary, method_name):
+    """The arguments of scipy.signal.convolve2d / correlate2d checked in SciPy's
+    order (ranks, the 'valid' swap, mode, boundary; then `method`):
+    returns (in1, in2 as arrays, swapped, mode name, canonical boundary, method)."""
+    in1, in2 = np.asarray(in1), np.asarray(in2)
+    if not in1.ndim == in2.ndim == 2:
+        raise ValueError(f"{name} inputs must both be 2-D arrays")
+    swapped = scipy_valid_swap(mode, in1.shape, in2.shape)
+    return (in1, in2, swapped, scipy_mode(mode), scipy_boundary(boundary), method(method_name))
+
+
+def scipy_fill(boundary_name, fillvalue, dtype):
+    """SciPy's checks once the result dtype is known: the late rejection of
+    'reflect', then `fillvalue` as a 0-d array of dtype ('fill' only; else None)."""
+    scipy_boundary_supported(boundary_name)
+    if boundary_name != "fill":
+        return None
+    return scipy_fillvalue(fillvalue, dtype)
+
+
 def method(name):
     """Validated `method` argument: one of 'auto', 'direct', 'im2col'."""
     if isinstance(name, str) and name in METHODS:

@@ -19,7 +19,7 @@ Inputs are real floating-point and assumed valid; sums are Python floats
 import numpy as np
 
 from fastconv.reference._scalar import to_python
-from fastconv.reference._signal import _lag_range, _result_dtype
+from fastconv.reference._signal import _lag_range, _result_dtype, _convolve_window
 
 
 def _floats(array, dtype):
@@ -46,13 +46,7 @@ def convolve_backward(grad_output, a, v, mode="full"):
     dtype = _result_dtype(a, v)
     av, vv, g = _floats(a, dtype), _floats(v, dtype), _floats(grad_output, np.float64)
     na, nv = len(av), len(vv)
-    short, long_ = min(na, nv), max(na, nv)
-    if mode == "full":
-        start, length = 0, na + nv - 1
-    elif mode == "same":
-        start, length = (short - 1) // 2, long_
-    else:
-        start, length = short - 1, long_ - short + 1
+    start, length = _convolve_window(mode, na, nv)
     grad_a, grad_v = [0.0] * na, [0.0] * nv
     for t in range(length):
         n = t + start

@@ -51,6 +51,16 @@ def correlate(a, v, mode="valid"):
     return to_dtype(out, dtype)
 
 
+def _convolve_window(mode, na, nv):
+    """(s, length) of numpy.convolve's output: output t is full index t + s."""
+    short, long_ = min(na, nv), max(na, nv)
+    if mode == "full":
+        return 0, na + nv - 1
+    if mode == "same":
+        return (short - 1) // 2, long_
+    return short - 1, long_ - short + 1
+
+
 def convolve(a, v, mode="full"):
     """numpy.convolve: (a * v)[n] = sum_m a[m] * v[n - m].
 
@@ -61,13 +71,7 @@ def convolve(a, v, mode="full"):
     dtype = _result_dtype(a, v)
     av, vv = to_python(np.asarray(a).astype(dtype)), to_python(np.asarray(v).astype(dtype))
     na, nv = len(av), len(vv)
-    short, long_ = min(na, nv), max(na, nv)
-    if mode == "full":
-        start, length = 0, na + nv - 1
-    elif mode == "same":
-        start, length = (short - 1) // 2, long_
-    else:
-        start, length = short - 1, long_ - short + 1
+    start, length = _convolve_window(mode, na, nv)
     out = []
     for n in range(start, start + length):
         acc = zero_of(dtype)
