@@ -185,3 +185,23 @@ def test_wide_rows_forward_float(dtype, conv, seed):
     for method in METHODS:
         assert_scaled_close(CONV[conv.nd](x, w, **conv.kwargs, method=method), exact, magnitude,
                             terms_forward(conv), dtype, what=f"{method} {conv}")
+
+
+@pytest.mark.parametrize("method", ["direct", "auto"])
+def test_grad_weight_does_not_read_past_grad_output(method):
+    # issue 11, defect 1: a left padding wider than the output made the direct
+    # grad_weight kernel read grad_output[2] from the buffer it is a view of
+    x = np.array([[[1.0, 2.0]]])
+    w = np.ones((1, 1, 7))
+    buf = np.array([1.0, 1.0, 100.0, 1000.0])
+    gy = buf[:2].reshape(1, 1, 2)
+    got = nn.conv1d_backward(gy, x, w, padding="same", method=method)[1]
+    np.testing.assert_array_equal(got, [[[0, 0, 1, 3, 2, 0, 0]]])
+    gy2 = np.full((1, 1, 2, 2), 1.0)
+    buf2 = np.full(32, 1e6)
+    buf2[:4] = 1.0
+    got2 = nn.conv2d_backward(buf2[:4].reshape(1, 1, 2, 2), np.ones((1, 1, 2, 2)),
+                              np.ones((1, 1, 7, 7)), padding="same", method=method)[1]
+    want2 = nn.conv2d_backward(gy2, np.ones((1, 1, 2, 2)), np.ones((1, 1, 7, 7)),
+                               padding="same", method="im2col")[1]
+    np.testing.assert_array_equal(got2, want2)

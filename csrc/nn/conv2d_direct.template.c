@@ -478,6 +478,9 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
     ptrdiff_t j_a = 0, j_b = 0;
     if (nv >= 1 && nv <= 4) {
         fc_inside(-s->pad_w, s->stride_w, w_in - nv * FC_LANES + 1, w_out, &j_a, &j_b);
+        /* fc_inside clamps hi to w_out but lo only to 0: a left padding wider
+         * than the output would put j_a past the last output column */
+        j_a = fc_min(j_a, w_out);
         j_b = fc_max(j_a, j_b);
     }
 
