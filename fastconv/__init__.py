@@ -10,7 +10,7 @@ plain-Python definitions the C kernels are tested against.
 """
 from fastconv._config import im2col_tile_bytes, set_im2col_tile_bytes
 from fastconv._signal import convolve, convolve2d, correlate, correlate2d
-from fastconv._grad import (convolve2d_backward, convolve_backward, correlate2d_backward,
+from fastconv._signal_backward import (convolve2d_backward, convolve_backward, correlate2d_backward,
                             correlate_backward)
 from fastconv import nn
 from fastconv._config import nn_tile_bytes, set_nn_tile_bytes

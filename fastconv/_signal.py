@@ -14,68 +14,16 @@ swaps or conjugation.
 """
 import numpy as np
 
-from fastconv import _blas_threads  # noqa: F401 - one BLAS thread in the im2col loops
-from fastconv import _config, _dtypes, _method, _validation
-from fastconv._ext import _signal as _ext
+from fastconv import _dtypes, _validation
+from fastconv._primitive import correlate_1d, correlate_2d, finish
+from fastconv._signal_shapes import numpy_lags, scipy_offsets, scipy_window
 
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
 
 
 # --------------------------------------------------------------------------
-# the primitive
-# --------------------------------------------------------------------------
-
-def _as_kernel_input(a, plan):
-    """a as an aligned C-contiguous array of the compute dtype, viewed as the
-    kernel's element type (a copy only when a is not already like that)."""
-    return np.require(a, dtype=plan.compute, requirements=["C", "A"]).view(plan.view)
-
-
-def _correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=None):
-    """The primitive above for 2-D x, w of any dtype, x extended by `boundary`
-    ('zero': products outside x skipped; 'fill' with the 0-d array `fill`;
-    'wrap'; 'symm'); returns a new array of plan.compute dtype and shape
-    out_shape."""
-    out = np.empty(out_shape, dtype=plan.compute)
-    n_outputs, n_taps = out.size, w.shape[0] * w.shape[1]
-    method = _method.choose_signal_method(method, n_outputs, n_taps)
-    kernel_finite = (method != "im2col" or boundary != "zero" or w.dtype.kind not in "fc"
-                     or bool(np.isfinite(w).all()))
-    if fill is not None:
-        fill = np.require(fill.astype(plan.compute), requirements=["C", "A"]).view(plan.view)
-    _ext.corr2d(_as_kernel_input(x, plan), _as_kernel_input(w, plan), out.view(plan.view),
-                r0, c0, plan.code, method == "im2col", _config.im2col_tile_bytes(),
-                boundary, fill, kernel_finite)
-    return out
-
-
-def _correlate_1d(x, w, k0, length, plan, method):
-    """out[t] = sum_n x[n + k0 + t] * w[n] for t < length, x zero outside."""
-    return _correlate_2d(x.reshape(1, -1), w.reshape(1, -1), (1, length), 0, k0,
-                         plan, method).reshape(length)
-
-
-def _finish(out, result_dtype):
-    """The computed array in the result dtype (float16 is computed in float32)."""
-    result_dtype = result_dtype.newbyteorder("=")
-    if out.dtype != result_dtype:
-        out = out.astype(result_dtype)
-    return out
-
-
-# --------------------------------------------------------------------------
 # numpy.convolve / numpy.correlate
 # --------------------------------------------------------------------------
-
-def _numpy_lags(mode, n_long, n_short):
-    """(k0, length) of NumPy's output for a correlation of a length-n_long
-    input with a length-n_short kernel: output t is lag k0 + t."""
-    if mode == "full":
-        return -(n_short - 1), n_long + n_short - 1
-    if mode == "same":
-        return -(n_short // 2), n_long
-    return 0, n_long - n_short + 1
-
 
 def convolve(a, v, mode="full", *, method="auto"):
     """Discrete linear convolution of two 1-D sequences; a drop-in for
@@ -135,8 +83,8 @@ def convolve(a, v, mode="full", *, method="auto"):
         return np.convolve(a, v, mode)
     if len(v) > len(a):
         a, v = v, a
-    k0, length = _numpy_lags(mode_name, len(a), len(v))
-    return _finish(_correlate_1d(a, v[::-1], k0, length, plan, method), result)
+    k0, length = numpy_lags(mode_name, len(a), len(v))
+    return finish(correlate_1d(a, v[::-1], k0, length, plan, method), result)
 
 
 def correlate(a, v, mode="valid", *, method="auto"):
@@ -189,14 +137,14 @@ def correlate(a, v, mode="valid", *, method="auto"):
         return np.correlate(a, v, mode)
     v = np.conj(v) if v.dtype.kind == "c" else v
     if len(a) >= len(v):
-        k0, length = _numpy_lags(mode_name, len(a), len(v))
-        out = _correlate_1d(a, v, k0, length, plan, method)
+        k0, length = numpy_lags(mode_name, len(a), len(v))
+        out = correlate_1d(a, v, k0, length, plan, method)
     else:
         # NumPy's order: correlate the longer (conjugated) v with a, then
         # reverse; c_k = r_{-k}, so the lags come out increasing.
-        k0, length = _numpy_lags(mode_name, len(v), len(a))
-        out = np.ascontiguousarray(_correlate_1d(v, a, k0, length, plan, method)[::-1])
-    return _finish(out, result)
+        k0, length = numpy_lags(mode_name, len(v), len(a))
+        out = np.ascontiguousarray(correlate_1d(v, a, k0, length, plan, method)[::-1])
+    return finish(out, result)
 
 
 # --------------------------------------------------------------------------
@@ -228,68 +176,17 @@ def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
     else:
         x, w = in1, (np.conj(in2) if in2.dtype.kind == "c" else in2)
 
-    out_shape, r0, c0 = _scipy_offsets(mode_name, x.shape, w.shape, convolution)
+    out_shape, r0, c0 = scipy_offsets(mode_name, x.shape, w.shape, convolution)
     kernel_finite = w.dtype.kind not in "fc" or bool(np.isfinite(w).all())
-    window = _scipy_window(mode_name, x.shape, w.shape, out_shape, boundary, boundary_name, fill,
+    window = scipy_window(mode_name, x.shape, w.shape, out_shape, boundary, boundary_name, fill,
                            kernel_finite)
     if window is None:
-        out = _correlate_2d(x, w, out_shape, r0, c0, plan, method)
+        out = correlate_2d(x, w, out_shape, r0, c0, plan, method)
     else:   # the kernels read the extension through a few extended rows at a time
-        out = _correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary_name, fill)
+        out = correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary_name, fill)
     if flip_output:
         out = np.ascontiguousarray(out[::-1, ::-1])
-    return _finish(out, result)
-
-
-def _scipy_offsets(mode_name, x_shape, w_shape, convolution):
-    """(out_shape, r0, c0) of the primitive for SciPy's modes, x the image and
-    w the kernel as the primitive sees them (after any swap and reversal)."""
-    (xr, xc), (wr, wc) = x_shape, w_shape
-    if mode_name == "full":
-        out_shape, r0, c0 = (xr + wr - 1, xc + wc - 1), -(wr - 1), -(wc - 1)
-    elif mode_name == "same":
-        # SciPy centres the window at (K - 1) // 2 for correlation; reversing
-        # the kernel for convolution moves it to K // 2.
-        if convolution:
-            out_shape, r0, c0 = (xr, xc), -(wr // 2), -(wc // 2)
-        else:
-            out_shape, r0, c0 = (xr, xc), -((wr - 1) // 2), -((wc - 1) // 2)
-    else:
-        out_shape, r0, c0 = (xr - wr + 1, xc - wc + 1), 0, 0
-    if min(out_shape) < 0:
-        raise ValueError("negative dimensions are not allowed")
-    return out_shape, r0, c0
-
-
-def _scipy_window(mode_name, x_shape, w_shape, out_shape, boundary, boundary_name, fill,
-                  kernel_finite=True):
-    """Shape of the window of the extended image that the correlation reads
-    (rows r0.., columns c0..), or None when the zero-extended image serves:
-    'valid' mode, an empty kernel or output, or a fill of +0 with a finite
-    kernel.  (SciPy multiplies the kernel by the fill value wherever it hangs
-    over the edge, so an inf or nan in the kernel meets a fill of 0 there and
-    gives nan; the zero-extension of the C kernel skips those products, so a
-    non-finite kernel needs the window.)"""
-    needs_extension = (mode_name != "valid" and w_shape[0] * w_shape[1] > 0
-                       and out_shape[0] * out_shape[1] > 0
-                       and (boundary_name != "fill" or fill != 0 or np.signbit(fill.real)
-                            or not kernel_finite))
-    if not needs_extension:
-        return None
-    window = (out_shape[0] + w_shape[0] - 1, out_shape[1] + w_shape[1] - 1)
-    if 0 in x_shape and boundary_name != "fill" and window[0] * window[1] > 0:
-        raise ValueError(f"boundary={boundary!r} cannot extend an empty in1 "
-                         f"of shape {tuple(x_shape)}")
-    return window
-
-
-def _extend(x, window, r0, c0, boundary, fill, plan):
-    """The window (rows r0.., columns c0..) of x extended by the boundary rule."""
-    src = np.require(x, dtype=plan.compute, requirements=["C", "A"])
-    out = np.empty(window, dtype=plan.compute)
-    fill_value = np.zeros((), dtype=plan.compute) if fill is None else fill.astype(plan.compute)
-    _ext.pad2d(src, out, r0, c0, boundary, np.require(fill_value, requirements=["C", "A"]))
-    return out
+    return finish(out, result)
 
 
 def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto"):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import fastconv
-from fastconv import _grad, reference
+from fastconv import _signal_backward, reference
 from fastconv._ext import _signal as _ext
 
 ONE_D = [(fastconv.convolve, fastconv.convolve_backward),
@@ -222,7 +222,7 @@ def test_fillvalue_reaches_only_the_kernel_gradient():
 
 
 def test_docstring_examples():
-    failures, tried = doctest.testmod(_grad, optionflags=doctest.NORMALIZE_WHITESPACE)
+    failures, tried = doctest.testmod(_signal_backward, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert tried > 0 and failures == 0
 
 

@@ -231,7 +231,7 @@ def pad2d(cnp.ndarray x, cnp.ndarray out, Py_ssize_t r0, Py_ssize_t c0,
 
 
 # --------------------------------------------------------------------------
-# backward passes (fastconv/_grad.py)
+# backward passes (fastconv/_primitive.py)
 # --------------------------------------------------------------------------
 
 from fastconv._ext.cfastconv cimport fc_fold2d

@@ -2,7 +2,7 @@
 `convolve`, `correlate`, `convolve2d` and `correlate2d` with respect to both
 of their inputs.
 
-Every forward call is one correlation (see _signal.py),
+Every forward call is one correlation (see _primitive.py),
 
     out[i, j] = sum_{p, q} X[i + r0 + p, j + c0 + q] * w[p, q],
 
@@ -28,67 +28,12 @@ modes, swaps and flips of the forward are undone on the way out.
 """
 import numpy as np
 
-from fastconv import _dtypes, _signal, _validation
-from fastconv._ext import _signal as _ext
+from fastconv import _dtypes, _validation
+from fastconv._primitive import correlation_backward, finish
+from fastconv._signal_shapes import numpy_lags, scipy_offsets, scipy_window
 
 __all__ = ["convolve_backward", "correlate_backward",
            "convolve2d_backward", "correlate2d_backward"]
-
-
-# --------------------------------------------------------------------------
-# the primitive's backward pass
-# --------------------------------------------------------------------------
-
-# The kernel gradient is a correlation with few outputs (the kernel's taps)
-# and very many taps (all of g).  The direct kernel's innermost loop runs
-# along a row of outputs, here only as long as the kernel is wide, whereas
-# im2col computes each output as one BLAS dot product over a copied strip of
-# X.  Measured on the 2-core Zen3 with single-threaded BLAS (README,
-# "Backward passes"): for kernels 3-7 columns wide im2col is 1.3-3.5x
-# faster in float64 and 2-7x in float32; the direct kernel catches up at
-# about 10 (float64) and 24-32 (float32) columns.  The thresholds below,
-# per compute itemsize, stay on the safe side of those crossovers.
-_IM2COL_BELOW_KERNEL_COLS = {4: 16, 8: 8}
-
-
-def _kernel_grad_method(method, kernel_cols, plan):
-    """'auto' resolved for the kernel gradient; other methods unchanged."""
-    if method != "auto":
-        return method
-    return "im2col" if kernel_cols < _IM2COL_BELOW_KERNEL_COLS[plan.compute.itemsize] else "direct"
-
-
-def _correlation_backward(g, x, w, r0, c0, plan, method,
-                          window=None, boundary="fill", fill=None):
-    """(grad_x, grad_w) of out = corr(X, w) at offset (r0, c0), all 2-D.
-
-    X is x, zero outside its extent, when `window` is None; otherwise X is
-    the `window`-shaped block (rows r0.., columns c0..) of x extended by
-    `boundary` / `fill`, and the correlation runs at offset (0, 0), as in
-    the forward pass.  Results are new arrays of plan.compute dtype.
-    """
-    wr, wc = w.shape
-    if window is None:
-        image, ir0, ic0 = x, r0, c0
-    else:
-        image, ir0, ic0 = _signal._extend(x, window, r0, c0, boundary, fill, plan), 0, 0
-    grad_w = _signal._correlate_2d(image, g, w.shape, ir0, ic0, plan,
-                                   _kernel_grad_method(method, wc, plan))
-
-    w_reversed = w[::-1, ::-1]
-    if window is None or boundary == "fill":
-        # Only x's own elements receive a gradient (the fill is a constant):
-        # the transposed convolution evaluated over x's extent is the fold
-        # of the window's gradient for 'fill', without building the window.
-        grad_x = _signal._correlate_2d(g, w_reversed, x.shape, -(r0 + wr - 1), -(c0 + wc - 1),
-                                       plan, method)
-    else:
-        grad_window = _signal._correlate_2d(g, w_reversed, window, -(wr - 1), -(wc - 1),
-                                            plan, method)
-        grad_x = np.empty(x.shape, dtype=plan.compute)
-        _ext.fold2d(grad_window.view(plan.view), grad_x.view(plan.view), r0, c0, boundary,
-                    plan.code)
-    return grad_x, grad_w
 
 
 # --------------------------------------------------------------------------
@@ -122,7 +67,7 @@ def _grad_output(name, grad_output, shape, forward_call, plan):
 def _result(grad, shape, result_dtype):
     """A gradient as a new C-contiguous array of the input's shape and the
     forward's result dtype (float16 was computed in float32)."""
-    return _signal._finish(np.ascontiguousarray(grad), result_dtype).reshape(shape)
+    return finish(np.ascontiguousarray(grad), result_dtype).reshape(shape)
 
 
 # --------------------------------------------------------------------------
@@ -211,10 +156,10 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto"):
     # convolve(a, v) = correlation of the longer input with the shorter reversed
     swapped = len(v) > len(a)
     x, w = (v, a) if swapped else (a, v)
-    k0, length = _signal._numpy_lags(mode_name, len(x), len(w))
+    k0, length = numpy_lags(mode_name, len(x), len(w))
     g = _grad_output("convolve_backward", grad_output, (length,),
                      f"convolve(a, v, mode={mode_name!r})", plan)
-    grad_x, grad_w = _correlation_backward(g.reshape(1, -1), x.reshape(1, -1),
+    grad_x, grad_w = correlation_backward(g.reshape(1, -1), x.reshape(1, -1),
                                            w[::-1].reshape(1, -1), 0, k0, plan, method)
     grad_x, grad_w = grad_x[0], grad_w[0, ::-1]
     grad_a, grad_v = (grad_w, grad_x) if swapped else (grad_x, grad_w)
@@ -293,12 +238,12 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
     # shorter a, NumPy correlates v with a and reverses the output.
     swapped = len(a) < len(v)
     x, w = (v, a) if swapped else (a, v)
-    k0, length = _signal._numpy_lags(mode_name, len(x), len(w))
+    k0, length = numpy_lags(mode_name, len(x), len(w))
     g = _grad_output("correlate_backward", grad_output, (length,),
                      f"correlate(a, v, mode={mode_name!r})", plan)
     if swapped:
         g = g[::-1]
-    grad_x, grad_w = _correlation_backward(g.reshape(1, -1), x.reshape(1, -1),
+    grad_x, grad_w = correlation_backward(g.reshape(1, -1), x.reshape(1, -1),
                                            w.reshape(1, -1), 0, k0, plan, method)
     grad_x, grad_w = grad_x[0], grad_w[0]
     grad_a, grad_v = (grad_w, grad_x) if swapped else (grad_x, grad_w)
@@ -317,20 +262,20 @@ def _scipy_2d_backward(name, grad_output, in1, in2, mode, boundary, fillvalue, m
     result, plan = _floating_plan(name, in1=in1, in2=in2)
     fill = _validation.scipy_fill(boundary_name, fillvalue, result)
 
-    # The image and kernel of the forward's correlation (_signal._scipy_2d):
+    # The image and kernel of the forward's correlation (_signal._scipy_2d, via _signal_shapes):
     # 'valid' mode lets the larger input play the image; convolution reverses
     # the kernel; a swapped correlation also reverses its output.
     x, w = (in2, in1) if swapped else (in1, in2)
     if convolution:
         w = w[::-1, ::-1]
-    out_shape, r0, c0 = _signal._scipy_offsets(mode_name, x.shape, w.shape, convolution)
-    window = _signal._scipy_window(mode_name, x.shape, w.shape, out_shape, boundary,
+    out_shape, r0, c0 = scipy_offsets(mode_name, x.shape, w.shape, convolution)
+    window = scipy_window(mode_name, x.shape, w.shape, out_shape, boundary,
                                    boundary_name, fill)
     g = _grad_output(name, grad_output, out_shape,
                      f"{forward}(in1, in2, mode={mode_name!r})", plan)
     if swapped and not convolution:
         g = g[::-1, ::-1]
-    grad_x, grad_w = _correlation_backward(g, x, w, r0, c0, plan, method,
+    grad_x, grad_w = correlation_backward(g, x, w, r0, c0, plan, method,
                                            window, boundary_name, fill)
     if convolution:
         grad_w = grad_w[::-1, ::-1]

@@ -1,0 +1,99 @@
+"""The one door of the signal API to the C core.
+
+Every function of the signal API, forward and backward, reduces its call to
+one primitive, a 2-D correlation of an extended image with a kernel at an
+offset (1-D is one row):
+
+    out[i, j] = sum_{p, q} ext(x)[i + r0 + p, j + c0 + q] * w[p, q]
+
+with ext the zero extension (products outside x skipped, NumPy's rule) or
+SciPy's 'fill' / 'wrap' / 'symm' boundary.  This module runs it (the method
+chosen by _method.py), its backward pass, and the boundary extension and
+its adjoint; the public faces (_signal.py, _signal_backward.py) only
+translate NumPy's and SciPy's arguments into (x, w, offsets, output shape).
+"""
+import numpy as np
+
+from fastconv import _blas_threads  # noqa: F401 - one BLAS thread in the im2col loops
+from fastconv import _config, _method
+from fastconv._ext import _signal as _ext
+
+
+def as_kernel_input(a, plan):
+    """a as an aligned C-contiguous array of the compute dtype, viewed as the
+    kernel's element type (a copy only when a is not already like that)."""
+    return np.require(a, dtype=plan.compute, requirements=["C", "A"]).view(plan.view)
+
+
+def correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=None):
+    """The primitive above for 2-D x, w of any dtype, x extended by `boundary`
+    ('zero': products outside x skipped; 'fill' with the 0-d array `fill`;
+    'wrap'; 'symm'); returns a new array of plan.compute dtype and shape
+    out_shape."""
+    out = np.empty(out_shape, dtype=plan.compute)
+    n_outputs, n_taps = out.size, w.shape[0] * w.shape[1]
+    method = _method.choose_signal_method(method, n_outputs, n_taps)
+    kernel_finite = (method != "im2col" or boundary != "zero" or w.dtype.kind not in "fc"
+                     or bool(np.isfinite(w).all()))
+    if fill is not None:
+        fill = np.require(fill.astype(plan.compute), requirements=["C", "A"]).view(plan.view)
+    _ext.corr2d(as_kernel_input(x, plan), as_kernel_input(w, plan), out.view(plan.view),
+                r0, c0, plan.code, method == "im2col", _config.im2col_tile_bytes(),
+                boundary, fill, kernel_finite)
+    return out
+
+
+def correlate_1d(x, w, k0, length, plan, method):
+    """out[t] = sum_n x[n + k0 + t] * w[n] for t < length, x zero outside."""
+    return correlate_2d(x.reshape(1, -1), w.reshape(1, -1), (1, length), 0, k0,
+                        plan, method).reshape(length)
+
+
+def finish(out, result_dtype):
+    """The computed array in the result dtype (float16 is computed in float32)."""
+    result_dtype = result_dtype.newbyteorder("=")
+    if out.dtype != result_dtype:
+        out = out.astype(result_dtype)
+    return out
+
+
+def extend(x, window, r0, c0, boundary, fill, plan):
+    """The window (rows r0.., columns c0..) of x extended by the boundary rule."""
+    src = np.require(x, dtype=plan.compute, requirements=["C", "A"])
+    out = np.empty(window, dtype=plan.compute)
+    fill_value = np.zeros((), dtype=plan.compute) if fill is None else fill.astype(plan.compute)
+    _ext.pad2d(src, out, r0, c0, boundary, np.require(fill_value, requirements=["C", "A"]))
+    return out
+
+
+def correlation_backward(g, x, w, r0, c0, plan, method,
+                          window=None, boundary="fill", fill=None):
+    """(grad_x, grad_w) of out = corr(X, w) at offset (r0, c0), all 2-D.
+
+    X is x, zero outside its extent, when `window` is None; otherwise X is
+    the `window`-shaped block (rows r0.., columns c0..) of x extended by
+    `boundary` / `fill`, and the correlation runs at offset (0, 0), as in
+    the forward pass.  Results are new arrays of plan.compute dtype.
+    """
+    wr, wc = w.shape
+    if window is None:
+        image, ir0, ic0 = x, r0, c0
+    else:
+        image, ir0, ic0 = extend(x, window, r0, c0, boundary, fill, plan), 0, 0
+    grad_w = correlate_2d(image, g, w.shape, ir0, ic0, plan,
+                          _method.choose_kernel_grad_method(method, wc, plan))
+
+    w_reversed = w[::-1, ::-1]
+    if window is None or boundary == "fill":
+        # Only x's own elements receive a gradient (the fill is a constant):
+        # the transposed convolution evaluated over x's extent is the fold
+        # of the window's gradient for 'fill', without building the window.
+        grad_x = correlate_2d(g, w_reversed, x.shape, -(r0 + wr - 1), -(c0 + wc - 1),
+                              plan, method)
+    else:
+        grad_window = correlate_2d(g, w_reversed, window, -(wr - 1), -(wc - 1),
+                                   plan, method)
+        grad_x = np.empty(x.shape, dtype=plan.compute)
+        _ext.fold2d(grad_window.view(plan.view), grad_x.view(plan.view), r0, c0, boundary,
+                    plan.code)
+    return grad_x, grad_w
