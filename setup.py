@@ -6,6 +6,8 @@ SIMD kernels carry their own target attributes and are chosen at run time.
 """
 import glob
 import os
+import tempfile
+import warnings
 
 import numpy
 from Cython.Build import cythonize
@@ -16,6 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CSRC = "csrc"
 
 C_CORE_SOURCES = [
+    "csrc/core/runtime.c",
     "csrc/dtype.c",
     "csrc/signal/corr2d_direct.c",
     "csrc/signal/im2col.c",
@@ -30,7 +33,33 @@ C_CORE_SOURCES = [
 C_CORE_DEPENDS = sorted(glob.glob("csrc/**/*.h", recursive=True)
                         + glob.glob("csrc/**/*.template.c", recursive=True))
 
-C_FLAGS = ["-O3", "-std=c99", "-Wall", "-Wextra", "-fno-math-errno"]
+
+
+def openmp_flags():
+    """The compiler and linker flag that enable OpenMP, or [] (with a build
+    warning) when the compiler cannot build an OpenMP program: the C core
+    then runs every call on one thread."""
+    from setuptools._distutils import ccompiler, sysconfig
+    compiler = ccompiler.new_compiler()
+    sysconfig.customize_compiler(compiler)
+    flag = "/openmp" if compiler.compiler_type == "msvc" else "-fopenmp"
+    with tempfile.TemporaryDirectory() as tmp:
+        source = os.path.join(tmp, "probe.c")
+        with open(source, "w") as f:
+            f.write("#include <omp.h>\nint main(void) { return omp_get_max_threads() < 1; }\n")
+        try:
+            objects = compiler.compile([source], output_dir=tmp, extra_postargs=[flag])
+            compiler.link_executable(objects, os.path.join(tmp, "probe"), extra_postargs=[flag])
+        except Exception:   # CompileError, LinkError: no OpenMP here
+            warnings.warn("fastconv: the C compiler has no OpenMP; building the serial "
+                          "kernels (threads= will have no effect)")
+            return []
+    return [flag]
+
+
+OPENMP_FLAGS = [] if os.environ.get("FASTCONV_NO_OPENMP") else openmp_flags()
+
+C_FLAGS = ["-O3", "-std=c99", "-Wall", "-Wextra", "-fno-math-errno"] + OPENMP_FLAGS
 
 c_core = (
     "fastconv_core",
@@ -68,7 +97,8 @@ def extension(name):
         [f"fastconv/_ext/{name}.pyx"],
         include_dirs=[numpy.get_include(), CSRC],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
-        extra_compile_args=["-O3"],
+        extra_compile_args=["-O3"] + OPENMP_FLAGS,
+        extra_link_args=OPENMP_FLAGS,
         # editing any C file relinks the module (the archive is added in run())
         depends=C_CORE_SOURCES + C_CORE_DEPENDS,
     )
@@ -78,7 +108,8 @@ setup(
     cmdclass={"build_ext": BuildExtWithCore},
     libraries=[c_core],
     ext_modules=cythonize(
-        [extension("_blas_threads"), extension("_signal"), extension("_nn")],
+        [extension("_runtime"), extension("_blas_threads"), extension("_signal"),
+         extension("_nn")],
         compiler_directives={"language_level": "3"},
     ),
 )

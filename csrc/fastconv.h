@@ -32,8 +32,49 @@ typedef enum {
     FC_ERR_NOMEM = 1,      /* an allocation failed                 -> MemoryError */
     FC_ERR_BADARG = 2,     /* a size or pointer broke the contract -> ValueError  */
     FC_ERR_DTYPE = 3,      /* no kernel for this dtype code        -> TypeError   */
-    FC_ERR_OVERFLOW = 4    /* a size computation would overflow    -> ValueError  */
+    FC_ERR_OVERFLOW = 4,   /* a size computation would overflow    -> ValueError  */
+    FC_ERR_INTERRUPTED = 5 /* the interrupt callback asked to stop -> the pending
+                            * exception (KeyboardInterrupt on Ctrl-C)          */
 } fc_status;
+
+/* ------------------------------------------------------------------------ */
+/* The run-time environment of a call (csrc/core/)                           */
+/* ------------------------------------------------------------------------ */
+
+/* Instruction-set levels with kernels of their own.  Every level has a full
+ * kernel table (the reference entries, overridden where the level has a
+ * faster kernel); a call may use any level up to fc_cpu_isa(). */
+typedef enum {
+    FC_ISA_SCALAR = 0,   /* portable C: the reference kernels                  */
+    FC_ISA_AVX2 = 1,     /* x86-64 with AVX2 + FMA (Haswell, Zen)              */
+    FC_ISA_AVX512 = 2,   /* AVX-512 F/BW/DQ/VL as well (Skylake-X, Zen4)       */
+    FC_NISA
+} fc_isa;
+
+/* Callback asked between tiles of a long computation; returns non-zero to
+ * stop it (the kernel then frees what it allocated and returns
+ * FC_ERR_INTERRUPTED).  Only the calling thread calls it (OpenMP thread 0),
+ * never concurrently. */
+typedef int (*fc_interrupt_fn)(void *data);
+
+/* How one call runs: passed by pointer to every kernel entry point that
+ * loops over tiles.  Read-only for the kernels. */
+typedef struct {
+    int nthreads;                 /* OpenMP threads, >= 1 (1: no parallel region)  */
+    fc_isa isa;                   /* kernel-table level, <= fc_cpu_isa()           */
+    fc_interrupt_fn interrupted;  /* NULL: never interrupted                       */
+    void *interrupt_data;
+} fc_exec;
+
+/* The best level this CPU supports (cpuid, once per call of this function). */
+fc_isa fc_cpu_isa(void);
+
+/* 1 if the core was built with OpenMP, else 0. */
+int fc_openmp_enabled(void);
+
+/* omp_get_max_threads() (OMP_NUM_THREADS, threadpoolctl's limit), or 1
+ * without OpenMP. */
+int fc_openmp_max_threads(void);
 
 /* Element types the kernels are instantiated for.  Signed integers use the
  * unsigned kernel of the same width: products and sums modulo 2**n give the

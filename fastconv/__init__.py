@@ -13,7 +13,8 @@ from fastconv._signal import convolve, convolve2d, correlate, correlate2d
 from fastconv._signal_backward import (convolve2d_backward, convolve_backward, correlate2d_backward,
                             correlate_backward)
 from fastconv import nn
-from fastconv._config import nn_tile_bytes, set_nn_tile_bytes
+from fastconv._config import nn_tile_bytes, set_nn_tile_bytes, show_config
+from fastconv._isa import isa, set_isa
 
 __version__ = "0.1.0"
 
@@ -31,4 +32,7 @@ __all__ = [
     "nn",
     "nn_tile_bytes",
     "set_nn_tile_bytes",
+    "show_config",
+    "isa",
+    "set_isa",
 ]

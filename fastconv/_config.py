@@ -64,3 +64,37 @@ def set_nn_tile_bytes(nbytes):
         raise ValueError(f"the nn im2col tile budget must be positive, got {nbytes}")
     old, _nn_tile_bytes = _nn_tile_bytes, nbytes
     return old
+
+
+def show_config(file=None):
+    """Print how fastconv runs here: the kernel level chosen, the thread
+    count of ``threads=None``, OpenMP and BLAS as threadpoolctl sees them,
+    and every setting with its current value.
+
+    Parameters
+    ----------
+    file : file-like, optional
+        Where to print (default: sys.stdout).
+    """
+    import sys
+
+    import threadpoolctl
+
+    from fastconv import _isa, _threads
+    from fastconv._ext import _runtime
+
+    file = sys.stdout if file is None else file
+    lines = [
+        "fastconv",
+        f"  ISA level         {_isa.isa()} (CPU supports: {', '.join(_isa.available())}; "
+        f"FASTCONV_ISA / fastconv.set_isa)",
+        f"  threads=None      {_threads.default()} "
+        f"(FASTCONV_NUM_THREADS, else OpenMP's max threads; {_threads.cpu_count()} cores)",
+        f"  OpenMP            {'yes' if _runtime.openmp_enabled() else 'no (serial build)'}",
+        f"  im2col tile       {im2col_tile_bytes()} bytes (FASTCONV_IM2COL_TILE_MB)",
+        f"  nn im2col tile    {nn_tile_bytes()} bytes (FASTCONV_NN_TILE_MB)",
+    ]
+    for info in threadpoolctl.threadpool_info():
+        lines.append(f"  {info['user_api']:<17} {info['internal_api']} {info.get('version')} "
+                     f"({info['num_threads']} threads) {info['filepath']}")
+    print("\n".join(lines), file=file)

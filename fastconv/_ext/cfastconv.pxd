@@ -8,6 +8,25 @@ cdef extern from "fastconv.h" nogil:
         FC_ERR_BADARG
         FC_ERR_DTYPE
         FC_ERR_OVERFLOW
+        FC_ERR_INTERRUPTED
+
+    ctypedef enum fc_isa:
+        FC_ISA_SCALAR
+        FC_ISA_AVX2
+        FC_ISA_AVX512
+        FC_NISA
+
+    ctypedef int (*fc_interrupt_fn)(void *data) noexcept nogil
+
+    ctypedef struct fc_exec:
+        int nthreads
+        fc_isa isa
+        fc_interrupt_fn interrupted
+        void *interrupt_data
+
+    fc_isa fc_cpu_isa()
+    int fc_openmp_enabled()
+    int fc_openmp_max_threads()
 
     ctypedef enum fc_dtype:
         FC_BOOL
@@ -84,10 +103,40 @@ cdef extern from "fastconv.h" nogil:
                                int zero_fill, void *xg)
 
 
+cdef extern from "Python.h":
+    # declared without an exception value: the interrupt callback below leaves
+    # the exception set for check_status to raise after the kernel returns
+    int _PyErr_CheckSignals "PyErr_CheckSignals" () nogil
+    void *_PyErr_Occurred "PyErr_Occurred" () nogil
+
+
+cdef inline int interrupt_requested(void *data) noexcept nogil:
+    """fc_interrupt_fn of every call: takes the GIL and runs Python's signal
+    handlers; non-zero (stop) when one raised, e.g. KeyboardInterrupt on
+    Ctrl-C.  The exception stays pending until check_status raises it."""
+    with gil:
+        return _PyErr_CheckSignals() != 0
+
+
+cdef inline fc_exec make_exec(int nthreads, int isa) noexcept nogil:
+    """The fc_exec of one call: `nthreads` OpenMP threads, kernel-table level
+    `isa`, interruptible by Ctrl-C."""
+    cdef fc_exec ex
+    ex.nthreads = nthreads if nthreads > 0 else 1
+    ex.isa = <fc_isa>isa
+    ex.interrupted = interrupt_requested
+    ex.interrupt_data = NULL
+    return ex
+
+
 cdef inline int check_status(fc_status status) except -1:
     """Raise the Python exception that matches a C status code."""
     if status == FC_OK:
         return 0
+    if status == FC_ERR_INTERRUPTED:
+        if _PyErr_Occurred() != NULL:
+            return -1          # the exception a signal handler raised
+        raise KeyboardInterrupt
     if status == FC_ERR_NOMEM:
         raise MemoryError("fastconv: out of memory in the C core")
     if status == FC_ERR_DTYPE:

@@ -1,0 +1,20 @@
+# cython: language_level=3
+"""What the C core reports of the machine and of its build: the CPU's best
+ISA level and the OpenMP runtime (fastconv/_isa.py, fastconv/_threads.py)."""
+from fastconv._ext.cfastconv cimport fc_cpu_isa, fc_openmp_enabled, fc_openmp_max_threads
+
+
+def cpu_isa():
+    """The best fc_isa level this CPU supports (0 scalar, 1 AVX2, 2 AVX-512)."""
+    return <int>fc_cpu_isa()
+
+
+def openmp_enabled():
+    """True when the C core was built with OpenMP."""
+    return fc_openmp_enabled() != 0
+
+
+def openmp_max_threads():
+    """omp_get_max_threads(): OMP_NUM_THREADS or a threadpoolctl limit, else the
+    number of cores; 1 without OpenMP."""
+    return fc_openmp_max_threads()
