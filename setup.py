@@ -19,6 +19,9 @@ CSRC = "csrc"
 
 C_CORE_SOURCES = [
     "csrc/core/runtime.c",
+    "csrc/core/dispatch.c",
+    "csrc/signal/signal_kernels.c",
+    "csrc/nn/nn_kernels.c",
     "csrc/dtype.c",
     "csrc/signal/corr2d_direct.c",
     "csrc/signal/im2col.c",

@@ -69,6 +69,10 @@ typedef struct {
 /* The best level this CPU supports (cpuid, once per call of this function). */
 fc_isa fc_cpu_isa(void);
 
+/* Fill the kernel table of every ISA level up to fc_cpu_isa().  Called once,
+ * before any kernel runs (the Python layer does it at import); not thread-safe. */
+void fc_kernel_tables_init(void);
+
 /* 1 if the core was built with OpenMP, else 0. */
 int fc_openmp_enabled(void);
 

@@ -1,7 +1,12 @@
 # cython: language_level=3
 """What the C core reports of the machine and of its build: the CPU's best
 ISA level and the OpenMP runtime (fastconv/_isa.py, fastconv/_threads.py)."""
-from fastconv._ext.cfastconv cimport fc_cpu_isa, fc_openmp_enabled, fc_openmp_max_threads
+from fastconv._ext.cfastconv cimport (fc_cpu_isa, fc_kernel_tables_init, fc_openmp_enabled,
+                                      fc_openmp_max_threads)
+
+# Every driver module imports this one first (through fastconv._isa), so the
+# kernel table is filled once, before any kernel runs.
+fc_kernel_tables_init()
 
 
 def cpu_isa():

@@ -25,6 +25,7 @@ cdef extern from "fastconv.h" nogil:
         void *interrupt_data
 
     fc_isa fc_cpu_isa()
+    void fc_kernel_tables_init()
     int fc_openmp_enabled()
     int fc_openmp_max_threads()
 
