@@ -74,7 +74,7 @@ def convolve(a, v, mode="full", *, method="auto"):
     if len(v) == 0:
         raise ValueError("v cannot be empty")
     mode_name = _validation.numpy_mode(mode)
-    method = _validation.method(method)
+    method = _validation.method(method, _validation.SIGNAL_METHODS)
     if a.ndim > 1 or v.ndim > 1:
         return np.convolve(a, v, mode)   # raises NumPy's "object too deep" error
     result = _dtypes.result_dtype(a, v)
@@ -118,7 +118,7 @@ def correlate(a, v, mode="valid", *, method="auto"):
     array([0.5, 2. , 3.5, 3. , 0. ])
     """
     mode_name = _validation.numpy_mode(mode)
-    method = _validation.method(method)
+    method = _validation.method(method, _validation.SIGNAL_METHODS)
     try:
         a_arr, v_arr = np.asarray(a), np.asarray(v)
     except Exception:   # ragged sequences etc.: NumPy's own conversion error

@@ -148,7 +148,7 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto"):
     if len(v) == 0:
         raise ValueError("v cannot be empty")
     mode_name = _validation.numpy_mode(mode)
-    method = _validation.method(method)
+    method = _validation.method(method, _validation.SIGNAL_METHODS)
     if a.ndim > 1 or v.ndim > 1:
         raise ValueError("object too deep for desired array")
     result, plan = _floating_plan("convolve_backward", a=a, v=v)
@@ -221,7 +221,7 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
     array([21., 32.])
     """
     mode_name = _validation.numpy_mode(mode)
-    method = _validation.method(method)
+    method = _validation.method(method, _validation.SIGNAL_METHODS)
     a, v = np.asarray(a), np.asarray(v)
     for array in (a, v):
         if array.ndim < 1:
