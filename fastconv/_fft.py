@@ -88,10 +88,13 @@ def _axis_candidates(out_len, k, real):
     return sorted(choices, key=lambda c: c[1])
 
 
-def block_plan(out_shape, w_shape, real=True):
+def block_plan(out_shape, w_shape, real=True, overhead=None):
     """The cheapest `BlockPlan` for an output of `out_shape` and a kernel of
-    `w_shape`: cost = blocks * (transform work per block + BLOCK_OVERHEAD),
-    blocks no larger than MAX_BLOCK_ELEMENTS unless the kernel needs it."""
+    `w_shape`: cost = blocks * (transform work per block + overhead), the
+    overhead (default BLOCK_OVERHEAD; _method passes the fitted one) in
+    element-log2 units; blocks no larger than MAX_BLOCK_ELEMENTS unless the
+    kernel needs it."""
+    overhead = BLOCK_OVERHEAD if overhead is None else overhead
     (rows, cols), (wr, wc) = out_shape, w_shape
     best, best_cost = None, math.inf
     row_choices = _axis_candidates(rows, wr, False)
@@ -103,7 +106,7 @@ def block_plan(out_shape, w_shape, real=True):
             if size > MAX_BLOCK_ELEMENTS and (lr > 1 or lc > 1) and best is not None:
                 continue
             bc = -(-cols // lc)
-            cost = br * bc * (2.0 * size * max(math.log2(size), 1.0) + BLOCK_OVERHEAD)
+            cost = br * bc * (2.0 * size * max(math.log2(size), 1.0) + overhead)
             if cost < best_cost:
                 best, best_cost = BlockPlan(lr, lc, nr, nc, br, bc), cost
     return best
@@ -117,7 +120,7 @@ def circular_work(x_shape):
     return 3.0 * size * max(math.log2(size), 1.0) * (1.0 if fast else 3.0)
 
 
-def correlate(x, w, out_shape, r0, c0, boundary, window, workers):
+def correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead=None):
     """The primitive by FFT.
 
     Parameters
@@ -134,6 +137,8 @@ def correlate(x, w, out_shape, r0, c0, boundary, window, workers):
         row r, column c, as a new C-contiguous array of x's dtype.
     workers : int
         Threads of scipy.fft.
+    overhead : float, optional
+        Per-block cost for `block_plan`.
 
     Returns
     -------
@@ -145,14 +150,18 @@ def correlate(x, w, out_shape, r0, c0, boundary, window, workers):
     out = np.zeros(out_shape, dtype=x.dtype)
     if rows * cols == 0 or wr * wc == 0:
         return out
-    plan = block_plan(out_shape, w.shape, real)
+    overhead = BLOCK_OVERHEAD if overhead is None else overhead
+    plan = block_plan(out_shape, w.shape, real, overhead)
     if (boundary == "wrap" and x.size > 0
-            and circular_work(x.shape) <= plan.work + plan.blocks * BLOCK_OVERHEAD):
+            and circular_work(x.shape) <= plan.work + plan.blocks * overhead):
         return _circular(x, w, out_shape, r0, c0, workers)
     forward, inverse = (scipy.fft.rfftn, scipy.fft.irfftn) if real else (scipy.fft.fftn,
                                                                         scipy.fft.ifftn)
-    shape = (plan.nr, plan.nc)
-    spectrum = forward(w[::-1, ::-1], shape, axes=(-2, -1), workers=workers)
+    # transform only the axes longer than 1 (pocketfft's pass over a
+    # length-1 axis costs as much as a real one): rows are then (nr = 1)
+    # independent 1-D transforms
+    shape, axes = ((plan.nr, plan.nc), (-2, -1)) if plan.nr > 1 else ((plan.nc,), (-1,))
+    spectrum = forward(w[::-1, ::-1], shape, axes=axes, workers=workers)
     mr, mc = plan.lr + wr - 1, plan.lc + wc - 1          # one block's window
     per_batch = max(1, BATCH_BYTES // (2 * plan.nr * plan.nc * x.itemsize))
     for bi in range(plan.br):
@@ -164,9 +173,9 @@ def correlate(x, w, out_shape, r0, c0, boundary, window, workers):
             strip = window((mr, (count - 1) * plan.lc + mc), r0 + top, c0 + left)
             blocks = np.lib.stride_tricks.sliding_window_view(strip, mc, axis=1)[:, ::plan.lc]
             blocks = blocks.transpose(1, 0, 2)          # (count, mr, mc)
-            product = forward(blocks, shape, axes=(-2, -1), workers=workers)
+            product = forward(blocks, shape, axes=axes, workers=workers)
             product *= spectrum
-            result = inverse(product, shape, axes=(-2, -1), workers=workers, overwrite_x=True)
+            result = inverse(product, shape, axes=axes, workers=workers, overwrite_x=True)
             valid = result[:, wr - 1:wr - 1 + height, wc - 1:wc - 1 + plan.lc]
             width = min(count * plan.lc, cols - left)
             # (count, height, lc) -> (height, count * lc), then the columns that exist
@@ -184,14 +193,17 @@ def _circular(x, w, out_shape, r0, c0, workers):
     rows_at = (-(r0 + np.arange(wr))) % xr
     cols_at = (-(c0 + np.arange(wc))) % xc
     np.add.at(folded, (rows_at[:, None], cols_at[None, :]), w)
+    axes = (-2, -1) if xr > 1 else (-1,)
+    shape = x.shape[-len(axes):]
     if x.dtype.kind == "f":
-        product = scipy.fft.rfft2(x, workers=workers)
-        product *= scipy.fft.rfft2(folded, workers=workers)
-        circular = scipy.fft.irfft2(product, x.shape, workers=workers, overwrite_x=True)
+        product = scipy.fft.rfftn(x, axes=axes, workers=workers)
+        product *= scipy.fft.rfftn(folded, axes=axes, workers=workers)
+        circular = scipy.fft.irfftn(product, shape, axes=axes, workers=workers,
+                                    overwrite_x=True)
     else:
-        product = scipy.fft.fft2(x, workers=workers)
-        product *= scipy.fft.fft2(folded, workers=workers)
-        circular = scipy.fft.ifft2(product, workers=workers, overwrite_x=True)
+        product = scipy.fft.fftn(x, axes=axes, workers=workers)
+        product *= scipy.fft.fftn(folded, axes=axes, workers=workers)
+        circular = scipy.fft.ifftn(product, axes=axes, workers=workers, overwrite_x=True)
     rows, cols = out_shape
     if rows <= xr and cols <= xc:
         return np.ascontiguousarray(circular[:rows, :cols])

@@ -155,13 +155,22 @@ def cost(method, op, shapes, dtype, boundary="zero", threads=1):
     if method == Method.FFT:
         c = _model["fft"][key]
         real = dtype.kind != "c"
-        plan = _fft.block_plan(out_shape, w_shape, real)
+        plan = _fft.block_plan(out_shape, w_shape, real, block_overhead(dtype))
         work = plan.work
         if boundary == "wrap" and x_shape[0] * x_shape[1] > 0:
             work = min(work, _fft.circular_work(x_shape))
         return (c["a"] + (c["b"] * transform_factor * work + c["c"] * plan.blocks)
                 / _speedup(c["eff"], threads))
     raise ValueError(f"no cost model for {method!r}")
+
+
+def block_overhead(dtype):
+    """The FFT path's fitted per-block cost in units of transform work
+    (element-log2), for _fft.block_plan."""
+    c = _model["fft"][_dtype_key(dtype)[0]]
+    if c["b"] <= 0:
+        return _fft.BLOCK_OVERHEAD
+    return min(max(c["c"] / c["b"], 256.0), 1e6)
 
 
 # --------------------------------------------------------------------------

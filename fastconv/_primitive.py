@@ -47,7 +47,8 @@ def correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=No
         return _fft.correlate(
             np.asarray(x, dtype=plan.compute), np.asarray(w, dtype=plan.compute), out_shape,
             r0, c0, boundary,
-            lambda shape, r, c: extend(x, shape, r, c, extension, fill, plan), nthreads)
+            lambda shape, r, c: extend(x, shape, r, c, extension, fill, plan), nthreads,
+            _method.block_overhead(plan.compute))
     out = np.empty(out_shape, dtype=plan.compute)
     im2col = method == Method.IM2COL
     kernel_finite = (not im2col or boundary != "zero" or w.dtype.kind not in "fc"
