@@ -34,6 +34,7 @@ K * eps * (|x| * |w|): outputs much smaller than the norms of the inputs
 an absolute error of the size of the largest ones.  A non-finite input
 element makes every output of its blocks non-finite.
 """
+import functools
 import math
 from typing import NamedTuple
 
@@ -88,6 +89,11 @@ def _axis_candidates(out_len, k, real):
     return sorted(choices, key=lambda c: c[1])
 
 
+@functools.lru_cache(maxsize=512)
+def _axis_candidates_cached(out_len, k, real):
+    return tuple(_axis_candidates(out_len, k, real))
+
+
 def block_plan(out_shape, w_shape, real=True, overhead=None):
     """The cheapest `BlockPlan` for an output of `out_shape` and a kernel of
     `w_shape`: cost = blocks * (transform work per block + overhead), the
@@ -95,10 +101,15 @@ def block_plan(out_shape, w_shape, real=True, overhead=None):
     element-log2 units; blocks no larger than MAX_BLOCK_ELEMENTS unless the
     kernel needs it."""
     overhead = BLOCK_OVERHEAD if overhead is None else overhead
+    return _block_plan(tuple(out_shape), tuple(w_shape), bool(real), float(overhead))
+
+
+@functools.lru_cache(maxsize=512)
+def _block_plan(out_shape, w_shape, real, overhead):
     (rows, cols), (wr, wc) = out_shape, w_shape
     best, best_cost = None, math.inf
-    row_choices = _axis_candidates(rows, wr, False)
-    col_choices = _axis_candidates(cols, wc, real)
+    row_choices = _axis_candidates_cached(rows, wr, False)
+    col_choices = _axis_candidates_cached(cols, wc, real)
     for lr, nr in row_choices:
         br = -(-rows // lr)
         for lc, nc in col_choices:

@@ -165,12 +165,9 @@ def cost(method, op, shapes, dtype, boundary="zero", threads=1):
 
 
 def block_overhead(dtype):
-    """The FFT path's fitted per-block cost in units of transform work
-    (element-log2), for _fft.block_plan."""
-    c = _model["fft"][_dtype_key(dtype)[0]]
-    if c["b"] <= 0:
-        return _fft.BLOCK_OVERHEAD
-    return min(max(c["c"] / c["b"], 256.0), 1e6)
+    """The FFT path's per-block cost in units of transform work (element-log2)
+    for _fft.block_plan: the fitted one (chosen by timing block plans)."""
+    return _model["fft"][_dtype_key(dtype)[0]].get("overhead", _fft.BLOCK_OVERHEAD)
 
 
 # --------------------------------------------------------------------------
@@ -207,10 +204,14 @@ def choose(op, shapes, dtype, boundary="zero", threads=1):
     x_shape, w_shape, out_shape = shapes
     if out_shape[0] * out_shape[1] == 0 or w_shape[0] * w_shape[1] == 0:
         return Method.DIRECT
-    candidates = [Method.DIRECT, Method.IM2COL]
-    if not exact_dtype(dtype):
-        candidates.append(Method.FFT)
-    return min(candidates, key=lambda m: cost(m, op, shapes, dtype, boundary, threads))
+    costs = {m: cost(m, op, shapes, dtype, boundary, threads)
+             for m in (Method.DIRECT, Method.IM2COL)}
+    best = min(costs, key=costs.get)
+    # the FFT's fixed cost bounds it from below: small calls skip its block plan
+    if not exact_dtype(dtype) and costs[best] > _model["fft"][_dtype_key(dtype)[0]]["a"]:
+        if cost(Method.FFT, op, shapes, dtype, boundary, threads) < costs[best]:
+            best = Method.FFT
+    return best
 
 
 # The nn layers' rule (fastconv/nn.py, measured in README "CNN layers"),

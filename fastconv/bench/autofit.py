@@ -12,6 +12,7 @@ import).  Re-running it after the kernels change is all a new kernel needs.
 `quality` measures, for each case, every method and 'auto''s choice, and
 reports auto's time over the fastest method's.
 """
+import copy
 import json
 import math
 import os
@@ -38,10 +39,15 @@ IM2COL_SHAPES = DIRECT_SHAPES
 FFT_SHAPES = [_valid((1, n), (1, k)) for n in (1 << 12, 1 << 15, 1 << 18) for k in (31, 1001)] + [
     _valid((s, s), (k, k)) for s in (64, 256, 700) for k in (5, 31)] + [
     _valid((260, 260), (253, 253))]
+# the per-block overhead of the FFT path is chosen among these (element-log2
+# units) by timing block plans on shapes where it matters
+OVERHEAD_CHOICES = (1024.0, 4096.0, 16384.0, 65536.0)
+OVERHEAD_SHAPES = [_valid((1, 1 << 18), (1, k)) for k in (31, 101, 1001)] + [
+    _valid((1024, 1024), (k, k)) for k in (9, 21)]
 PARALLEL_SHAPES = {"direct": _valid((512, 512), (9, 9)), "fft": _valid((1, 1 << 18), (1, 1001))}
 
 
-def _seconds(call, budget=0.08, repeats=(3, 15)):
+def _seconds(call, budget=0.08, repeats=(2, 15)):
     """Minimum time of `call` over a few repeats (at least repeats[0], at
     most repeats[1], about `budget` seconds in all)."""
     best = math.inf
@@ -119,6 +125,29 @@ def _fit_simple(method, shapes, dtype, log):
     return dict(zip(names, map(float, coef))), times
 
 
+def _fit_overhead(dtype, log):
+    """The per-block overhead whose block plans run fastest (sum over
+    OVERHEAD_SHAPES of the time relative to the best choice)."""
+    model = copy.deepcopy(_method.model())
+    totals = dict.fromkeys(OVERHEAD_CHOICES, 0.0)
+    for shapes in OVERHEAD_SHAPES:
+        times = {}
+        for overhead in OVERHEAD_CHOICES:
+            model["fft"][dtype]["overhead"] = overhead
+            old = _method.set_model(model)
+            try:
+                times[overhead] = run("fft", shapes, dtype)
+            finally:
+                _method.set_model(old)
+        best = min(times.values())
+        for overhead, t in times.items():
+            totals[overhead] += t / best
+    overhead = min(totals, key=totals.get)
+    log(f"  fft {dtype}: per-block overhead {overhead:g} (relative times "
+        + ", ".join(f"{k:g}: {v / len(OVERHEAD_SHAPES):.2f}" for k, v in totals.items()) + ")")
+    return overhead
+
+
 def _efficiency(method, dtype, threads):
     """Parallel efficiency e of speedup(t) = 1 + (t - 1) e, measured at `threads`."""
     if threads <= 1:
@@ -152,7 +181,14 @@ def fit(path=None, log=print):
         _isa.set_isa(old_isa)
     for dtype in DTYPES:
         model["im2col"][dtype], _ = _fit_simple("im2col", IM2COL_SHAPES, dtype, log)
-        constants, _ = _fit_simple("fft", FFT_SHAPES, dtype, log)
+        overhead = _fit_overhead(dtype, log)
+        model["fft"][dtype] = {"overhead": overhead}
+        old = _method.set_model(model)     # the block plans of the fitted overhead
+        try:
+            constants, _ = _fit_simple("fft", FFT_SHAPES, dtype, log)
+        finally:
+            _method.set_model(old)
+        constants["overhead"] = overhead
         constants["eff"] = _efficiency("fft", dtype, threads)
         model["fft"][dtype] = constants
     model["fit_seconds"] = round(time.perf_counter() - start, 1)
@@ -179,7 +215,7 @@ def methods_for(dtype):
 
 def compare(shapes, dtype, threads=1, op="correlate"):
     """(times by method name, auto's choice) for one primitive call."""
-    choice = _method.choose(op, shapes, np.dtype(dtype), "zero", threads)
+    choice = _method.resolve("auto", op, shapes, np.dtype(dtype), "zero", threads)
     times = {m: run(m, shapes, dtype, threads, op=op) for m in methods_for(dtype)}
     return times, choice.label
 
@@ -193,7 +229,7 @@ def case_shapes(case):
     return (tuple(case.shape), tuple(case.kernel), tuple(case.shape)), case.dtype
 
 
-def random_shapes(count=200, seed=0, max_macs=3e9):
+def random_shapes(count=200, seed=0, max_macs=1e9):
     """`count` random (shapes, dtype): half 1-D (n up to 2e5), half 2-D
     (sides up to 1000), kernels of 1 to 20000 taps (log-uniform), float32 and
     float64; sizes capped so that a direct call stays under ~1 s."""
@@ -217,15 +253,28 @@ def random_shapes(count=200, seed=0, max_macs=3e9):
     return cases
 
 
+def kernel_grad_shapes():
+    """Kernel gradients of the standard grid's 2-D cases ('same' mode): the
+    correlation of the padded image with g, with the kernel's shape as output."""
+    cases = []
+    for dtype in DTYPES:
+        for side in (512, 2048):
+            for k in (3, 5, 15, 31):
+                cases.append((((side + k - 1, side + k - 1), (side, side), (k, k)), dtype,
+                              "kernel_grad"))
+    return cases
+
+
 def quality(cases, threads=1, log=print):
-    """Ratios auto / fastest for (shapes, dtype) cases; returns a list of
-    dicts and prints one line per case."""
+    """Ratios auto / fastest for (shapes, dtype[, op]) cases; returns a list
+    of dicts and prints one line per case."""
     rows = []
-    for shapes, dtype in cases:
-        times, choice = compare(shapes, dtype, threads)
+    for shapes, dtype, *op in cases:
+        op = op[0] if op else "correlate"
+        times, choice = compare(shapes, dtype, threads, op)
         best = min(times, key=times.get)
         ratio = times[choice] / times[best]
-        rows.append({"shapes": shapes, "dtype": dtype, "times": times, "auto": choice,
+        rows.append({"shapes": shapes, "dtype": dtype, "op": op, "times": times, "auto": choice,
                      "best": best, "ratio": ratio})
         log(f"  x{shapes[0]} w{shapes[1]} {dtype:8} auto={choice:6} best={best:6} "
             f"ratio {ratio:5.2f}  " + " ".join(f"{m}={t * 1e3:.3g}ms" for m, t in times.items()))

@@ -149,14 +149,18 @@ def _auto(options, argv, reexec):
     print(f"auto quality at {options.threads} thread(s); model {autofit._method.describe()}")
     print("standard grid (signal cases):")
     rows = autofit.quality([autofit.case_shapes(c) for c in grid_cases], options.threads)
+    print("kernel gradients of the grid's 2-D cases:")
+    grads = autofit.quality(autofit.kernel_grad_shapes(), options.threads)
     print("random sweep:")
     sweep = autofit.quality(autofit.random_shapes(options.sweep), options.threads)
     print(autofit.summary(rows, "grid"))
+    print(autofit.summary(grads, "kernel gradients"))
     print(autofit.summary(sweep, "sweep"))
     if options.json:
         import json
         with open(options.json, "w") as f:
-            json.dump({"threads": options.threads, "grid": rows, "sweep": sweep}, f, indent=1,
+            json.dump({"threads": options.threads, "grid": rows, "kernel_grad": grads,
+                       "sweep": sweep}, f, indent=1,
                       default=str)
     return 0
 
