@@ -114,8 +114,8 @@ def _block_plan(out_shape, w_shape, real, overhead):
         br = -(-rows // lr)
         for lc, nc in col_choices:
             size = nr * nc
-            if size > MAX_BLOCK_ELEMENTS and (lr > 1 or lc > 1) and best is not None:
-                continue
+            if size > MAX_BLOCK_ELEMENTS and best is not None:
+                continue   # candidates grow: the first one is the smallest possible
             bc = -(-cols // lc)
             cost = br * bc * (2.0 * size * max(math.log2(size), 1.0) + overhead)
             if cost < best_cost:

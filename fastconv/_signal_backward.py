@@ -103,8 +103,9 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto"):
     mode : {'full', 'same', 'valid'} or {2, 1, 0}, optional
         The forward's mode.  As in the forward, whichever input is longer
         plays the signal.
-    method : {'auto', 'direct', 'im2col'}, keyword-only
-        Algorithm of both correlations; all agree up to rounding.
+    method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
+        Algorithm of both correlations (see `fastconv.convolve`); all agree
+        up to rounding.
 
     Returns
     -------
@@ -193,7 +194,7 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
         float64).
     mode : {'valid', 'same', 'full'} or {0, 1, 2}, optional
         The forward's mode.
-    method : {'auto', 'direct', 'im2col'}, keyword-only
+    method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `convolve_backward`.
 
     Returns
@@ -322,7 +323,7 @@ def convolve2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fil
     fillvalue : scalar, optional
         The forward's arguments, with its rules (including the swap of the
         inputs in 'valid' mode when `in2` is the larger).
-    method : {'auto', 'direct', 'im2col'}, keyword-only
+    method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `convolve_backward`.
 
     Returns
