@@ -159,8 +159,11 @@ def cost(method, op, shapes, dtype, boundary="zero", threads=1):
         work = plan.work
         if boundary == "wrap" and x_shape[0] * x_shape[1] > 0:
             work = min(work, _fft.circular_work(x_shape))
+        # scipy.fft spreads a batch of transforms, or the rows of a 2-D one,
+        # over its workers; one 1-D transform runs on one thread
+        parallel = min(threads, max(plan.blocks, plan.nr))
         return (c["a"] + (c["b"] * transform_factor * work + c["c"] * plan.blocks)
-                / _speedup(c["eff"], threads))
+                / _speedup(c["eff"], parallel))
     raise ValueError(f"no cost model for {method!r}")
 
 
