@@ -80,7 +80,7 @@ def show_config(file=None):
 
     import threadpoolctl
 
-    from fastconv import _isa, _threads
+    from fastconv import _isa, _method, _threads
     from fastconv._ext import _runtime
 
     file = sys.stdout if file is None else file
@@ -93,6 +93,8 @@ def show_config(file=None):
         f"  OpenMP            {'yes' if _runtime.openmp_enabled() else 'no (serial build)'}",
         f"  im2col tile       {im2col_tile_bytes()} bytes (FASTCONV_IM2COL_TILE_MB)",
         f"  nn im2col tile    {nn_tile_bytes()} bytes (FASTCONV_NN_TILE_MB)",
+        f"  'auto' model      {_method.describe()} (FASTCONV_AUTO_MODEL; "
+        f"python -m fastconv.bench --fit-auto)",
     ]
     for info in threadpoolctl.threadpool_info():
         lines.append(f"  {info['user_api']:<17} {info['internal_api']} {info.get('version')} "

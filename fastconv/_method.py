@@ -1,37 +1,261 @@
-"""The `method='auto'` chooser.
+"""THE method chooser: `choose(op, shapes, dtype, boundary, threads)` for
+every op of the package, and the one table of method codes.
 
-For now one measured rule (see README, "Methods"): the direct kernel streams
-each input element once per kernel tap from L1, while im2col first writes a
-column matrix of (outputs x taps) elements and then reads it back through a
-GEMV, which is bound by memory bandwidth.  Direct therefore wins whenever the
-product has to be computed at all; im2col is offered for comparison and as the
-GEMM-shaped formulation the CNN layers build on.  A fitted cost model replaces
-this rule once the SIMD kernels land.
+Method names become a `Method` code once (`code`); the code is what the
+rest of the package, and the Cython drivers, receive.
+
+Signal ops ('correlate': the forward primitive, which is also every
+grad_input; 'kernel_grad': the gradient of the kernel, few outputs of very
+many taps) are priced by a cost model per method,
+
+    direct   t = a + b * MACs * (1 + v / output_cols) / speedup(threads)
+    im2col   t = a + b * MACs
+    fft      t = a + b * transform_work + c * blocks     (see _fft.block_plan)
+
+(MACs = outputs x taps; v models the vector lanes a direct kernel leaves
+idle on short output rows; speedup(t) = 1 + (t - 1) * efficiency), and
+'auto' takes the cheapest.  Integer and bool dtypes never take 'fft' (their
+results must be exact).  The constants are fitted on a machine by
+``python -m fastconv.bench --fit-auto`` and shipped in data/auto_model.json
+with the CPU they were fitted on.
+
+Transfer to another machine: the choice depends only on ratios of the
+methods' times, and a faster clock or memory speeds every method alike; what
+changes a ratio is the ISA level of fastconv's own direct kernels (AVX2
+against AVX-512 against scalar), not that of scipy.fft or BLAS, which
+dispatch for themselves.  So the direct constants are fitted and stored per
+ISA level (the fit runs the direct kernels at every level the CPU has, via
+_isa.set_isa), and a call uses those of the level it runs at; a level the
+fitting machine lacked (AVX-512 on an AVX2 machine) uses the nearest lower
+fitted level, which can only overprice direct, never underprice it.
+
+The nn layers' rule (direct up to a few output channels per group, im2col
+beyond) is reproduced exactly by `choose` for ops 'nn_forward',
+'nn_grad_input', 'nn_grad_weight'.
 """
+import enum
+import json
+import os
+from importlib import resources
+
+from fastconv import _fft, _isa
 
 
-def choose_signal_method(method, n_outputs, n_taps):
-    """Resolve 'auto' to 'direct' or 'im2col' for a signal correlation with
-    `n_outputs` outputs of `n_taps` multiply-adds each."""
-    if method != "auto":
+class Method(enum.IntEnum):
+    """Method codes; 'auto' is resolved before any kernel runs."""
+    AUTO = 0
+    DIRECT = 1
+    IM2COL = 2
+    FFT = 3
+
+    @property
+    def label(self):
+        """The method's name as users write it ('direct', ...)."""
+        return self.name.lower()
+
+
+_BY_NAME = {m.label: m for m in Method}
+
+SIGNAL_OPS = ("correlate", "kernel_grad")
+NN_OPS = ("nn_forward", "nn_grad_input", "nn_grad_weight")
+
+
+def code(method):
+    """The `Method` of a validated method name (or of a Method, unchanged)."""
+    if isinstance(method, Method):
         return method
-    return "direct"
+    return _BY_NAME[method]
 
 
-# The kernel gradient is a correlation with few outputs (the kernel's taps)
-# and very many taps (all of g).  The direct kernel's innermost loop runs
-# along a row of outputs, here only as long as the kernel is wide, whereas
-# im2col computes each output as one BLAS dot product over a copied strip of
-# X.  Measured on the 2-core Zen3 with single-threaded BLAS (README,
-# "Backward passes"): for kernels 3-7 columns wide im2col is 1.3-3.5x
-# faster in float64 and 2-7x in float32; the direct kernel catches up at
-# about 10 (float64) and 24-32 (float32) columns.  The thresholds below,
-# per compute itemsize, stay on the safe side of those crossovers.
-_IM2COL_BELOW_KERNEL_COLS = {4: 16, 8: 8}
+def exact_dtype(dtype):
+    """True for the dtypes whose results must be exact: bool and integers."""
+    return dtype.kind in "biu"
 
 
-def choose_kernel_grad_method(method, kernel_cols, plan):
-    """'auto' resolved for the kernel gradient; other methods unchanged."""
-    if method != "auto":
-        return method
-    return "im2col" if kernel_cols < _IM2COL_BELOW_KERNEL_COLS[plan.compute.itemsize] else "direct"
+def check_fft_dtype(dtype):
+    """ValueError for method='fft' on a dtype whose results must be exact."""
+    if exact_dtype(dtype):
+        raise ValueError(
+            f"method='fft' is not available for {dtype} inputs: the FFT rounds every output "
+            f"in floating point, and {dtype} results must be exact; use method='direct', "
+            f"'im2col' or 'auto'")
+
+
+# --------------------------------------------------------------------------
+# the fitted model
+# --------------------------------------------------------------------------
+
+MODEL_FILE = "auto_model.json"
+
+
+def _load_model():
+    path = os.environ.get("FASTCONV_AUTO_MODEL")
+    if path:
+        with open(path) as f:
+            return json.load(f)
+    text = resources.files("fastconv").joinpath("data", MODEL_FILE).read_text()
+    return json.loads(text)
+
+
+_model = _load_model()
+
+
+def model():
+    """The cost model in use (the parsed data file)."""
+    return _model
+
+
+def set_model(data):
+    """Use the cost model `data` (a dict in the data file's format) from now
+    on; returns the previous one (the calibration uses this)."""
+    global _model
+    old, _model = _model, data
+    return old
+
+
+def _dtype_key(dtype):
+    """The fitted dtype whose constants a dtype uses, and the factor on its
+    direct and transform costs (a complex multiply-add is four real ones; a
+    complex transform twice a real one of the same length)."""
+    if dtype.kind == "c":
+        return ("float32" if dtype.itemsize == 8 else "float64"), 4.0, 2.0
+    if dtype.kind == "f":
+        return ("float32" if dtype.itemsize <= 4 else "float64"), 1.0, 1.0
+    return ("float32" if dtype.itemsize <= 4 else "float64"), 1.0, 1.0
+
+
+def _speedup(efficiency, threads):
+    return 1.0 + (max(threads, 1) - 1) * max(efficiency, 0.0)
+
+
+def _direct_constants(dtype_key):
+    levels = _model["direct"]
+    for level in range(_isa.current, -1, -1):
+        name = _isa.LEVELS[level]
+        if name in levels:
+            return levels[name][dtype_key]
+    return next(iter(levels.values()))[dtype_key]
+
+
+def cost(method, op, shapes, dtype, boundary="zero", threads=1):
+    """Predicted seconds of a signal op by `method` (a Method).
+
+    shapes = (x_shape, w_shape, out_shape), all 2-D (1-D is one row)."""
+    x_shape, w_shape, out_shape = shapes
+    outputs = out_shape[0] * out_shape[1]
+    macs = float(outputs) * w_shape[0] * w_shape[1]
+    key, mac_factor, transform_factor = _dtype_key(dtype)
+    if method == Method.DIRECT:
+        c = _direct_constants(key)
+        width_penalty = 1.0 + c["v"] / max(out_shape[1], 1)
+        return c["a"] + c["b"] * mac_factor * macs * width_penalty / _speedup(c["eff"], threads)
+    if method == Method.IM2COL:
+        c = _model["im2col"][key]
+        return c["a"] + c["b"] * mac_factor * macs
+    if method == Method.FFT:
+        c = _model["fft"][key]
+        real = dtype.kind != "c"
+        plan = _fft.block_plan(out_shape, w_shape, real, block_overhead(dtype))
+        work = plan.work
+        if boundary == "wrap" and x_shape[0] * x_shape[1] > 0:
+            work = min(work, _fft.circular_work(x_shape))
+        # scipy.fft spreads a batch of transforms, or the rows of a 2-D one,
+        # over its workers; one 1-D transform runs on one thread
+        parallel = min(threads, max(plan.blocks, plan.nr))
+        return (c["a"] + (c["b"] * transform_factor * work + c["c"] * plan.blocks)
+                / _speedup(c["eff"], parallel))
+    raise ValueError(f"no cost model for {method!r}")
+
+
+def block_overhead(dtype):
+    """The FFT path's per-block cost in units of transform work (element-log2)
+    for _fft.block_plan: the fitted one (chosen by timing block plans)."""
+    return _model["fft"][_dtype_key(dtype)[0]].get("overhead", _fft.BLOCK_OVERHEAD)
+
+
+# --------------------------------------------------------------------------
+# the chooser
+# --------------------------------------------------------------------------
+
+def choose(op, shapes, dtype, boundary="zero", threads=1):
+    """The method 'auto' runs for one call.
+
+    Parameters
+    ----------
+    op : str
+        'correlate' (the signal primitive, forward and grad_input),
+        'kernel_grad' (the signal kernel gradient), or 'nn_forward',
+        'nn_grad_input', 'nn_grad_weight' (fastconv.nn).
+    shapes : tuple
+        Signal ops: (x_shape, w_shape, out_shape) of the primitive, 2-D.
+        nn ops: the layer's `_nn_shapes.Geometry`.
+    dtype : numpy.dtype
+        The compute dtype.
+    boundary : str
+        'zero', 'fill', 'wrap' or 'symm' (signal ops).
+    threads : int
+        The call's positive thread count.
+
+    Returns
+    -------
+    Method
+    """
+    if op in NN_OPS:
+        return _choose_nn(op, shapes)
+    if op not in SIGNAL_OPS:
+        raise ValueError(f"unknown op {op!r}")
+    x_shape, w_shape, out_shape = shapes
+    if out_shape[0] * out_shape[1] == 0 or w_shape[0] * w_shape[1] == 0:
+        return Method.DIRECT
+    costs = {m: cost(m, op, shapes, dtype, boundary, threads)
+             for m in (Method.DIRECT, Method.IM2COL)}
+    best = min(costs, key=costs.get)
+    # the FFT's fixed cost bounds it from below: small calls skip its block plan
+    if not exact_dtype(dtype) and costs[best] > _model["fft"][_dtype_key(dtype)[0]]["a"]:
+        if cost(Method.FFT, op, shapes, dtype, boundary, threads) < costs[best]:
+            best = Method.FFT
+    return best
+
+
+# The nn layers' rule (fastconv/nn.py, measured in README "CNN layers"),
+# reproduced here exactly: the direct kernels keep 4 output channels'
+# accumulators in registers for forward and grad_input, so up to og = 4
+# output channels per group they beat im2col + GEMM; the direct grad_weight
+# wins for og = 1 unless dilation along the rows stops its tap vectors.
+_NN_DIRECT_MAX_CHANNELS = 4
+_NN_DIRECT_MAX_CHANNELS_GRAD_WEIGHT = 1
+_INT_MAX = 2**31 - 1
+
+
+def _nn_blas_sizes_fit(g):
+    """True when every GEMM size of the im2col method fits BLAS's 32-bit int."""
+    return max(g.h_out * g.w_out, g.h_in * g.w_in, g.c_in // g.groups * g.kh * g.kw,
+               g.c_out // g.groups) <= _INT_MAX
+
+
+def _choose_nn(op, g):
+    if not _nn_blas_sizes_fit(g):
+        return Method.DIRECT
+    og = g.c_out // g.groups
+    if op == "nn_grad_weight":
+        thin = og <= _NN_DIRECT_MAX_CHANNELS_GRAD_WEIGHT and g.dil_w == 1
+        return Method.DIRECT if thin else Method.IM2COL
+    return Method.DIRECT if og <= _NN_DIRECT_MAX_CHANNELS else Method.IM2COL
+
+
+def resolve(method, op, shapes, dtype, boundary="zero", threads=1):
+    """The Method a call runs: `method` (a validated name or Method) as
+    given, 'auto' chosen by `choose`; 'fft' on exact dtypes is a ValueError."""
+    method = code(method)
+    if method == Method.AUTO:
+        return choose(op, shapes, dtype, boundary, threads)
+    if method == Method.FFT:
+        check_fft_dtype(dtype)
+    return method
+
+
+def describe():
+    """One line about the model in use (show_config, the benchmark)."""
+    machine = _model.get("machine", {})
+    return (f"fitted {_model.get('fitted', '?')} on {machine.get('cpu', '?')} "
+            f"(levels {', '.join(_model['direct'])})")

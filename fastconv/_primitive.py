@@ -15,7 +15,8 @@ translate NumPy's and SciPy's arguments into (x, w, offsets, output shape).
 import numpy as np
 
 from fastconv import _blas_threads  # noqa: F401 - one BLAS thread in the im2col loops
-from fastconv import _config, _method
+from fastconv import _config, _fft, _method, _threads
+from fastconv._method import Method
 from fastconv._ext import _signal as _ext
 
 
@@ -25,22 +26,43 @@ def as_kernel_input(a, plan):
     return np.require(a, dtype=plan.compute, requirements=["C", "A"]).view(plan.view)
 
 
-def correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=None):
+def correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=None, *,
+                 op="correlate", threads=None):
     """The primitive above for 2-D x, w of any dtype, x extended by `boundary`
     ('zero': products outside x skipped; 'fill' with the 0-d array `fill`;
     'wrap'; 'symm'); returns a new array of plan.compute dtype and shape
-    out_shape."""
+    out_shape.  `op` tells the chooser what the call computes ('correlate',
+    or 'kernel_grad' for a kernel gradient); `threads` is the call's
+    threads= argument."""
+    nthreads = _threads.resolve(threads)
+    requested = _method.code(method)
+    method = _method.resolve(requested, op, (x.shape, w.shape, out_shape), plan.compute,
+                             boundary, nthreads)
+    if method == Method.FFT and requested == Method.AUTO and not _all_finite(x, w):
+        # a transform spreads an inf or nan over its whole block; the direct
+        # sum keeps it where NumPy / SciPy put it
+        method = Method.DIRECT
+    if method == Method.FFT:
+        extension = "fill" if boundary == "zero" else boundary
+        return _fft.correlate(
+            np.asarray(x, dtype=plan.compute), np.asarray(w, dtype=plan.compute), out_shape,
+            r0, c0, boundary,
+            lambda shape, r, c: extend(x, shape, r, c, extension, fill, plan), nthreads,
+            _method.block_overhead(plan.compute))
     out = np.empty(out_shape, dtype=plan.compute)
-    n_outputs, n_taps = out.size, w.shape[0] * w.shape[1]
-    method = _method.choose_signal_method(method, n_outputs, n_taps)
-    kernel_finite = (method != "im2col" or boundary != "zero" or w.dtype.kind not in "fc"
+    im2col = method == Method.IM2COL
+    kernel_finite = (not im2col or boundary != "zero" or w.dtype.kind not in "fc"
                      or bool(np.isfinite(w).all()))
     if fill is not None:
         fill = np.require(fill.astype(plan.compute), requirements=["C", "A"]).view(plan.view)
     _ext.corr2d(as_kernel_input(x, plan), as_kernel_input(w, plan), out.view(plan.view),
-                r0, c0, plan.code, method == "im2col", _config.im2col_tile_bytes(),
+                r0, c0, plan.code, im2col, _config.im2col_tile_bytes(),
                 boundary, fill, kernel_finite)
     return out
+
+
+def _all_finite(x, w):
+    return bool(np.isfinite(w).all()) and bool(np.isfinite(x).all())
 
 
 def correlate_1d(x, w, k0, length, plan, method):
@@ -80,8 +102,7 @@ def correlation_backward(g, x, w, r0, c0, plan, method,
         image, ir0, ic0 = x, r0, c0
     else:
         image, ir0, ic0 = extend(x, window, r0, c0, boundary, fill, plan), 0, 0
-    grad_w = correlate_2d(image, g, w.shape, ir0, ic0, plan,
-                          _method.choose_kernel_grad_method(method, wc, plan))
+    grad_w = correlate_2d(image, g, w.shape, ir0, ic0, plan, method, op="kernel_grad")
 
     w_reversed = w[::-1, ::-1]
     if window is None or boundary == "fill":

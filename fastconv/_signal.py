@@ -40,10 +40,14 @@ def convolve(a, v, mode="full", *, method="auto"):
         'same': length ``max(M, N)``, centred on the full output (the extra
         element of an even-length shorter input goes to the start).
         'valid': only complete overlaps, length ``max(M, N) - min(M, N) + 1``.
-    method : {'auto', 'direct', 'im2col'}, keyword-only
-        Algorithm: the direct kernel, or the column (Toeplitz) matrix times
-        the kernel through BLAS GEMV (a C loop for bool and integers).
-        All give the same result up to floating-point rounding.
+    method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
+        Algorithm: the direct kernel; the column (Toeplitz) matrix times
+        the kernel through BLAS GEMV (a C loop for bool and integers); or
+        overlap-save FFT convolution through `scipy.fft` (floating-point
+        and complex inputs only; its error is bounded relative to the
+        inputs' norms, not per output: force 'direct' for exact outputs or
+        tiny values next to huge ones).  'auto' picks the fastest by a
+        fitted cost model.
 
     Returns
     -------
@@ -74,7 +78,7 @@ def convolve(a, v, mode="full", *, method="auto"):
     if len(v) == 0:
         raise ValueError("v cannot be empty")
     mode_name = _validation.numpy_mode(mode)
-    method = _validation.method(method)
+    method = _validation.method(method, _validation.SIGNAL_METHODS)
     if a.ndim > 1 or v.ndim > 1:
         return np.convolve(a, v, mode)   # raises NumPy's "object too deep" error
     result = _dtypes.result_dtype(a, v)
@@ -101,7 +105,7 @@ def correlate(a, v, mode="valid", *, method="auto"):
         always follows the definition above, lag k increasing, whichever
         input is longer (for 'valid' with a shorter `a` the lags are
         ``-(N - M) .. 0``).
-    method : {'auto', 'direct', 'im2col'}, keyword-only
+    method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `convolve`.
 
     Returns
@@ -118,7 +122,7 @@ def correlate(a, v, mode="valid", *, method="auto"):
     array([0.5, 2. , 3.5, 3. , 0. ])
     """
     mode_name = _validation.numpy_mode(mode)
-    method = _validation.method(method)
+    method = _validation.method(method, _validation.SIGNAL_METHODS)
     try:
         a_arr, v_arr = np.asarray(a), np.asarray(v)
     except Exception:   # ragged sequences etc.: NumPy's own conversion error
@@ -212,7 +216,7 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="a
     fillvalue : scalar, optional
         The value of the 'fill' extension, cast to the output dtype (SciPy's
         rules and messages).
-    method : {'auto', 'direct', 'im2col'}, keyword-only
+    method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `fastconv.convolve`.
 
     Returns

@@ -103,8 +103,9 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto"):
     mode : {'full', 'same', 'valid'} or {2, 1, 0}, optional
         The forward's mode.  As in the forward, whichever input is longer
         plays the signal.
-    method : {'auto', 'direct', 'im2col'}, keyword-only
-        Algorithm of both correlations; all agree up to rounding.
+    method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
+        Algorithm of both correlations (see `fastconv.convolve`); all agree
+        up to rounding.
 
     Returns
     -------
@@ -148,7 +149,7 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto"):
     if len(v) == 0:
         raise ValueError("v cannot be empty")
     mode_name = _validation.numpy_mode(mode)
-    method = _validation.method(method)
+    method = _validation.method(method, _validation.SIGNAL_METHODS)
     if a.ndim > 1 or v.ndim > 1:
         raise ValueError("object too deep for desired array")
     result, plan = _floating_plan("convolve_backward", a=a, v=v)
@@ -193,7 +194,7 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
         float64).
     mode : {'valid', 'same', 'full'} or {0, 1, 2}, optional
         The forward's mode.
-    method : {'auto', 'direct', 'im2col'}, keyword-only
+    method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `convolve_backward`.
 
     Returns
@@ -221,7 +222,7 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
     array([21., 32.])
     """
     mode_name = _validation.numpy_mode(mode)
-    method = _validation.method(method)
+    method = _validation.method(method, _validation.SIGNAL_METHODS)
     a, v = np.asarray(a), np.asarray(v)
     for array in (a, v):
         if array.ndim < 1:
@@ -322,7 +323,7 @@ def convolve2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fil
     fillvalue : scalar, optional
         The forward's arguments, with its rules (including the swap of the
         inputs in 'valid' mode when `in2` is the larger).
-    method : {'auto', 'direct', 'im2col'}, keyword-only
+    method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `convolve_backward`.
 
     Returns

@@ -8,7 +8,9 @@ import operator
 
 import numpy as np
 
+# every op has these; the signal API also has 'fft' (the codes: _method.Method)
 METHODS = ("auto", "direct", "im2col")
+SIGNAL_METHODS = METHODS + ("fft",)
 
 # numpy.convolve / numpy.correlate mode codes (PyArray_CorrelatemodeConverter)
 NUMPY_MODES = {"valid": 0, "same": 1, "full": 2}
@@ -84,7 +86,8 @@ def scipy_2d_arguments(name, in1, in2, mode, boundary, method_name):
     if not in1.ndim == in2.ndim == 2:
         raise ValueError(f"{name} inputs must both be 2-D arrays")
     swapped = scipy_valid_swap(mode, in1.shape, in2.shape)
-    return (in1, in2, swapped, scipy_mode(mode), scipy_boundary(boundary), method(method_name))
+    return (in1, in2, swapped, scipy_mode(mode), scipy_boundary(boundary),
+            method(method_name, SIGNAL_METHODS))
 
 
 def scipy_fill(boundary_name, fillvalue, dtype):
@@ -96,11 +99,13 @@ def scipy_fill(boundary_name, fillvalue, dtype):
     return scipy_fillvalue(fillvalue, dtype)
 
 
-def method(name):
-    """Validated `method` argument: one of 'auto', 'direct', 'im2col'."""
-    if isinstance(name, str) and name in METHODS:
+def method(name, choices=METHODS):
+    """Validated `method` argument: one of `choices` (by default the methods
+    of every op, 'auto', 'direct', 'im2col'; the signal API passes
+    SIGNAL_METHODS, which adds 'fft')."""
+    if isinstance(name, str) and name in choices:
         return name
-    raise ValueError(f"method must be one of 'auto', 'direct', 'im2col' (got {name!r})")
+    raise ValueError(f"method must be one of {', '.join(map(repr, choices))} (got {name!r})")
 
 
 def scipy_valid_swap(mode, shape1, shape2):

@@ -155,7 +155,7 @@ def test_2d_anchors_match_scipy_same(kernel, dtype):
         verdict = checks.check(got, expected, dtype=dtype, taps=case.taps, magnitude=magnitude)
         assert verdict.ok, (contender.name, verdict.reason)
         ran.append(contender.name)
-    assert len(ran) == 4 if HAS_CV2 else 3
+    assert len(ran) == 6 if HAS_CV2 else 5
 
 
 @pytest.mark.parametrize("mode", ["full", "valid"])
@@ -510,7 +510,7 @@ def test_quick_run_end_to_end(tmp_path, capsys):
     # the saved record prints again, as Markdown, without measuring
     assert cli.main(["--report", str(json_path), "--format", "markdown"]) == 0
     markdown = capsys.readouterr().out
-    assert "| case | direct | im2col | auto | best anchor |" in markdown
+    assert "| case | direct | im2col | fft | auto | best anchor |" in markdown
     assert markdown.count("| conv") == sum(c.family == "signal" for c in grid.quick_grid())
 
 

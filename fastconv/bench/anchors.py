@@ -1,9 +1,11 @@
 """The anchors: what NumPy users run today, called so that each computes
 exactly the case's result (same values, shape and dtype).
 
-1-D: numpy.convolve, scipy.signal.convolve (method 'auto'), scipy.signal.oaconvolve.
+1-D: numpy.convolve, scipy.signal.convolve (method 'auto'), scipy.signal.oaconvolve,
+scipy.signal.fftconvolve.
 2-D 'same': scipy.signal.convolve2d, scipy.signal.convolve ('auto'),
-scipy.ndimage.convolve (mode='constant'), cv2.filter2D.
+scipy.signal.oaconvolve / fftconvolve, scipy.ndimage.convolve (mode='constant'),
+cv2.filter2D (which switches to its DFT path for kernels of 11x11 and more).
 CNN: torch.nn.functional.conv1d/conv2d and torch.nn.grad.conv{1,2}d_input /
 conv{1,2}d_weight.
 
@@ -40,6 +42,12 @@ def _scipy_oaconvolve(case, inputs):
     signal = load("scipy.signal")
     x, w = inputs["x"], inputs["w"]
     return lambda: signal.oaconvolve(x, w, case.mode)
+
+
+def _scipy_fftconvolve(case, inputs):
+    signal = load("scipy.signal")
+    x, w = inputs["x"], inputs["w"]
+    return lambda: signal.fftconvolve(x, w, case.mode)
 
 
 # --------------------------------------------------------------------------
@@ -142,8 +150,11 @@ def anchors_for(case):
     if case.ndim == 1:
         return [Contender("numpy.convolve", "numpy", _numpy_convolve),
                 Contender("scipy.signal.convolve", "scipy", _scipy_convolve),
-                Contender("scipy.signal.oaconvolve", "scipy", _scipy_oaconvolve)]
+                Contender("scipy.signal.oaconvolve", "scipy", _scipy_oaconvolve),
+                Contender("scipy.signal.fftconvolve", "scipy", _scipy_fftconvolve)]
     return [Contender("scipy.signal.convolve2d", "scipy", _scipy_convolve2d),
             Contender("scipy.signal.convolve", "scipy", _scipy_convolve),
+            Contender("scipy.signal.oaconvolve", "scipy", _scipy_oaconvolve),
+            Contender("scipy.signal.fftconvolve", "scipy", _scipy_fftconvolve),
             Contender("scipy.ndimage.convolve", "scipy", _scipy_ndimage),
             Contender("cv2.filter2D", "cv2", _cv2_filter2d)]

@@ -15,7 +15,9 @@ EPILOG = """\
 examples:
   python -m fastconv.bench --quick
   python -m fastconv.bench --only 'conv1d-*-float32-*' --json out.json
-  python -m fastconv.bench --threads 2 --plot ratios.png"""
+  python -m fastconv.bench --threads 2 --plot ratios.png
+  python -m fastconv.bench --fit-auto            # refit 'auto' (writes fastconv/data/auto_model.json)
+  python -m fastconv.bench --auto-quality --threads 2"""
 
 
 def build_parser():
@@ -49,6 +51,16 @@ def build_parser():
                         help="time the anchors of a case even when no fastconv method can run it "
                              "(e.g. the CNN cases while fastconv.nn is missing)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("--fit-auto", nargs="?", const="", default=None, metavar="PATH",
+                        help="measure fastconv's methods on this machine and fit the cost model "
+                             "of method='auto'; write it to PATH (default: the package's "
+                             "data/auto_model.json) and exit")
+    parser.add_argument("--auto-quality", action="store_true",
+                        help="time every fastconv method on the signal cases of the grid and on "
+                             "a random sweep of shapes; print auto's time over the fastest "
+                             "method's, and exit")
+    parser.add_argument("--sweep", type=int, default=200, metavar="N",
+                        help="shapes in the --auto-quality random sweep (default %(default)s)")
     return parser
 
 
@@ -98,6 +110,8 @@ def main(argv=None, reexec=False):
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     options = parse_options(argv)
+    if options.fit_auto is not None or options.auto_quality:
+        return _auto(options, argv, reexec)
     if options.report:
         return _show_saved(options)
     cases = select_cases(options)
@@ -119,6 +133,36 @@ def main(argv=None, reexec=False):
 
     record = report.to_json(run(cases, settings_from(options)))
     return _output(record, options)
+
+
+def _auto(options, argv, reexec):
+    """--fit-auto (measures at 1 thread and at every core itself, through the
+    calls' threads=) and --auto-quality (at --threads)."""
+    from fastconv.bench import autofit
+
+    if options.fit_auto is not None:
+        autofit.fit(options.fit_auto or None)
+        return 0
+    if reexec:
+        threads.reexec_with_threads(options.threads, argv)
+    grid_cases = [c for c in select_cases(options) if c.family == "signal"]
+    print(f"auto quality at {options.threads} thread(s); model {autofit._method.describe()}")
+    print("standard grid (signal cases):")
+    rows = autofit.quality([autofit.case_shapes(c) for c in grid_cases], options.threads)
+    print("kernel gradients of the grid's 2-D cases:")
+    grads = autofit.quality(autofit.kernel_grad_shapes(), options.threads)
+    print("random sweep:")
+    sweep = autofit.quality(autofit.random_shapes(options.sweep), options.threads)
+    print(autofit.summary(rows, "grid"))
+    print(autofit.summary(grads, "kernel gradients"))
+    print(autofit.summary(sweep, "sweep"))
+    if options.json:
+        import json
+        with open(options.json, "w") as f:
+            json.dump({"threads": options.threads, "grid": rows, "kernel_grad": grads,
+                       "sweep": sweep}, f, indent=1,
+                      default=str)
+    return 0
 
 
 def _can_plot():

@@ -10,7 +10,9 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-FASTCONV_METHODS = ("direct", "im2col", "auto")
+FASTCONV_METHODS = ("direct", "im2col", "fft", "auto")
+#: the CNN layers have no FFT method
+LAYER_METHODS = ("direct", "im2col", "auto")
 
 
 class Unavailable(Exception):
@@ -61,11 +63,25 @@ def _fastconv_signal(method):
     def prepare(case, inputs):
         fastconv = load("fastconv")
         x, w = inputs["x"], inputs["w"]
+        kwargs = {"method": method}
+        threads = _requested_threads()
+        if threads is not None and _takes_threads(fastconv.convolve):
+            kwargs["threads"] = threads
         if case.ndim == 1:
-            return lambda: fastconv.convolve(x, w, case.mode, method=method)
-        return lambda: fastconv.convolve2d(x, w, case.mode, method=method)
+            return lambda: fastconv.convolve(x, w, case.mode, **kwargs)
+        return lambda: fastconv.convolve2d(x, w, case.mode, **kwargs)
 
     return prepare
+
+
+def _requested_threads():
+    from fastconv.bench import threads
+    return threads.requested_threads()
+
+
+def _takes_threads(function):
+    import inspect
+    return "threads" in inspect.signature(function).parameters
 
 
 def load_fastconv_nn():
@@ -100,7 +116,7 @@ def fastconv_contenders(case):
     """fastconv's contenders for `case`: one per method, 'auto' last."""
     if case.family == "cnn":
         return [Contender(f"fastconv.nn[{m}]", "fastconv.nn", _fastconv_layer(m), m)
-                for m in FASTCONV_METHODS]
+                for m in LAYER_METHODS]
     return [Contender(f"fastconv[{m}]", "fastconv", _fastconv_signal(m), m) for m in FASTCONV_METHODS]
 
 

@@ -1,0 +1,221 @@
+"""The FFT method of the primitive (see _primitive.py),
+
+    out[i, j] = sum_{p, q} ext(x)[i + r0 + p, j + c0 + q] * w[p, q],
+
+through scipy.fft: real transforms (rfftn / irfftn) for real input, complex
+ones for complex input, single precision kept single (scipy.fft computes
+float32 / complex64 input in that precision).
+
+Overlap-save, in correlation form.  The output is cut into blocks of
+Lr x Lc outputs; a block reads the (Lr + wr - 1) x (Lc + wc - 1) window of
+ext(x) starting at its own offset, and its outputs are the part of the
+circular convolution of that window with the reversed kernel (FFT size
+Nr x Nc >= the window) that does not wrap around: entries wr - 1 ..
+wr - 2 + Lr of each axis.  One block covering the whole output is the plain
+FFT convolution; long signals and large images use many blocks, whose sizes
+`block_plan` chooses by cost among scipy.fft.next_fast_len sizes.  Blocks of
+one block row are transformed together (one batched scipy.fft call, which
+spreads its transforms over `workers` threads), in batches capped at
+BATCH_BYTES: only one batch's windows of the extension exist at a time, so
+a large image is never copied whole, whatever its boundary.
+
+Boundaries: every window is built by `window(shape, r, c)` (fc_pad2d, which
+makes any window of the zero, 'fill', 'wrap' or 'symm' extension at any
+offset).  'wrap' is a circular convolution of the image itself when that is
+cheaper: the kernel is folded onto an image-sized array (taps that wrap land
+on the same element and add) and one transform of the image's own size
+gives every output.
+
+Error model: a transform-based result has a rounding error bounded in norm,
+about  c * log2(N) * eps * ||ext(x)|| * ||w||  (N the transform size),
+spread over all outputs, not per output as the direct sum's
+K * eps * (|x| * |w|): outputs much smaller than the norms of the inputs
+(tiny values next to huge ones, exact zeros, integer-valued results) carry
+an absolute error of the size of the largest ones.  A non-finite input
+element makes every output of its blocks non-finite.
+"""
+import functools
+import math
+from typing import NamedTuple
+
+import numpy as np
+import scipy.fft
+
+#: Bytes of windows (and of their spectra) transformed in one batched call.
+BATCH_BYTES = 8 << 20
+
+#: Per-block cost, in units of one element-log2 of transform work: the
+#: Python and copying overhead that makes very small blocks a loss.
+BLOCK_OVERHEAD = 4096.0
+
+#: Largest transform, in elements, used for one block when the kernel does
+#: not need more (a large image is split, its extension built block-wise).
+MAX_BLOCK_ELEMENTS = 1 << 20
+
+
+class BlockPlan(NamedTuple):
+    """How an output of shape (rows, cols) is cut: blocks of (lr, lc) outputs,
+    transforms of shape (nr, nc), (br, bc) blocks along each axis."""
+    lr: int
+    lc: int
+    nr: int
+    nc: int
+    br: int
+    bc: int
+
+    @property
+    def work(self):
+        """Transform work of the whole call, in element-log2 units (one
+        forward and one inverse transform per block)."""
+        size = self.nr * self.nc
+        return 2.0 * self.br * self.bc * size * max(math.log2(size), 1.0)
+
+    @property
+    def blocks(self):
+        return self.br * self.bc
+
+
+def _axis_candidates(out_len, k, real):
+    """(L, N) choices along one axis: N a fast transform length holding the
+    window of L outputs (L + k - 1 <= N), from the smallest sensible block
+    up to one block for the whole axis."""
+    full_n = scipy.fft.next_fast_len(out_len + k - 1, real)
+    choices = {(out_len, full_n)}
+    n = scipy.fft.next_fast_len(max(2 * k, 16), real)
+    while n < full_n:
+        length = n - k + 1
+        choices.add((length, n))
+        n = scipy.fft.next_fast_len(int(n * 1.2) + 1, real)
+    return sorted(choices, key=lambda c: c[1])
+
+
+@functools.lru_cache(maxsize=512)
+def _axis_candidates_cached(out_len, k, real):
+    return tuple(_axis_candidates(out_len, k, real))
+
+
+def block_plan(out_shape, w_shape, real=True, overhead=None):
+    """The cheapest `BlockPlan` for an output of `out_shape` and a kernel of
+    `w_shape`: cost = blocks * (transform work per block + overhead), the
+    overhead (default BLOCK_OVERHEAD; _method passes the fitted one) in
+    element-log2 units; blocks no larger than MAX_BLOCK_ELEMENTS unless the
+    kernel needs it."""
+    overhead = BLOCK_OVERHEAD if overhead is None else overhead
+    return _block_plan(tuple(out_shape), tuple(w_shape), bool(real), float(overhead))
+
+
+@functools.lru_cache(maxsize=512)
+def _block_plan(out_shape, w_shape, real, overhead):
+    (rows, cols), (wr, wc) = out_shape, w_shape
+    best, best_cost = None, math.inf
+    row_choices = _axis_candidates_cached(rows, wr, False)
+    col_choices = _axis_candidates_cached(cols, wc, real)
+    for lr, nr in row_choices:
+        br = -(-rows // lr)
+        for lc, nc in col_choices:
+            size = nr * nc
+            if size > MAX_BLOCK_ELEMENTS and best is not None:
+                continue   # candidates grow: the first one is the smallest possible
+            bc = -(-cols // lc)
+            cost = br * bc * (2.0 * size * max(math.log2(size), 1.0) + overhead)
+            if cost < best_cost:
+                best, best_cost = BlockPlan(lr, lc, nr, nc, br, bc), cost
+    return best
+
+
+def circular_work(x_shape):
+    """Transform work of 'wrap' as one circular convolution of x's shape
+    (three transforms; sizes that are not fast lengths cost about 3x)."""
+    size = x_shape[0] * x_shape[1]
+    fast = all(scipy.fft.next_fast_len(n) == n for n in x_shape)
+    return 3.0 * size * max(math.log2(size), 1.0) * (1.0 if fast else 3.0)
+
+
+def correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead=None):
+    """The primitive by FFT.
+
+    Parameters
+    ----------
+    x, w : ndarray
+        2-D, of one floating or complex dtype (the result's).
+    out_shape : tuple of int
+    r0, c0 : int
+        Offset of output (0, 0) in ext(x).
+    boundary : str
+        'zero', 'fill', 'wrap' or 'symm' ('wrap' may take the circular path).
+    window : callable
+        ``window(shape, r, c)``: the `shape` window of ext(x) starting at
+        row r, column c, as a new C-contiguous array of x's dtype.
+    workers : int
+        Threads of scipy.fft.
+    overhead : float, optional
+        Per-block cost for `block_plan`.
+
+    Returns
+    -------
+    ndarray of x's dtype and shape `out_shape`.
+    """
+    rows, cols = out_shape
+    wr, wc = w.shape
+    real = x.dtype.kind == "f"
+    out = np.zeros(out_shape, dtype=x.dtype)
+    if rows * cols == 0 or wr * wc == 0:
+        return out
+    overhead = BLOCK_OVERHEAD if overhead is None else overhead
+    plan = block_plan(out_shape, w.shape, real, overhead)
+    if (boundary == "wrap" and x.size > 0
+            and circular_work(x.shape) <= plan.work + plan.blocks * overhead):
+        return _circular(x, w, out_shape, r0, c0, workers)
+    forward, inverse = (scipy.fft.rfftn, scipy.fft.irfftn) if real else (scipy.fft.fftn,
+                                                                        scipy.fft.ifftn)
+    # transform only the axes longer than 1 (pocketfft's pass over a
+    # length-1 axis costs as much as a real one): rows are then (nr = 1)
+    # independent 1-D transforms
+    shape, axes = ((plan.nr, plan.nc), (-2, -1)) if plan.nr > 1 else ((plan.nc,), (-1,))
+    spectrum = forward(w[::-1, ::-1], shape, axes=axes, workers=workers)
+    mr, mc = plan.lr + wr - 1, plan.lc + wc - 1          # one block's window
+    per_batch = max(1, BATCH_BYTES // (2 * plan.nr * plan.nc * x.itemsize))
+    for bi in range(plan.br):
+        top = bi * plan.lr
+        height = min(plan.lr, rows - top)
+        for first in range(0, plan.bc, per_batch):
+            count = min(per_batch, plan.bc - first)
+            left = first * plan.lc
+            strip = window((mr, (count - 1) * plan.lc + mc), r0 + top, c0 + left)
+            blocks = np.lib.stride_tricks.sliding_window_view(strip, mc, axis=1)[:, ::plan.lc]
+            blocks = blocks.transpose(1, 0, 2)          # (count, mr, mc)
+            product = forward(blocks, shape, axes=axes, workers=workers)
+            product *= spectrum
+            result = inverse(product, shape, axes=axes, workers=workers, overwrite_x=True)
+            valid = result[:, wr - 1:wr - 1 + height, wc - 1:wc - 1 + plan.lc]
+            width = min(count * plan.lc, cols - left)
+            # (count, height, lc) -> (height, count * lc), then the columns that exist
+            out[top:top + height, left:left + width] = (
+                valid.transpose(1, 0, 2).reshape(height, count * plan.lc)[:, :width])
+    return out
+
+
+def _circular(x, w, out_shape, r0, c0, workers):
+    """'wrap' as one circular convolution: out[i, j] = (x (*) h)[i mod xr,
+    j mod xc], h the kernel folded onto x's shape at the offset."""
+    xr, xc = x.shape
+    wr, wc = w.shape
+    folded = np.zeros(x.shape, dtype=x.dtype)
+    rows_at = (-(r0 + np.arange(wr))) % xr
+    cols_at = (-(c0 + np.arange(wc))) % xc
+    np.add.at(folded, (rows_at[:, None], cols_at[None, :]), w)
+    axes = (-2, -1) if xr > 1 else (-1,)
+    shape = x.shape[-len(axes):]
+    if x.dtype.kind == "f":
+        product = scipy.fft.rfftn(x, axes=axes, workers=workers)
+        product *= scipy.fft.rfftn(folded, axes=axes, workers=workers)
+        circular = scipy.fft.irfftn(product, shape, axes=axes, workers=workers,
+                                    overwrite_x=True)
+    else:
+        product = scipy.fft.fftn(x, axes=axes, workers=workers)
+        product *= scipy.fft.fftn(folded, axes=axes, workers=workers)
+        circular = scipy.fft.ifftn(product, axes=axes, workers=workers, overwrite_x=True)
+    rows, cols = out_shape
+    if rows <= xr and cols <= xc:
+        return np.ascontiguousarray(circular[:rows, :cols])
+    return circular[(np.arange(rows) % xr)[:, None], np.arange(cols) % xc]

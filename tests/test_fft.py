@@ -1,0 +1,274 @@
+"""method='fft': every function of the signal API and every backward pass,
+checked against a float64 direct computation with the FFT error model.
+
+A transform-based convolution has a rounding error bounded in norm,
+
+    |fft result - exact|  <=  c * log2(N) * eps * ||X|| * ||w||     (every output)
+
+with N the transform size, X the (extended) image and w the kernel; not the
+elementwise K * eps * (|x| * |w|) of a direct sum (small outputs next to
+large ones get an absolute error of the large ones' size).  The float64
+direct result the tests compare with has its own error, at most
+K * eps64 * ||X|| * ||w|| per output (Cauchy-Schwarz on the direct bound),
+which is added to the tolerance.  The bound is sharp enough that an output
+off by one position, a wrong boundary or a missing conjugate fails it by
+orders of magnitude (test_the_bound_can_fail).
+"""
+import contextlib
+import math
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import fastconv
+from fastconv import _fft, _method
+
+C_FFT = 2.0   # observed c: 0.002-0.04 on random data
+
+ONE_D = {"convolve": (fastconv.convolve, fastconv.convolve_backward),
+         "correlate": (fastconv.correlate, fastconv.correlate_backward)}
+TWO_D = {"convolve2d": (fastconv.convolve2d, fastconv.convolve2d_backward),
+         "correlate2d": (fastconv.correlate2d, fastconv.correlate2d_backward)}
+FLOATS = ("float32", "float64", "complex64", "complex128")
+
+
+def _wide(dtype):
+    return np.complex128 if np.dtype(dtype).kind == "c" else np.float64
+
+
+def _copies(window, shape, boundary):
+    """How often one element of x can appear in a window of its extension."""
+    if boundary == "fill":
+        return 1
+    return math.prod(-(-w // max(s, 1)) + 1 for w, s in zip(window, shape))
+
+
+def _norm(a):
+    return float(np.linalg.norm(np.asarray(a, dtype=np.complex128).ravel()))
+
+
+def assert_fft_close(got, exact, scale, log2n, dtype, n_terms, what=""):
+    """|got - exact| <= (C * log2n * eps + 4 * K * eps64) * scale + eps * |exact|."""
+    got, exact = np.asarray(got), np.asarray(exact)
+    assert got.shape == exact.shape, f"{what}: shape {got.shape} != {exact.shape}"
+    eps = np.finfo(np.dtype(dtype)).eps
+    bound = ((C_FFT * log2n * eps + 4 * n_terms * np.finfo(np.float64).eps) * scale
+             + eps * np.abs(exact) + np.finfo(np.float64).tiny)
+    err = np.abs(got.astype(np.complex128) - exact.astype(np.complex128))
+    if np.any(err > bound):
+        idx = np.unravel_index(np.argmax(err - bound), err.shape)
+        raise AssertionError(f"{what}: error {err[idx]:.3g} > bound {np.broadcast_to(bound, err.shape)[idx]:.3g} "
+                             f"at {idx} (scale {scale:.3g}, log2 N {log2n:.1f})")
+
+
+def _random(rng, shape, dtype):
+    dtype = np.dtype(dtype)
+    a = rng.standard_normal(shape)
+    if dtype.kind == "c":
+        a = a + 1j * rng.standard_normal(shape)
+    return a.astype(dtype)
+
+
+# how the output is cut into blocks: the cost model's choice, or small blocks
+# in batches of at most 3 (many blocks, partial last blocks, several batches)
+# with 'wrap' forced through the extension instead of the circular path
+def _blocking(kind):
+    if kind == "default":
+        return contextlib.nullcontext()
+    return mock.patch.multiple(_fft, BLOCK_OVERHEAD=0.0, BATCH_BYTES=1,
+                               circular_work=lambda shape: math.inf)
+
+
+_SIZES = st.integers(1, 70)
+
+
+@settings(max_examples=150)
+@given(name=st.sampled_from(sorted(ONE_D)), n=_SIZES, k=_SIZES,
+       mode=st.sampled_from(["full", "same", "valid"]), dtype=st.sampled_from(FLOATS),
+       blocking=st.sampled_from(["default", "small"]), seed=st.integers(0, 2**16))
+def test_1d_forward_and_backward(name, n, k, mode, dtype, blocking, seed):
+    rng = np.random.default_rng(seed)
+    forward, backward = ONE_D[name]
+    a, v = _random(rng, n, dtype), _random(rng, k, dtype)
+    log2n = math.log2(4 * (n + k))
+    with _blocking(blocking):
+        got = forward(a, v, mode, method="fft")
+    exact = forward(a.astype(_wide(dtype)), v.astype(_wide(dtype)), mode, method="direct")
+    assert got.dtype == np.dtype(dtype)
+    assert_fft_close(got, exact, _norm(a) * _norm(v), log2n, dtype, min(n, k), f"{name} {mode}")
+    if np.dtype(dtype).kind == "c":
+        return   # the backward passes are defined for real inputs
+    g = _random(rng, exact.shape, dtype)
+    with _blocking(blocking):
+        ga, gv = backward(g, a, v, mode, method="fft")
+    ea, ev = backward(g.astype(np.float64), a.astype(np.float64), v.astype(np.float64), mode,
+                      method="direct")
+    k_terms = max(n, k, len(g))
+    assert_fft_close(ga, ea, _norm(g) * _norm(v), log2n, dtype, k_terms, f"{name} grad a")
+    assert_fft_close(gv, ev, _norm(g) * _norm(a), log2n, dtype, k_terms, f"{name} grad v")
+
+
+_SIDES = st.integers(1, 24)
+
+
+@settings(max_examples=150)
+@given(name=st.sampled_from(sorted(TWO_D)), s1=st.tuples(_SIDES, _SIDES),
+       s2=st.tuples(st.integers(1, 12), st.integers(1, 12)),
+       mode=st.sampled_from(["full", "same", "valid"]),
+       boundary=st.sampled_from(["fill", "wrap", "symm"]), fillvalue=st.sampled_from([0, 1.5]),
+       dtype=st.sampled_from(FLOATS), blocking=st.sampled_from(["default", "small"]),
+       seed=st.integers(0, 2**16))
+def test_2d_forward_and_backward(name, s1, s2, mode, boundary, fillvalue, dtype, blocking,
+                                 seed):
+    if mode == "valid" and not (all(a >= b for a, b in zip(s1, s2))
+                                or all(a <= b for a, b in zip(s1, s2))):
+        return
+    rng = np.random.default_rng(seed)
+    forward, backward = TWO_D[name]
+    in1, in2 = _random(rng, s1, dtype), _random(rng, s2, dtype)
+    with _blocking(blocking):
+        got = forward(in1, in2, mode, boundary, fillvalue, method="fft")
+    exact = forward(in1.astype(_wide(dtype)), in2.astype(_wide(dtype)), mode, boundary,
+                    fillvalue, method="direct")
+    assert got.dtype == np.dtype(dtype)
+    window = tuple(o + k - 1 for o, k in zip(exact.shape, s2))
+    copies = _copies(window, s1, boundary) if mode != "valid" else 1
+    fill_norm = abs(fillvalue) * math.sqrt(math.prod(window)) if boundary == "fill" else 0.0
+    image_norm = math.sqrt(copies) * _norm(in1) + fill_norm
+    log2n = math.log2(4 * (s1[0] + s2[0]) * (s1[1] + s2[1]))
+    k_terms = max(math.prod(s1), math.prod(s2))
+    what = f"{name} {mode} {boundary}"
+    assert_fft_close(got, exact, image_norm * _norm(in2), log2n, dtype, k_terms, what)
+    if np.dtype(dtype).kind == "c":
+        return
+    g = _random(rng, exact.shape, dtype)
+    with _blocking(blocking):
+        g1, g2 = backward(g, in1, in2, mode, boundary, fillvalue, method="fft")
+    e1, e2 = backward(g.astype(np.float64), in1.astype(np.float64), in2.astype(np.float64),
+                      mode, boundary, fillvalue, method="direct")
+    k_terms = max(k_terms, g.size)
+    scale = _norm(g) * max(image_norm, _norm(in2)) * copies
+    assert_fft_close(g1, e1, scale, log2n, dtype, k_terms, what + " grad in1")
+    assert_fft_close(g2, e2, scale, log2n, dtype, k_terms, what + " grad in2")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n, k", [(20_000, 1_001), (50_000, 31), (3_001, 4_000)])
+def test_long_1d_against_numpy(n, k, dtype):
+    """Long inputs take many overlap-save blocks (and several batches)."""
+    rng = np.random.default_rng(n + k)
+    a, v = _random(rng, n, dtype), _random(rng, k, dtype)
+    for mode in ("full", "same", "valid"):
+        got = fastconv.convolve(a, v, mode, method="fft")
+        exact = np.convolve(a.astype(np.float64), v.astype(np.float64), mode)
+        assert_fft_close(got, exact, _norm(a) * _norm(v), math.log2(4 * (n + k)), dtype,
+                         min(n, k), mode)
+
+
+def test_large_image_builds_one_batch_of_extension_at_a_time():
+    """A large image with 'symm': every window the FFT path asks for is at
+    most one batch of blocks, never the whole extended image."""
+    rng = np.random.default_rng(1)
+    x, w = _random(rng, (400, 300), "float64"), _random(rng, (9, 7), "float64")
+    expected = fastconv.correlate2d(x, w, "same", "symm", method="direct")
+    from fastconv import _primitive
+    windows = []
+    real_extend = _primitive.extend
+
+    def recording_extend(x, window, *args):
+        windows.append(window)
+        return real_extend(x, window, *args)
+
+    with mock.patch.multiple(_fft, MAX_BLOCK_ELEMENTS=64 * 64, BATCH_BYTES=4 * 64 * 64 * 16), \
+            mock.patch.object(_primitive, "extend", recording_extend):
+        got = fastconv.correlate2d(x, w, "same", "symm", method="fft")
+    assert len(windows) > 4
+    assert max(r * c for r, c in windows) < x.size / 4
+    assert_fft_close(got, expected, _norm(x) * 4 * _norm(w), math.log2(4 * x.size), "float64",
+                     w.size)
+
+
+@pytest.mark.parametrize("shape, kernel, offset", [((8, 10), (3, 3), (-1, -1)),
+                                                   ((5, 4), (7, 9), (-3, -4)),
+                                                   ((6, 6), (2, 2), (2, 3))])
+def test_circular_wrap_path(shape, kernel, offset):
+    """'wrap' as one circular convolution, kernels larger than the image
+    included (wrapped taps add onto the same element), outputs larger than
+    the image (periodic)."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(shape), rng.standard_normal(kernel)
+    out_shape = (shape[0] + 3, shape[1] + 5)
+    got = _fft._circular(x, w, out_shape, *offset, workers=1)
+    rows = (np.arange(out_shape[0])[:, None, None, None] + offset[0]
+            + np.arange(kernel[0])[None, None, :, None]) % shape[0]
+    cols = (np.arange(out_shape[1])[None, :, None, None] + offset[1]
+            + np.arange(kernel[1])[None, None, None, :]) % shape[1]
+    exact = np.einsum("ijpq,pq->ij", x[rows, cols], w)
+    np.testing.assert_allclose(got, exact, rtol=0, atol=1e-12 * _norm(x) * _norm(w))
+
+
+def test_the_bound_can_fail():
+    """An output shifted by one position is far outside the bound."""
+    rng = np.random.default_rng(3)
+    a, v = rng.standard_normal(500), rng.standard_normal(40)
+    got = fastconv.convolve(a, v, method="fft")
+    exact = np.convolve(a, v)
+    with pytest.raises(AssertionError):
+        assert_fft_close(np.roll(got, 1), exact, _norm(a) * _norm(v), 10, "float64", 40)
+    with pytest.raises(AssertionError):
+        assert_fft_close(got.astype(np.float32), exact, _norm(a) * _norm(v), 10, "float64", 40)
+
+
+def test_float32_is_computed_in_float32():
+    with mock.patch("scipy.fft.rfftn", wraps=__import__("scipy.fft").fft.rfftn) as spy:
+        fastconv.convolve(np.ones(100, np.float32), np.ones(10, np.float32), method="fft")
+    assert all(call.args[0].dtype == np.float32 for call in spy.call_args_list)
+
+
+def test_workers_from_threads():
+    from fastconv import _primitive, _dtypes
+    plan = _dtypes.plan(np.dtype(np.float64))
+    x, w = np.ones((1, 1000)), np.ones((1, 20))
+    with mock.patch("scipy.fft.irfftn", wraps=__import__("scipy.fft").fft.irfftn) as spy:
+        _primitive.correlate_2d(x, w, (1, 981), 0, 0, plan, "fft", threads=2)
+    assert spy.call_args.kwargs["workers"] == 2
+
+
+# --------------------------------------------------------------------------
+# exact dtypes never use FFT
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint16, np.bool_])
+@pytest.mark.parametrize("name", ["convolve", "correlate", "convolve2d", "correlate2d"])
+def test_fft_rejects_exact_dtypes(name, dtype):
+    args = ([[1, 0, 1]], [[1, 1]]) if name.endswith("2d") else ([1, 0, 1], [1, 1])
+    args = tuple(np.asarray(a, dtype=dtype) for a in args)
+    with pytest.raises(ValueError, match=r"method='fft' is not available for .* results must "
+                                         r"be exact"):
+        getattr(fastconv, name)(*args, method="fft")
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.int64, np.uint8, np.bool_])
+def test_auto_never_takes_fft_for_exact_dtypes(dtype):
+    for shapes in [((1, 10**6), (1, 10_001), (1, 10**6 + 10_000)),
+                   ((2048, 2048), (31, 31), (2048, 2048))]:
+        assert _method.choose("correlate", shapes, np.dtype(dtype)) != _method.Method.FFT
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 100, 3000).astype(dtype)
+    v = rng.integers(0, 100, 2000).astype(dtype)
+    np.testing.assert_array_equal(fastconv.convolve(a, v), np.convolve(a, v))
+
+
+def test_auto_keeps_nonfinite_values_local():
+    """Where the model picks FFT, a nan or inf in the input falls back to
+    the direct sum, which puts them where NumPy does."""
+    a = np.ones(200_000)
+    a[5] = np.nan
+    v = np.ones(2001)
+    shapes = ((1, a.size), (1, v.size), (1, a.size + v.size - 1))
+    assert _method.choose("correlate", shapes, a.dtype) == _method.Method.FFT
+    got = fastconv.convolve(a, v)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(np.convolve(a, v)))

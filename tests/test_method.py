@@ -1,0 +1,126 @@
+"""The one chooser (fastconv/_method.py): method codes, the signal cost
+model's choices, the fitted data file, and the nn layers' rule reproduced
+exactly."""
+import copy
+import itertools
+import json
+from importlib import resources
+
+import numpy as np
+import pytest
+
+from fastconv import _isa, _method, _nn_shapes, _validation
+from fastconv._method import Method
+
+F32, F64, C128 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex128)
+
+
+def test_every_method_name_has_one_code():
+    assert {_method.code(name) for name in _validation.SIGNAL_METHODS} == set(Method)
+    for name in _validation.SIGNAL_METHODS:
+        assert _method.code(name).label == name
+        assert _method.code(_method.code(name)) is _method.code(name)
+    assert len({int(m) for m in Method}) == len(Method)
+
+
+def test_explicit_methods_are_kept():
+    shapes = ((1, 100), (1, 3), (1, 98))
+    for name in ("direct", "im2col", "fft"):
+        assert _method.resolve(name, "correlate", shapes, F64).label == name
+
+
+def test_fft_refused_for_exact_dtypes():
+    with pytest.raises(ValueError, match="must be exact"):
+        _method.resolve("fft", "correlate", ((1, 9), (1, 3), (1, 7)), np.dtype(np.int32))
+
+
+@pytest.mark.parametrize("dtype", [F32, F64, C128])
+def test_choices_at_the_extremes(dtype):
+    """Tiny problems run direct; the issue's long-kernel cases run FFT."""
+    choose = _method.choose
+    assert choose("correlate", ((1, 50), (1, 3), (1, 48)), dtype) == Method.DIRECT
+    assert choose("correlate", ((64, 64), (3, 3), (64, 64)), dtype) == Method.DIRECT
+    assert choose("correlate", ((1, 10**6), (1, 10_001), (1, 10**6)), dtype) == Method.FFT
+    assert choose("correlate", ((2048, 2048), (31, 31), (2048, 2048)), dtype) == Method.FFT
+    assert choose("correlate", ((5, 5), (0, 3), (5, 5)), dtype) == Method.DIRECT   # empty
+
+
+def test_more_threads_never_make_a_method_slower():
+    shapes = ((1, 10**5), (1, 1001), (1, 10**5))
+    for method in (Method.DIRECT, Method.IM2COL, Method.FFT):
+        assert (_method.cost(method, "correlate", shapes, F64, threads=2)
+                <= _method.cost(method, "correlate", shapes, F64, threads=1))
+
+
+def test_data_file_records_the_machine_and_every_method():
+    data = json.loads(resources.files("fastconv").joinpath("data", _method.MODEL_FILE)
+                      .read_text())
+    assert data["machine"]["cpu"] and data["machine"]["isa_levels"]
+    assert set(data["direct"]) <= set(_isa.LEVELS) and data["direct"]
+    for level in data["direct"].values():
+        assert set(level) == {"float32", "float64"}
+        assert all(set(c) == {"a", "b", "v", "eff"} for c in level.values())
+    for dtype in ("float32", "float64"):
+        assert data["im2col"][dtype]["b"] > 0 and data["fft"][dtype]["b"] > 0
+    assert "fitted" in _method.describe()
+
+
+def test_an_unfitted_isa_level_uses_the_nearest_lower_one():
+    model = copy.deepcopy(_method.model())
+    scalar = model["direct"]["scalar"] if "scalar" in model["direct"] else next(
+        iter(model["direct"].values()))
+    model["direct"] = {"scalar": scalar}
+    old = _method.set_model(model)
+    try:
+        shapes = ((1, 1000), (1, 15), (1, 986))
+        expected = scalar["float64"]["a"] + scalar["float64"]["b"] * 986 * 15 * (
+            1 + scalar["float64"]["v"] / 986)
+        assert _method.cost(Method.DIRECT, "correlate", shapes, F64) == pytest.approx(expected)
+    finally:
+        _method.set_model(old)
+
+
+def _nn_rule(op, g):
+    """The nn layers' rule as fastconv/nn.py states it (README, 'CNN layers')."""
+    too_big = max(g.h_out * g.w_out, g.h_in * g.w_in, g.c_in // g.groups * g.kh * g.kw,
+                  g.c_out // g.groups) > 2**31 - 1
+    if too_big:
+        return "direct"
+    og = g.c_out // g.groups
+    if op == "nn_grad_weight":
+        return "direct" if og <= 1 and g.dil_w == 1 else "im2col"
+    return "direct" if og <= 4 else "im2col"
+
+
+def _geometries():
+    for groups, c_out, dil_w in itertools.product((1, 2, 8), (1, 2, 4, 5, 8, 16, 64), (1, 2)):
+        c_in = 8
+        if c_out % groups:
+            continue
+        yield _nn_shapes.Geometry(n=2, groups=groups, c_in=c_in, h_in=10, w_in=12, c_out=c_out,
+                                  h_out=8, w_out=10, kh=3, kw=3, stride_h=1, stride_w=1,
+                                  pad_h=0, pad_w=0, dil_h=1, dil_w=dil_w)
+    yield _nn_shapes.Geometry(n=1, groups=1, c_in=1, h_in=1, w_in=2**31, c_out=8, h_out=1,
+                              w_out=2**31 - 2, kh=1, kw=3, stride_h=1, stride_w=1, pad_h=0,
+                              pad_w=0, dil_h=1, dil_w=1)
+
+
+@pytest.mark.parametrize("op", _method.NN_OPS)
+def test_nn_rule_reproduced(op):
+    for g in _geometries():
+        assert _method.choose(op, g, F32).label == _nn_rule(op, g), g
+
+
+@pytest.mark.parametrize("op", _method.NN_OPS)
+def test_nn_rule_matches_nn_py(op):
+    """Same answers as the rule in fastconv/nn.py while it is still there."""
+    from fastconv import nn
+    if not hasattr(nn, "_choose_method"):
+        pytest.skip("fastconv.nn takes its rule from _method.choose")
+    for g in _geometries():
+        assert _method.choose(op, g, F32).label == nn._choose_method("auto", op[3:], g)
+
+
+def test_unknown_op():
+    with pytest.raises(ValueError, match="unknown op"):
+        _method.choose("conv3d", None, F32)
