@@ -10,17 +10,12 @@
  * i.e. alpha^2 multiplications instead of 9 m^2; summed over the input
  * channels, the element-wise products become alpha^2 independent GEMMs.
  *
- * The matrices come from the Cook-Toom construction on the interpolation
- * points below (plus the point at infinity), the points NNPACK and wincnn
- * use: F(2,3) on 0, 1, -1; F(4,3) on 0, 1, -1, 2, -2; F(6,3) on 0, 1, -1,
- * 2, -2, 1/2, -1/2 (small points and their reciprocals keep the entries of
- * B and A within [1/32, 32] and the transform well conditioned).  Entries
- * are written as exact fractions; in float32 the ones of G that are not
- * dyadic (1/6, 2/9, 1/90, ...) are rounded once, which is part of the
- * measured error (docs/guide/winograd.rst).  The instantiation per dtype is
- * winograd.template.c; the transform micro-kernel is in the kernel table.
+ * The matrices (interpolation points 0, +-1, +-2, +-1/2 and infinity) and
+ * the transform micro-kernels are in winograd_kernels.c, reached through
+ * the kernel table; the loops per dtype are winograd.template.c.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "fastconv.h"
 #include "../core/kernels.h"
@@ -29,84 +24,12 @@
 #include "nn_internal.h"
 
 typedef struct {
-    int m;                                              /* output tile: m x m      */
-    double BT[FC_WINO_MAX_ALPHA * FC_WINO_MAX_ALPHA];   /* alpha x alpha: input    */
-    double G[FC_WINO_MAX_ALPHA * 3];                    /* alpha x 3: weight       */
-    double AT[(FC_WINO_MAX_ALPHA - 2) * FC_WINO_MAX_ALPHA];   /* m x alpha: output */
-} fc_wino_spec;
-
-typedef struct {
     ptrdiff_t tiles, in_block, out_block;
 } fc_wino_blocking;
 
-static const fc_wino_spec wino_f2 = {
-    2,
-    {1, 0, -1, 0,
-     0, 1, 1, 0,
-     0, -1, 1, 0,
-     0, 1, 0, -1},
-    {1, 0, 0,
-     1.0 / 2, 1.0 / 2, 1.0 / 2,
-     1.0 / 2, -1.0 / 2, 1.0 / 2,
-     0, 0, 1},
-    {1, 1, 1, 0,
-     0, 1, -1, -1},
-};
-
-static const fc_wino_spec wino_f4 = {
-    4,
-    {4, 0, -5, 0, 1, 0,
-     0, -4, -4, 1, 1, 0,
-     0, 4, -4, -1, 1, 0,
-     0, -2, -1, 2, 1, 0,
-     0, 2, -1, -2, 1, 0,
-     0, 4, 0, -5, 0, 1},
-    {1.0 / 4, 0, 0,
-     -1.0 / 6, -1.0 / 6, -1.0 / 6,
-     -1.0 / 6, 1.0 / 6, -1.0 / 6,
-     1.0 / 24, 1.0 / 12, 1.0 / 6,
-     1.0 / 24, -1.0 / 12, 1.0 / 6,
-     0, 0, 1},
-    {1, 1, 1, 1, 1, 0,
-     0, 1, -1, 2, -2, 0,
-     0, 1, 1, 4, 4, 0,
-     0, 1, -1, 8, -8, 1},
-};
-
-static const fc_wino_spec wino_f6 = {
-    6,
-    {1, 0, -21.0 / 4, 0, 21.0 / 4, 0, -1, 0,
-     0, 1, 1, -17.0 / 4, -17.0 / 4, 1, 1, 0,
-     0, -1, 1, 17.0 / 4, -17.0 / 4, -1, 1, 0,
-     0, 1.0 / 2, 1.0 / 4, -5.0 / 2, -5.0 / 4, 2, 1, 0,
-     0, -1.0 / 2, 1.0 / 4, 5.0 / 2, -5.0 / 4, -2, 1, 0,
-     0, 2, 4, -5.0 / 2, -5, 1.0 / 2, 1, 0,
-     0, -2, 4, 5.0 / 2, -5, -1.0 / 2, 1, 0,
-     0, -1, 0, 21.0 / 4, 0, -21.0 / 4, 0, 1},
-    {1, 0, 0,
-     -2.0 / 9, -2.0 / 9, -2.0 / 9,
-     -2.0 / 9, 2.0 / 9, -2.0 / 9,
-     1.0 / 90, 1.0 / 45, 2.0 / 45,
-     1.0 / 90, -1.0 / 45, 2.0 / 45,
-     32.0 / 45, 16.0 / 45, 8.0 / 45,
-     32.0 / 45, -16.0 / 45, 8.0 / 45,
-     0, 0, 1},
-    {1, 1, 1, 1, 1, 1, 1, 0,
-     0, 1, -1, 2, -2, 1.0 / 2, -1.0 / 2, 0,
-     0, 1, 1, 4, 4, 1.0 / 4, 1.0 / 4, 0,
-     0, 1, -1, 8, -8, 1.0 / 8, -1.0 / 8, 0,
-     0, 1, 1, 16, 16, 1.0 / 16, 1.0 / 16, 0,
-     0, 1, -1, 32, -32, 1.0 / 32, -1.0 / 32, 1},
-};
-
-static const fc_wino_spec *wino_spec(int m)
+static int valid_tile(int m)
 {
-    switch (m) {
-        case 2: return &wino_f2;
-        case 4: return &wino_f4;
-        case 6: return &wino_f6;
-        default: return NULL;
-    }
+    return m == 2 || m == 4 || m == 6;
 }
 
 #define FC_DT FC_DT_F32
@@ -174,7 +97,7 @@ fc_status fc_winograd_blocks(fc_dtype dt, const fc_corr3x3_shape *s, int m,
     if (dt != FC_F32 && dt != FC_F64) {
         return FC_ERR_DTYPE;
     }
-    if (wino_spec(m) == NULL || shape_check(s) != FC_OK || budget_bytes < 0) {
+    if (!valid_tile(m) || shape_check(s) != FC_OK || budget_bytes < 0) {
         return FC_ERR_BADARG;
     }
     fc_wino_blocking bk;
@@ -212,8 +135,7 @@ fc_status fc_corr3x3_winograd(fc_dtype dt, const fc_corr3x3_shape *s, int m,
     if (dt != FC_F32 && dt != FC_F64) {
         return FC_ERR_DTYPE;
     }
-    const fc_wino_spec *spec = wino_spec(m);
-    if (spec == NULL || shape_check(s) != FC_OK || gemm == NULL || budget_bytes < 0) {
+    if (!valid_tile(m) || shape_check(s) != FC_OK || gemm == NULL || budget_bytes < 0) {
         return FC_ERR_BADARG;
     }
     if (s->n == 0 || s->c_out == 0 || s->h_out == 0 || s->w_out == 0) {
@@ -231,7 +153,7 @@ fc_status fc_corr3x3_winograd(fc_dtype dt, const fc_corr3x3_shape *s, int m,
     wino_blocking(s, m, budget_bytes / (ptrdiff_t)fc_itemsize(dt), &bk);
 #define FC_CASE(code, sfx, T)                                                         \
     case code:                                                                        \
-        return corr3x3_winograd_##sfx(s, spec, (const T *)x, (const T *)w0,           \
+        return corr3x3_winograd_##sfx(s, m, (const T *)x, (const T *)w0,           \
                                       (const T *)bias, (T *)y, &bk, gemm,             \
                                       gemm_context, ex);
     FC_NN_DISPATCH(dt, FC_CASE)

@@ -14,9 +14,9 @@
  */
 
 #if FC_DT == FC_DT_F32
-#  define FC_WINO_TRANSFORM(table) ((table)->nn.winograd.transform_f32)
+#  define FC_WINO_KERNEL(table, kind, m) ((table)->nn.winograd.kind##_f32[(m) / 2 - 1])
 #else
-#  define FC_WINO_TRANSFORM(table) ((table)->nn.winograd.transform_f64)
+#  define FC_WINO_KERNEL(table, kind, m) ((table)->nn.winograd.kind##_f64[(m) / 2 - 1])
 #endif
 
 /* Lanes [0, nl) of buf[0 .. elements) come from the caller; the others are
@@ -31,62 +31,61 @@ static void FC_SFX(wino_clear_lanes)(FC_T *buf, int elements, ptrdiff_t nl)
 }
 
 /* buf[(k*alpha + k')*L + l] = x[channel l][h0 + k][v0 + k'] (0 outside the
- * h_in x w_in plane) for l < nl; planes in_plane elements apart. */
+ * h_in x w_in plane) for l < nl, 0 for the other lanes; planes in_plane
+ * elements apart. */
 static void FC_SFX(wino_gather_tile)(const FC_T *xc, ptrdiff_t nl, ptrdiff_t in_plane,
                                      ptrdiff_t h_in, ptrdiff_t w_in, ptrdiff_t h0,
                                      ptrdiff_t v0, int alpha, FC_T *buf)
 {
     enum { L = FC_WINO_LANES };
-    const int inside = h0 >= 0 && h0 + alpha <= h_in && v0 >= 0 && v0 + alpha <= w_in;
-    for (ptrdiff_t l = 0; l < nl; ++l) {
-        const FC_T *plane = xc + l * in_plane;
-        if (inside) {
-            for (int k = 0; k < alpha; ++k) {
-                const FC_T *row = plane + (h0 + k) * w_in + v0;
-                for (int kk = 0; kk < alpha; ++kk) {
-                    buf[(k * alpha + kk) * L + l] = row[kk];
-                }
-            }
-            continue;
-        }
-        for (int k = 0; k < alpha; ++k) {
-            const ptrdiff_t h = h0 + k;
-            for (int kk = 0; kk < alpha; ++kk) {
-                const ptrdiff_t v = v0 + kk;
-                buf[(k * alpha + kk) * L + l] =
-                    (h >= 0 && h < h_in && v >= 0 && v < w_in) ? plane[h * w_in + v] : 0;
-            }
-        }
+    /* rows [k_lo, k_hi) and columns [q_lo, q_hi) of the patch are inside */
+    const ptrdiff_t k_lo = fc_max(0, -h0), k_hi = fc_min(alpha, h_in - h0);
+    const ptrdiff_t q_lo = fc_max(0, -v0), q_hi = fc_min(alpha, w_in - v0);
+    if (k_lo > 0 || k_hi < alpha || q_lo > 0 || q_hi < alpha || nl < L) {
+        memset(buf, 0, (size_t)(alpha * alpha * L) * sizeof(FC_T));
     }
-    if (nl < L) {
-        FC_SFX(wino_clear_lanes)(buf, alpha * alpha, nl);
+    for (ptrdiff_t l = 0; l < nl; ++l) {
+        const FC_T *plane = xc + l * in_plane + h0 * w_in + v0;
+        for (ptrdiff_t k = k_lo; k < k_hi; ++k) {
+            const FC_T *row = plane + k * w_in;
+            FC_T *dst = buf + k * alpha * L + l;
+            for (ptrdiff_t q = q_lo; q < q_hi; ++q) {
+                dst[q * L] = row[q];
+            }
+        }
     }
 }
 
-static fc_status FC_SFX(corr3x3_winograd)(const fc_corr3x3_shape *s, const fc_wino_spec *spec,
+/* dst[l] = src[l] for l < n (n <= FC_WINO_LANES; the full width is a
+ * constant-length copy the compiler turns into vector moves). */
+static inline void FC_SFX(wino_copy_lanes)(FC_T *restrict dst, const FC_T *restrict src,
+                                           ptrdiff_t n)
+{
+    if (n == FC_WINO_LANES) {
+        for (int l = 0; l < FC_WINO_LANES; ++l) {
+            dst[l] = src[l];
+        }
+    } else {
+        for (ptrdiff_t l = 0; l < n; ++l) {
+            dst[l] = src[l];
+        }
+    }
+}
+
+static fc_status FC_SFX(corr3x3_winograd)(const fc_corr3x3_shape *s, int m,
                                           const FC_T *x, const FC_T *w0, const FC_T *bias,
                                           FC_T *y, const fc_wino_blocking *bk,
                                           fc_winograd_gemm_fn gemm, void *gemm_context,
                                           const fc_exec *ex)
 {
     enum { L = FC_WINO_LANES };
-    const int m = spec->m, alpha = m + 2, a2 = alpha * alpha;
-    const fc_isa isa = ex != NULL ? ex->isa : FC_ISA_SCALAR;
-    void (*const transform)(const FC_T *, int, int, const FC_T *, FC_T *) =
-        FC_WINO_TRANSFORM(fc_kernels(isa));
-    FC_T BT[FC_WINO_MAX_ALPHA * FC_WINO_MAX_ALPHA], G[FC_WINO_MAX_ALPHA * 3];
-    FC_T AT[(FC_WINO_MAX_ALPHA - 2) * FC_WINO_MAX_ALPHA];
+    const int alpha = m + 2, a2 = alpha * alpha;
+    const fc_kernel_table *table = fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR);
+    void (*const weight_transform)(const FC_T *, FC_T *) = FC_WINO_KERNEL(table, weight, m);
+    void (*const input_transform)(const FC_T *, FC_T *) = FC_WINO_KERNEL(table, input, m);
+    void (*const output_transform)(const FC_T *, FC_T *) = FC_WINO_KERNEL(table, output, m);
     FC_T buf_in[FC_WINO_MAX_ALPHA * FC_WINO_MAX_ALPHA * FC_WINO_LANES];
     FC_T buf_out[FC_WINO_MAX_ALPHA * FC_WINO_MAX_ALPHA * FC_WINO_LANES];
-    for (int i = 0; i < a2; ++i) {
-        BT[i] = (FC_T)spec->BT[i];
-    }
-    for (int i = 0; i < alpha * 3; ++i) {
-        G[i] = (FC_T)spec->G[i];
-    }
-    for (int i = 0; i < m * alpha; ++i) {
-        AT[i] = (FC_T)spec->AT[i];
-    }
 
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t tiles_h = (s->h_out + m - 1) / m, tiles_w = (s->w_out + m - 1) / m;
@@ -125,12 +124,10 @@ static fc_status FC_SFX(corr3x3_winograd)(const fc_corr3x3_shape *s, const fc_wi
                         if (nl < L) {
                             FC_SFX(wino_clear_lanes)(buf_in, 9, nl);
                         }
-                        transform(G, alpha, 3, buf_in, buf_out);
+                        weight_transform(buf_in, buf_out);
                         for (int e = 0; e < a2; ++e) {
-                            FC_T *dst = U + (e * ncb + c) * nob + oo;
-                            for (ptrdiff_t l = 0; l < nl; ++l) {
-                                dst[l] = buf_out[e * L + l];
-                            }
+                            FC_SFX(wino_copy_lanes)(U + (e * ncb + c) * nob + oo,
+                                                    buf_out + e * L, nl);
                         }
                     }
                 }
@@ -152,12 +149,10 @@ static fc_status FC_SFX(corr3x3_winograd)(const fc_corr3x3_shape *s, const fc_wi
                             FC_SFX(wino_gather_tile)(xb + cc * in_plane, nl, in_plane, s->h_in,
                                                      s->w_in, ti * m + s->off_h,
                                                      tj * m + s->off_w, alpha, buf_in);
-                            transform(BT, alpha, alpha, buf_in, buf_out);
+                            input_transform(buf_in, buf_out);
                             for (int e = 0; e < a2; ++e) {
-                                FC_T *dst = V + (e * nt + tt) * ncb + cc;
-                                for (ptrdiff_t l = 0; l < nl; ++l) {
-                                    dst[l] = buf_out[e * L + l];
-                                }
+                                FC_SFX(wino_copy_lanes)(V + (e * nt + tt) * ncb + cc,
+                                                        buf_out + e * L, nl);
                             }
                         }
                     }
@@ -177,15 +172,13 @@ static fc_status FC_SFX(corr3x3_winograd)(const fc_corr3x3_shape *s, const fc_wi
                         for (ptrdiff_t oo = 0; oo < nob; oo += L) {
                             const ptrdiff_t nl = fc_min(L, nob - oo);
                             for (int e = 0; e < a2; ++e) {
-                                const FC_T *src = M + (e * nt + tt) * nob + oo;
-                                for (ptrdiff_t l = 0; l < nl; ++l) {
-                                    buf_in[e * L + l] = src[l];
-                                }
+                                FC_SFX(wino_copy_lanes)(buf_in + e * L,
+                                                        M + (e * nt + tt) * nob + oo, nl);
                             }
                             if (nl < L) {
                                 FC_SFX(wino_clear_lanes)(buf_in, a2, nl);
                             }
-                            transform(AT, m, alpha, buf_in, buf_out);
+                            output_transform(buf_in, buf_out);
                             for (ptrdiff_t l = 0; l < nl; ++l) {
                                 const ptrdiff_t o = g * og + o0 + oo + l;
                                 FC_T *yo = y + (b * s->c_out + o) * out_plane + i0 * s->w_out + j0;
@@ -218,4 +211,4 @@ done:
     return status;
 }
 
-#undef FC_WINO_TRANSFORM
+#undef FC_WINO_KERNEL

@@ -1,7 +1,17 @@
 /*
  * winograd_kernels.h -- the Winograd transforms' part of the nn kernel table
- * (nn_kernels.h): one micro-kernel, the two-sided matrix product applied to
- * FC_WINO_LANES independent small matrices at once (lanes = channels).
+ * (nn_kernels.h).  For each tile size m (output tile m x m, alpha = m + 2)
+ * three micro-kernels, each the two-sided product out = P . in_l . P^T
+ * applied to FC_WINO_LANES independent small matrices at once (lanes are
+ * channels):
+ *
+ *     weight   P = G    (alpha x 3):      3 x 3     -> alpha x alpha
+ *     input    P = B^T  (alpha x alpha):  alpha^2   -> alpha x alpha
+ *     output   P = A^T  (m x alpha):      alpha^2   -> m x m
+ *
+ * Layout: element (i, j) of lane l at [(i * cols + j) * FC_WINO_LANES + l];
+ * in and out contiguous and not overlapping.  The matrices (winograd_kernels.c)
+ * are compile-time constants, so zero coefficients cost nothing.
  */
 #ifndef FASTCONV_NN_WINOGRAD_KERNELS_H
 #define FASTCONV_NN_WINOGRAD_KERNELS_H
@@ -14,22 +24,17 @@
 /* Largest transform size: alpha = m + 2 = 8 for F(6x6, 3x3). */
 #define FC_WINO_MAX_ALPHA 8
 
-/*
- * out[i][j][l] = sum_{k, k'} mat[i][k] * in[k][k'][l] * mat[j][k']
- * for i, j < rows, l < FC_WINO_LANES: out = mat . in_l . mat^T per lane.
- * mat is rows x inner row-major, in inner x inner x lanes, out rows x rows x
- * lanes (all contiguous, not overlapping); rows, inner <= FC_WINO_MAX_ALPHA.
- * Summed first over k (mat . in), then over k', in increasing order; zero
- * coefficients are skipped (their products are not computed).
- */
-typedef void (*fc_wino_transform_f32)(const float *mat, int rows, int inner,
-                                      const float *in, float *out);
-typedef void (*fc_wino_transform_f64)(const double *mat, int rows, int inner,
-                                      const double *in, double *out);
+/* Tile sizes m with kernels: index (m / 2 - 1) of the arrays below. */
+#define FC_WINO_NTILES 3
+
+typedef void (*fc_wino_transform_f32)(const float *in, float *out);
+typedef void (*fc_wino_transform_f64)(const double *in, double *out);
 
 typedef struct {
-    fc_wino_transform_f32 transform_f32;
-    fc_wino_transform_f64 transform_f64;
+    fc_wino_transform_f32 weight_f32[FC_WINO_NTILES], input_f32[FC_WINO_NTILES],
+        output_f32[FC_WINO_NTILES];
+    fc_wino_transform_f64 weight_f64[FC_WINO_NTILES], input_f64[FC_WINO_NTILES],
+        output_f64[FC_WINO_NTILES];
 } fc_winograd_kernels;
 
 /* Fill t with the reference transforms, then the overrides of levels <= isa. */
