@@ -2,7 +2,7 @@
 grid (fastconv/bench/grid.py), against fastconv's im2col method and torch,
 forward and grad_input, float32, one thread, minimum of repeated runs.
 
-    python bench/winograd_speed.py [--repeat N] [--budgets MB,...]
+    python bench/winograd_speed.py [--repeat N] [--tiles 2,4,6]
 """
 import argparse
 import time
@@ -16,14 +16,26 @@ from fastconv import _config, _winograd, nn
 LAYERS = [(16, 64, 56), (8, 256, 14), (16, 128, 28)]
 
 
-def best_time(fn, repeat):
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
+def best_times(calls, repeat):
+    """{name: minimum seconds} of each call, the calls interleaved round by
+    round so that a busy spell of the machine hits all of them alike."""
+    best = {name: float("inf") for name in calls}
+    for _ in range(repeat + 1):          # the first round warms up
+        for name, fn in calls.items():
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
     return best
+
+
+def _with_tile(call, tile):
+    def run():
+        old, _winograd.DEFAULT_TILE = _winograd.DEFAULT_TILE, tile
+        try:
+            call("winograd")
+        finally:
+            _winograd.DEFAULT_TILE = old
+    return run
 
 
 def main():
@@ -48,19 +60,15 @@ def main():
                 "grad_input": lambda m: nn.conv_transpose2d(dy, w, padding=1, method=m),
             }
             for op, call in runs.items():
-                times = {"im2col": best_time(lambda: call("im2col"), args.repeat)}
+                calls = {"im2col": lambda call=call: call("im2col")}
                 for tile in map(int, args.tiles.split(",")):
-                    old, _winograd.DEFAULT_TILE = _winograd.DEFAULT_TILE, tile
-                    try:
-                        times[f"F{tile}"] = best_time(lambda: call("winograd"), args.repeat)
-                    finally:
-                        _winograd.DEFAULT_TILE = old
+                    calls[f"F{tile}"] = _with_tile(call, tile)
                 if torch is not None:
                     tx, tw, tdy = (torch.from_numpy(a) for a in (x, w, dy))
-                    fn = (lambda: torch.nn.functional.conv2d(tx, tw, padding=1)) \
+                    calls["torch"] = (lambda: torch.nn.functional.conv2d(tx, tw, padding=1)) \
                         if op == "forward" else \
                         (lambda: torch.nn.functional.conv_transpose2d(tdy, tw, padding=1))
-                    times["torch"] = best_time(fn, args.repeat)
+                times = best_times(calls, args.repeat)
                 cells = "  ".join(f"{k} {v * 1e3:7.1f} ms" for k, v in times.items())
                 ratios = ""
                 if "torch" in times:

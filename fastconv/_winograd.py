@@ -31,6 +31,24 @@ def not_applicable(g):
     return None
 
 
+# Channels per group (input and output) from which Winograd F(4x4) beat
+# im2col in the forward sweep of bench/winograd_crossover.py (1 thread,
+# float32, extents 7..56; docs/guide/winograd.rst): below it the transforms
+# cost more than the multiplications they save.
+FASTER_MIN_CHANNELS = 16
+
+
+def faster_than_im2col(g):
+    """True when Winograd is expected to beat im2col on layer geometry g
+    (the measured crossover), for a chooser that may take it; False for
+    layers it cannot run.  'auto' does not use it (see the module
+    docstring of fastconv/nn.py: Winograd fails the elementwise bound)."""
+    if not_applicable(g) is not None:
+        return False
+    cg, og = g.c_in // g.groups, g.c_out // g.groups
+    return min(cg, og) >= FASTER_MIN_CHANNELS and g.h_out * g.w_out >= 16
+
+
 def check_applicable(fname, g):
     """ValueError naming the reason when Winograd cannot run layer g."""
     reason = not_applicable(g)

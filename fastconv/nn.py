@@ -98,8 +98,8 @@ def _nn_method(method):
 
 
 def _choose_method(method, op, g, fname="conv2d"):
-    """'direct' or 'im2col' for kernel op ('forward', 'grad_input',
-    'grad_weight') on geometry g.
+    """'direct', 'im2col' or 'winograd' for kernel op ('forward',
+    'grad_input', 'grad_weight') on geometry g.
 
     The rule for 'auto', from the measurements in README ("CNN layers"):
     the im2col method's cost is building the column matrix plus a GEMM whose
@@ -112,6 +112,11 @@ def _choose_method(method, op, g, fname="conv2d"):
     up to 4 kernel rows in registers, one (o, c) pair at a time: it wins for
     og = 1 (depthwise and single-channel layers: 1.1-3x) unless dilation
     along the rows stops its tap vectors; from og = 2 on GEMM catches up.
+
+    'auto' never picks 'winograd': its error exceeds the elementwise bound
+    every other method meets (DESIGN.md section 5) on inputs of mixed
+    magnitude, for every tile size (docs/guide/winograd.rst);
+    _winograd.faster_than_im2col holds its measured crossover.
     """
     method = _nn_method(method)
     if method == "winograd":
@@ -245,7 +250,10 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
         'same' (stride 1 only) keeps H x W, the odd zero of an even effective
         kernel going to the bottom / right, as in torch.
     groups : int, optional
-    method : {'auto', 'direct', 'im2col'}, keyword-only
+    method : {'auto', 'direct', 'im2col', 'winograd'}, keyword-only
+        'winograd' (3x3 kernels, stride 1, dilation 1 only, else ValueError):
+        Winograd's F(4x4, 3x3), fewer multiplications and a larger rounding
+        error (docs/guide/winograd.rst); 'auto' never picks it.
 
     Returns
     -------
@@ -360,7 +368,8 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     bias : array_like, shape (C_out,), optional
     stride, padding, output_padding, dilation : int or 2-tuple, optional
     groups : int, optional
-    method : {'auto', 'direct', 'im2col'}, keyword-only
+    method : {'auto', 'direct', 'im2col', 'winograd'}, keyword-only
+        'winograd': 3x3 kernels with stride 1 and dilation 1 only (see conv2d).
 
     Returns
     -------
@@ -505,7 +514,9 @@ def conv2d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, gro
     output_mask : 3 bools, keyword-only
         Which of (grad_input, grad_weight, grad_bias) to compute; the others
         are None and cost nothing.
-    method : {'auto', 'direct', 'im2col'}, keyword-only
+    method : {'auto', 'direct', 'im2col', 'winograd'}, keyword-only
+        'winograd' (3x3, stride 1, dilation 1 only) computes grad_input by
+        Winograd; grad_weight then uses the method 'auto' would.
 
     Returns
     -------
