@@ -5,12 +5,13 @@
  * products go to the caller's GEMM.  Buffers (per call):
  *
  *     U[e][c][o]   transformed weights of one channel block, e < alpha^2
- *     V[e][t][c]   transformed input tiles of one tile block
- *     M[e][t][o]   their products, U_e . V_e, before the output transform
+ *     V[t][e][c]   transformed input tiles of one tile block
+ *     M[t][e][o]   their products, before the output transform
  *
- * each a stack of alpha^2 row-major matrices, so the GEMM of point e is
- * M_e[t x o] = V_e[t x c] . U_e[c x o] (column-major: M^T = U^T V^T, no
- * transposition flags).
+ * so the GEMM of point e is M_e[t x o] = V_e[t x c] . U_e[c x o] on
+ * row-major matrices whose rows are alpha^2 rows of the buffer apart
+ * (column-major: M^T = U^T V^T, no transposition flags), and every tile's
+ * transformed data is contiguous: the transforms stream through V and M.
  */
 
 #if FC_DT == FC_DT_F32
@@ -81,9 +82,12 @@ static fc_status FC_SFX(corr3x3_winograd)(const fc_corr3x3_shape *s, int m,
     enum { L = FC_WINO_LANES };
     const int alpha = m + 2, a2 = alpha * alpha;
     const fc_kernel_table *table = fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR);
-    void (*const weight_transform)(const FC_T *, FC_T *) = FC_WINO_KERNEL(table, weight, m);
-    void (*const input_transform)(const FC_T *, FC_T *) = FC_WINO_KERNEL(table, input, m);
-    void (*const output_transform)(const FC_T *, FC_T *) = FC_WINO_KERNEL(table, output, m);
+    void (*const weight_transform)(const FC_T *, ptrdiff_t, FC_T *, ptrdiff_t) =
+        FC_WINO_KERNEL(table, weight, m);
+    void (*const input_transform)(const FC_T *, ptrdiff_t, FC_T *, ptrdiff_t) =
+        FC_WINO_KERNEL(table, input, m);
+    void (*const output_transform)(const FC_T *, ptrdiff_t, FC_T *, ptrdiff_t) =
+        FC_WINO_KERNEL(table, output, m);
     FC_T buf_in[FC_WINO_MAX_ALPHA * FC_WINO_MAX_ALPHA * FC_WINO_LANES];
     FC_T buf_out[FC_WINO_MAX_ALPHA * FC_WINO_MAX_ALPHA * FC_WINO_LANES];
 
@@ -124,7 +128,7 @@ static fc_status FC_SFX(corr3x3_winograd)(const fc_corr3x3_shape *s, int m,
                         if (nl < L) {
                             FC_SFX(wino_clear_lanes)(buf_in, 9, nl);
                         }
-                        weight_transform(buf_in, buf_out);
+                        weight_transform(buf_in, L, buf_out, L);
                         for (int e = 0; e < a2; ++e) {
                             FC_SFX(wino_copy_lanes)(U + (e * ncb + c) * nob + oo,
                                                     buf_out + e * L, nl);
@@ -149,18 +153,23 @@ static fc_status FC_SFX(corr3x3_winograd)(const fc_corr3x3_shape *s, int m,
                             FC_SFX(wino_gather_tile)(xb + cc * in_plane, nl, in_plane, s->h_in,
                                                      s->w_in, ti * m + s->off_h,
                                                      tj * m + s->off_w, alpha, buf_in);
-                            input_transform(buf_in, buf_out);
+                            FC_T *v = V + tt * a2 * ncb + cc;
+                            if (nl == L) {      /* straight into the workspace */
+                                input_transform(buf_in, L, v, ncb);
+                                continue;
+                            }
+                            input_transform(buf_in, L, buf_out, L);
                             for (int e = 0; e < a2; ++e) {
-                                FC_SFX(wino_copy_lanes)(V + (e * nt + tt) * ncb + cc,
-                                                        buf_out + e * L, nl);
+                                FC_SFX(wino_copy_lanes)(v + e * ncb, buf_out + e * L, nl);
                             }
                         }
                     }
-                    /* M_e = V_e . U_e: column-major M_e^T (nob x nt) = U_e^T . V_e^T */
+                    /* M_e = V_e . U_e: column-major M_e^T (nob x nt) = U_e^T . V_e^T,
+                     * the rows of V_e and M_e a2 * ncb and a2 * nob apart */
                     for (int e = 0; e < a2; ++e) {
                         gemm(gemm_context, FC_SFX_DTYPE, nob, nt, ncb,
-                             U + e * ncb * nob, nob, V + e * nt * ncb, ncb,
-                             M + e * nt * nob, nob);
+                             U + e * ncb * nob, nob, V + e * ncb, a2 * ncb,
+                             M + e * nob, a2 * nob);
                     }
                     /* y tile = A^T M A, o across the lanes; the first channel
                      * block writes (with the bias), the others add */
@@ -171,14 +180,16 @@ static fc_status FC_SFX(corr3x3_winograd)(const fc_corr3x3_shape *s, int m,
                         const ptrdiff_t mi = fc_min(m, s->h_out - i0), mj = fc_min(m, s->w_out - j0);
                         for (ptrdiff_t oo = 0; oo < nob; oo += L) {
                             const ptrdiff_t nl = fc_min(L, nob - oo);
-                            for (int e = 0; e < a2; ++e) {
-                                FC_SFX(wino_copy_lanes)(buf_in + e * L,
-                                                        M + (e * nt + tt) * nob + oo, nl);
-                            }
-                            if (nl < L) {
+                            const FC_T *mt = M + tt * a2 * nob + oo;
+                            if (nl == L) {      /* straight from the workspace */
+                                output_transform(mt, nob, buf_out, L);
+                            } else {
+                                for (int e = 0; e < a2; ++e) {
+                                    FC_SFX(wino_copy_lanes)(buf_in + e * L, mt + e * nob, nl);
+                                }
                                 FC_SFX(wino_clear_lanes)(buf_in, a2, nl);
+                                output_transform(buf_in, L, buf_out, L);
                             }
-                            output_transform(buf_in, buf_out);
                             for (ptrdiff_t l = 0; l < nl; ++l) {
                                 const ptrdiff_t o = g * og + o0 + oo + l;
                                 FC_T *yo = y + (b * s->c_out + o) * out_plane + i0 * s->w_out + j0;

@@ -82,7 +82,8 @@ static const double AT6[6][8] = {
  * T once; multiplying by it is exact when it is a power of two.
  */
 #define FC_WINO_KERNEL(NAME, T, ATTR, P, ROWS, INNER)                                    \
-    ATTR static void NAME(const T *in, T *out)                                           \
+    ATTR static void NAME(const T *restrict in, ptrdiff_t in_stride,                     \
+                          T *restrict out, ptrdiff_t out_stride)                         \
     {                                                                                    \
         enum { L = FC_WINO_LANES };                                                      \
         T half[(ROWS) * (INNER) * L]; /* P . in: ROWS x INNER */                         \
@@ -94,8 +95,9 @@ static const double AT6[6][8] = {
                 for (int k = 0; k < (INNER); ++k) {                                      \
                     const T c = (T)P[i][k];                                              \
                     if (c != 0) {                                                        \
+                        const T *src = in + (k * (INNER) + kk) * in_stride;              \
                         for (int l = 0; l < L; ++l) {                                    \
-                            acc[l] += c * in[(k * (INNER) + kk) * L + l];                \
+                            acc[l] += c * src[l];                                        \
                         }                                                                \
                     }                                                                    \
                 }                                                                        \
@@ -117,8 +119,9 @@ static const double AT6[6][8] = {
                         }                                                                \
                     }                                                                    \
                 }                                                                        \
+                T *dst = out + (i * (ROWS) + j) * out_stride;                            \
                 for (int l = 0; l < L; ++l) {                                            \
-                    out[(i * (ROWS) + j) * L + l] = acc[l];                              \
+                    dst[l] = acc[l];                                                     \
                 }                                                                        \
             }                                                                            \
         }                                                                                \

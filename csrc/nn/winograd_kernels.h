@@ -9,8 +9,10 @@
  *     input    P = B^T  (alpha x alpha):  alpha^2   -> alpha x alpha
  *     output   P = A^T  (m x alpha):      alpha^2   -> m x m
  *
- * Layout: element (i, j) of lane l at [(i * cols + j) * FC_WINO_LANES + l];
- * in and out contiguous and not overlapping.  The matrices (winograd_kernels.c)
+ * Layout: element (i, j) of lane l at [(i * cols + j) * stride + l], the
+ * lanes contiguous, stride >= FC_WINO_LANES elements (in_stride for in,
+ * out_stride for out, so a transform can read or write the workspace in
+ * place); in and out do not overlap.  The matrices (winograd_kernels.c)
  * are compile-time constants, so zero coefficients cost nothing.
  */
 #ifndef FASTCONV_NN_WINOGRAD_KERNELS_H
@@ -27,8 +29,10 @@
 /* Tile sizes m with kernels: index (m / 2 - 1) of the arrays below. */
 #define FC_WINO_NTILES 3
 
-typedef void (*fc_wino_transform_f32)(const float *in, float *out);
-typedef void (*fc_wino_transform_f64)(const double *in, double *out);
+typedef void (*fc_wino_transform_f32)(const float *in, ptrdiff_t in_stride,
+                                      float *out, ptrdiff_t out_stride);
+typedef void (*fc_wino_transform_f64)(const double *in, ptrdiff_t in_stride,
+                                      double *out, ptrdiff_t out_stride);
 
 typedef struct {
     fc_wino_transform_f32 weight_f32[FC_WINO_NTILES], input_f32[FC_WINO_NTILES],
