@@ -29,6 +29,8 @@ C_CORE_SOURCES = [
     "csrc/signal/fold2d.c",
     "csrc/nn/conv2d_direct.c",
     "csrc/nn/im2col.c",
+    "csrc/nn/winograd.c",
+    "csrc/nn/winograd_kernels.c",
 ]
 
 # Headers and templates (#included, so invisible to the default timestamp
@@ -112,7 +114,7 @@ setup(
     libraries=[c_core],
     ext_modules=cythonize(
         [extension("_runtime"), extension("_blas_threads"), extension("_signal"),
-         extension("_nn")],
+         extension("_nn"), extension("_nn_winograd")],
         compiler_directives={"language_level": "3"},
     ),
 )

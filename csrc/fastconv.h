@@ -345,6 +345,83 @@ fc_status fc_conv2d_col2im(fc_dtype dt, const fc_conv2d_shape *s, const void *co
                            ptrdiff_t k0, ptrdiff_t nk, ptrdiff_t p0, ptrdiff_t np,
                            int zero_fill, void *xg);
 
+
+/* ------------------------------------------------------------------------ */
+/* Winograd 3x3 stride-1 correlations (csrc/nn/winograd.c)                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * GEMM supplied by the caller (BLAS ?gemm through the Cython driver):
+ * column-major C[m x n] = A[m x k] . B[k x n], no transposition, beta 0, in
+ * the element type dt (FC_F32 or FC_F64).  m, n, k >= 1 and the leading
+ * dimensions fit a C int (the kernel guarantees both).  Returns 0.
+ */
+typedef int (*fc_winograd_gemm_fn)(void *context, fc_dtype dt,
+                                   ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                                   const void *a, ptrdiff_t lda,
+                                   const void *b, ptrdiff_t ldb,
+                                   void *c, ptrdiff_t ldc);
+
+/*
+ * One grouped 3x3 correlation with stride 1 and dilation 1 at an offset:
+ *
+ *     y[b, o, i, j] = bias[o] + sum_{c < cg, r < 3, q < 3}  w(g, o - g*og, c, r, q)
+ *                     * x[b, g*cg + c, i + off_h + r, j + off_w + q]
+ *
+ * with cg = c_in / groups, og = c_out / groups, g = o / og, x zero outside its
+ * extent, off_h, off_w of any sign.  The weight is read through strides (in
+ * elements, any sign) from w0, the element (g, o, c, r, q) = (0, 0, 0, 0, 0):
+ *
+ *     w(g, o, c, r, q) = w0[g*ws_group + o*ws_out + c*ws_in + r*ws_row + q*ws_col]
+ *
+ * so that conv2d's forward pass (off = -pad) and its grad_input (dy read at
+ * off = pad - 2 with the weight transposed within each group and flipped)
+ * are both this one operation.
+ */
+typedef struct {
+    ptrdiff_t n, groups;
+    ptrdiff_t c_in, h_in, w_in;     /* x: n x c_in x h_in x w_in      */
+    ptrdiff_t c_out, h_out, w_out;  /* y: n x c_out x h_out x w_out   */
+    ptrdiff_t off_h, off_w;
+    ptrdiff_t ws_group, ws_out, ws_in, ws_row, ws_col;   /* weight strides */
+} fc_corr3x3_shape;
+
+/*
+ * fc_winograd_blocks: the blocking fc_corr3x3_winograd uses for tile size m
+ * (output tile m x m, m in {2, 4, 6}) within budget_bytes of workspace:
+ * *tiles output tiles, *in_block input and *out_block output channels (of a
+ * group) per block; *workspace_bytes the bytes it allocates (transformed
+ * weights, inputs and products: (m+2)^2 * (in*out + tiles*(in + out))
+ * elements).  The workspace exceeds the budget only when one tile of one
+ * channel pair does not fit it.  FC_ERR_BADARG for an invalid m or shape.
+ */
+fc_status fc_winograd_blocks(fc_dtype dt, const fc_corr3x3_shape *s, int m,
+                             ptrdiff_t budget_bytes, ptrdiff_t *tiles,
+                             ptrdiff_t *in_block, ptrdiff_t *out_block,
+                             ptrdiff_t *workspace_bytes);
+
+/*
+ * fc_corr3x3_winograd: y = the correlation above by Winograd's minimal
+ * filtering F(m x m, 3 x 3) (Lavin & Gray 2016): per block of input and
+ * output channels, the weight is transformed once (G w G^T); per block of
+ * output tiles, the input tiles are transformed (B^T d B), multiplied by
+ * (m+2)^2 independent GEMMs [tiles x in_block] . [in_block x out_block]
+ * through `gemm`, and transformed back (A^T M A) into y; channel blocks after
+ * the first add to y.  Transforms use the kernel table of ex->isa.  The
+ * rounding differs from the direct sum: see docs/guide/winograd.rst for the
+ * measured error of each m.
+ * Contract: dt FC_F32 / FC_F64 (else FC_ERR_DTYPE); m in {2, 4, 6}, extents
+ * >= 0, groups >= 1 dividing c_in and c_out (else FC_ERR_BADARG); arrays of
+ * the stated extents, y not overlapping x, w or bias, bias NULL (no bias) or
+ * c_out elements; c_in, c_out and the blocks fit a C int (trusted).  Every
+ * element of y is written.  FC_ERR_NOMEM, or FC_ERR_INTERRUPTED (checked
+ * between tile blocks; y is then partly written).
+ */
+fc_status fc_corr3x3_winograd(fc_dtype dt, const fc_corr3x3_shape *s, int m,
+                              const void *x, const void *w0, const void *bias, void *y,
+                              ptrdiff_t budget_bytes, fc_winograd_gemm_fn gemm,
+                              void *gemm_context, const fc_exec *ex);
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,7 +22,7 @@ fastconv/_nn_shapes.py and nowhere else.
 import numpy as np
 
 from fastconv import _blas_threads  # noqa: F401 - one BLAS thread in the im2col loops
-from fastconv import _config, _dtypes, _nn_shapes, _validation
+from fastconv import _config, _dtypes, _nn_shapes, _validation, _winograd
 from fastconv._ext import _nn as _ext
 
 __all__ = [
@@ -40,6 +40,9 @@ _INT_MAX = 2**31 - 1
 # for forward and grad_input, and for grad_weight (see _choose_method)
 _AUTO_DIRECT_MAX_CHANNELS = 4
 _AUTO_DIRECT_MAX_CHANNELS_GRAD_WEIGHT = 1
+
+# the shared method names, plus Winograd for the 3x3 stride-1 layers
+_NN_METHODS = _validation.METHODS + ("winograd",)
 
 
 # --------------------------------------------------------------------------
@@ -86,9 +89,17 @@ def _blas_sizes_fit(g):
                g.c_out // g.groups) <= _INT_MAX
 
 
-def _choose_method(method, op, g):
-    """'direct' or 'im2col' for kernel op ('forward', 'grad_input',
-    'grad_weight') on geometry g.
+def _nn_method(method):
+    """Validated `method`: the shared names, plus 'winograd' for the layers."""
+    if isinstance(method, str) and method in _NN_METHODS:
+        return method
+    raise ValueError(f"method must be one of {', '.join(map(repr, _NN_METHODS))} "
+                     f"(got {method!r})")
+
+
+def _choose_method(method, op, g, fname="conv2d"):
+    """'direct', 'im2col' or 'winograd' for kernel op ('forward',
+    'grad_input', 'grad_weight') on geometry g.
 
     The rule for 'auto', from the measurements in README ("CNN layers"):
     the im2col method's cost is building the column matrix plus a GEMM whose
@@ -101,8 +112,18 @@ def _choose_method(method, op, g):
     up to 4 kernel rows in registers, one (o, c) pair at a time: it wins for
     og = 1 (depthwise and single-channel layers: 1.1-3x) unless dilation
     along the rows stops its tap vectors; from og = 2 on GEMM catches up.
+
+    'auto' never picks 'winograd': its error exceeds the elementwise bound
+    every other method meets (DESIGN.md section 5) on inputs of mixed
+    magnitude, for every tile size (docs/guide/winograd.rst);
+    _winograd.faster_than_im2col holds its measured crossover.
     """
-    method = _validation.method(method)
+    method = _nn_method(method)
+    if method == "winograd":
+        _winograd.check_applicable(fname, g)
+        if op == "grad_weight":     # no Winograd grad_weight: the rule of 'auto'
+            return _choose_method("auto", op, g)
+        return method
     if method != "auto":
         return method
     if not _blas_sizes_fit(g):
@@ -115,6 +136,9 @@ def _choose_method(method, op, g):
 
 
 def _run(kernel, method, *args):
+    if method == "winograd":
+        _winograd.run(kernel is _ext.conv2d_grad_input, *args)
+        return
     kernel(*args, method == "im2col", _config.nn_tile_bytes())
 
 
@@ -130,7 +154,7 @@ def _layer_inputs(fname, x, weight, bias, method):
     if bias is not None:
         bias = _float_array(bias, "bias", fname)
         arrays.append(bias)
-    _validation.method(method)
+    _nn_method(method)
     result, plan = _plan(*arrays)
     return x, weight, bias, result, plan
 
@@ -142,7 +166,7 @@ def _conv(fname, nd, x, weight, bias, stride, padding, dilation, groups, method)
                                   stride, padding, dilation, groups, plan.compute.itemsize)
     g = layer.geometry
     y = np.empty(g.y_shape, dtype=plan.compute)
-    _run(_ext.conv2d_forward, _choose_method(method, "forward", g),
+    _run(_ext.conv2d_forward, _choose_method(method, "forward", g, fname),
          _kernel_input(x, g.x_shape, plan), _kernel_input(weight, g.w_shape, plan),
          None if bias is None else _kernel_input(bias, (g.c_out,), plan),
          y, tuple(g), plan.code)
@@ -226,7 +250,10 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
         'same' (stride 1 only) keeps H x W, the odd zero of an even effective
         kernel going to the bottom / right, as in torch.
     groups : int, optional
-    method : {'auto', 'direct', 'im2col'}, keyword-only
+    method : {'auto', 'direct', 'im2col', 'winograd'}, keyword-only
+        'winograd' (3x3 kernels, stride 1, dilation 1 only, else ValueError):
+        Winograd's F(4x4, 3x3), fewer multiplications and a larger rounding
+        error (docs/guide/winograd.rst); 'auto' never picks it.
 
     Returns
     -------
@@ -267,7 +294,7 @@ def _conv_transpose(fname, nd, x, weight, bias, stride, padding, output_padding,
                                             plan.compute.itemsize)
     g = layer.geometry   # the convolution this layer transposes: x is its output
     out = np.empty(g.x_shape, dtype=plan.compute)
-    _run(_ext.conv2d_grad_input, _choose_method(method, "grad_input", g),
+    _run(_ext.conv2d_grad_input, _choose_method(method, "grad_input", g, fname),
          _kernel_input(x, g.y_shape, plan), _kernel_input(weight, g.w_shape, plan),
          None if bias is None else _kernel_input(bias, (g.c_in,), plan),
          out, tuple(g), plan.code)
@@ -341,7 +368,8 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     bias : array_like, shape (C_out,), optional
     stride, padding, output_padding, dilation : int or 2-tuple, optional
     groups : int, optional
-    method : {'auto', 'direct', 'im2col'}, keyword-only
+    method : {'auto', 'direct', 'im2col', 'winograd'}, keyword-only
+        'winograd': 3x3 kernels with stride 1 and dilation 1 only (see conv2d).
 
     Returns
     -------
@@ -385,7 +413,7 @@ def _conv_backward(fname, nd, grad_output, x, weight, stride, padding, dilation,
     x = _float_array(x, "input", fname)
     weight = _float_array(weight, "weight", fname)
     want_input, want_weight, want_bias = _output_mask(output_mask, fname)
-    _validation.method(method)
+    _nn_method(method)
     result, plan = _plan(grad_output, x, weight)
     layer = _nn_shapes.conv_backward_layer(fname, nd, grad_output.shape, x.shape, weight.shape,
                                            stride, padding, dilation, groups,
@@ -396,12 +424,12 @@ def _conv_backward(fname, nd, grad_output, x, weight, stride, padding, dilation,
         dy = _kernel_input(grad_output, g.y_shape, plan)
     if want_input:
         dx = np.empty(g.x_shape, dtype=plan.compute)
-        _run(_ext.conv2d_grad_input, _choose_method(method, "grad_input", g),
+        _run(_ext.conv2d_grad_input, _choose_method(method, "grad_input", g, fname),
              dy, _kernel_input(weight, g.w_shape, plan), None, dx, tuple(g), plan.code)
         grad_input = _finish(dx, result, x.shape)
     if want_weight:
         dw = np.empty(g.w_shape, dtype=plan.compute)
-        _run(_ext.conv2d_grad_weight, _choose_method(method, "grad_weight", g),
+        _run(_ext.conv2d_grad_weight, _choose_method(method, "grad_weight", g, fname),
              _kernel_input(x, g.x_shape, plan), dy, dw, tuple(g), plan.code)
         grad_weight = _finish(dw, result, weight.shape)
     if want_bias:
@@ -486,7 +514,9 @@ def conv2d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, gro
     output_mask : 3 bools, keyword-only
         Which of (grad_input, grad_weight, grad_bias) to compute; the others
         are None and cost nothing.
-    method : {'auto', 'direct', 'im2col'}, keyword-only
+    method : {'auto', 'direct', 'im2col', 'winograd'}, keyword-only
+        'winograd' (3x3, stride 1, dilation 1 only) computes grad_input by
+        Winograd; grad_weight then uses the method 'auto' would.
 
     Returns
     -------

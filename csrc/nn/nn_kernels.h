@@ -6,9 +6,11 @@
 #define FASTCONV_NN_KERNELS_H
 
 #include "fastconv.h"
+#include "winograd_kernels.h"
 
 typedef struct {
     int placeholder;   /* replaced by the micro-kernel entries (issue 10) */
+    fc_winograd_kernels winograd;   /* transforms of the Winograd method */
 } fc_nn_kernels;
 
 /* Fill t with the reference kernels, then the overrides of levels <= isa. */

@@ -103,6 +103,29 @@ cdef extern from "fastconv.h" nogil:
                                Py_ssize_t k0, Py_ssize_t nk, Py_ssize_t p0, Py_ssize_t np,
                                int zero_fill, void *xg)
 
+    # Winograd 3x3 stride-1 correlations (csrc/nn/winograd.c)
+    ctypedef int (*fc_winograd_gemm_fn)(void *context, fc_dtype dt,
+                                        Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
+                                        const void *a, Py_ssize_t lda,
+                                        const void *b, Py_ssize_t ldb,
+                                        void *c, Py_ssize_t ldc) noexcept nogil
+
+    ctypedef struct fc_corr3x3_shape:
+        Py_ssize_t n, groups
+        Py_ssize_t c_in, h_in, w_in
+        Py_ssize_t c_out, h_out, w_out
+        Py_ssize_t off_h, off_w
+        Py_ssize_t ws_group, ws_out, ws_in, ws_row, ws_col
+
+    fc_status fc_winograd_blocks(fc_dtype dt, const fc_corr3x3_shape *s, int m,
+                                 Py_ssize_t budget_bytes, Py_ssize_t *tiles,
+                                 Py_ssize_t *in_block, Py_ssize_t *out_block,
+                                 Py_ssize_t *workspace_bytes)
+    fc_status fc_corr3x3_winograd(fc_dtype dt, const fc_corr3x3_shape *s, int m,
+                                  const void *x, const void *w0, const void *bias, void *y,
+                                  Py_ssize_t budget_bytes, fc_winograd_gemm_fn gemm,
+                                  void *gemm_context, const fc_exec *ex)
+
 
 cdef extern from "Python.h":
     # declared without an exception value: the interrupt callback below leaves
