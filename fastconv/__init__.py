@@ -15,6 +15,8 @@ from fastconv._signal_backward import (convolve2d_backward, convolve_backward, c
 from fastconv import nn
 from fastconv._config import nn_tile_bytes, set_nn_tile_bytes, show_config
 from fastconv._isa import isa, set_isa
+from fastconv._blas_threads import blas_threads, set_blas_threads
+from fastconv._threads import set_num_threads
 
 __version__ = "0.1.0"
 
@@ -35,4 +37,7 @@ __all__ = [
     "show_config",
     "isa",
     "set_isa",
+    "blas_threads",
+    "set_blas_threads",
+    "set_num_threads",
 ]

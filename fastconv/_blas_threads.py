@@ -1,45 +1,131 @@
-"""Locate the thread-count setter of the OpenBLAS that SciPy uses, and hand
-it to the Cython drivers (fastconv/_ext/_blas_threads.pyx explains why)."""
-import ctypes
-import glob
-import os
+"""The BLAS thread-count policy of fastconv's im2col methods.
 
-import scipy
+fastconv's im2col loops call BLAS (through scipy.linalg.cython_blas) tile by
+tile, and run it on one thread (fastconv/_ext/_blas_threads.pyx explains why
+and how overlapping calls from several Python threads are handled).  This
+module finds that BLAS with threadpoolctl and hands its thread-count
+functions to the Cython drivers.
+
+FASTCONV_BLAS_THREADS (read once at import) or `set_blas_threads` choose the
+policy: ``1`` (the default) runs BLAS on one thread inside fastconv's calls;
+``'any'`` leaves BLAS's thread count alone.  Any other value of the
+environment variable is ignored with a RuntimeWarning.
+
+Only an OpenBLAS with its own (pthreads) thread pool is controlled: it is
+what SciPy's wheels ship.  An OpenMP-threaded OpenBLAS keeps a count per
+calling thread and runs single-threaded inside OpenMP regions anyway; other
+BLAS libraries are left alone.
+"""
+import ctypes
+import os
+import warnings
 
 from fastconv._ext import _blas_threads as _ext
 
-_SETTER_NAMES = ("openblas_set_num_threads_local", "scipy_openblas_set_num_threads_local")
+ENVIRONMENT = "FASTCONV_BLAS_THREADS"
+POLICIES = (1, "any")
 
 
-def _openblas_libraries():
-    """Paths of the OpenBLAS libraries bundled with SciPy's wheel, if any."""
-    site = os.path.dirname(os.path.dirname(os.path.abspath(scipy.__file__)))
-    return sorted(glob.glob(os.path.join(site, "scipy.libs", "libscipy_openblas*")))
+def _address(function):
+    return ctypes.cast(function, ctypes.c_void_p).value or 0
 
 
-def setter_address():
-    """Address of OpenBLAS's `openblas_set_num_threads_local`, or 0."""
-    import scipy.linalg.cython_blas  # noqa: F401 - make sure SciPy's BLAS is loaded
-    for path in _openblas_libraries():
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in _SETTER_NAMES:
-            function = getattr(lib, name, None)
-            if function is not None:
-                return ctypes.cast(function, ctypes.c_void_p).value or 0
-    return 0
+def scipy_blas():
+    """threadpoolctl's controller of the BLAS that scipy.linalg.cython_blas
+    calls, with the (get, set) thread-count symbol names; (None, None, None)
+    when it is not an OpenBLAS threadpoolctl knows.
+
+    The library is the one whose ``openblas_get_num_threads`` (with the
+    library's symbol prefix / suffix) is the function cython_blas's own
+    module resolves: NumPy's wheels bundle a second OpenBLAS, which fastconv
+    never calls and leaves alone.
+    """
+    import scipy.linalg.cython_blas as cython_blas
+    import threadpoolctl
+
+    scope = ctypes.CDLL(cython_blas.__file__)   # dlsym searches it and its dependencies
+    blas = threadpoolctl.ThreadpoolController().select(internal_api="openblas")
+    for library in blas.lib_controllers:
+        for getter in library.check_symbols:
+            ours, theirs = getattr(library.dynlib, getter, None), getattr(scope, getter, None)
+            if ours is not None and theirs is not None and _address(ours) == _address(theirs):
+                return library, getter, getter.replace("get_num_threads", "set_num_threads")
+    return None, None, None
 
 
-def install():
-    """Turn the one-BLAS-thread policy on when the setter exists; returns
-    whether it is on.  FASTCONV_BLAS_THREADS=any leaves BLAS threads alone."""
-    if os.environ.get("FASTCONV_BLAS_THREADS", "") == "any":
-        _ext.install(0)
-    else:
-        _ext.install(setter_address())
-    return _ext.installed()
+def _install():
+    """Hand the thread-count functions of SciPy's OpenBLAS to the drivers,
+    if it has a process-wide (pthreads) thread pool."""
+    library, getter, setter = scipy_blas()
+    if library is None or getattr(library, "threading_layer", None) != "pthreads":
+        return
+    get_fn, set_fn = getattr(library.dynlib, getter), getattr(library.dynlib, setter, None)
+    if set_fn is not None:
+        _ext.install(_address(get_fn), _address(set_fn))
 
 
-install()
+def _policy(value):
+    """The policy named by `value` (1, '1' or 'any'); ValueError otherwise."""
+    if isinstance(value, str):
+        value = value.strip().lower()
+        if value == "1":
+            return 1
+        if value == "any":
+            return "any"
+    elif not isinstance(value, bool) and isinstance(value, int) and value == 1:
+        return 1
+    raise ValueError(f"the BLAS threads setting must be 1 (one BLAS thread inside fastconv's "
+                     f"im2col calls) or 'any' (leave BLAS's thread count alone), got {value!r}")
+
+
+def _from_environment():
+    text = os.environ.get(ENVIRONMENT, "")
+    if not text:
+        return 1
+    try:
+        return _policy(text)
+    except ValueError as error:
+        warnings.warn(f"{ENVIRONMENT}={text!r} ignored (using 1): {error}", RuntimeWarning,
+                      stacklevel=3)
+        return 1
+
+
+def blas_threads():
+    """The BLAS thread setting of fastconv's im2col calls: 1 (BLAS runs on
+    one thread while they run) or 'any' (BLAS's count is left alone)."""
+    return _wanted
+
+
+def set_blas_threads(value):
+    """Choose how many threads BLAS may use inside fastconv's im2col calls.
+
+    Parameters
+    ----------
+    value : {1, 'any'}
+        1 (the default, also FASTCONV_BLAS_THREADS=1): while a fastconv call
+        runs, SciPy's OpenBLAS runs on one thread, then gets its count back
+        when the last overlapping call returns.  'any'
+        (FASTCONV_BLAS_THREADS=any): BLAS's count is left alone.
+
+    Returns
+    -------
+    The previous setting.
+    """
+    global _wanted
+    policy = _policy(value)
+    old, _wanted = _wanted, policy
+    _ext.set_enabled(policy == 1)
+    return old
+
+
+def controlled_library():
+    """Path of the BLAS library whose thread count fastconv controls, or None."""
+    if not _ext.installed():
+        return None
+    library, _, _ = scipy_blas()
+    return None if library is None else library.filepath
+
+
+_install()
+_wanted = _from_environment()
+_ext.set_enabled(_wanted == 1)

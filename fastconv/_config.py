@@ -12,22 +12,52 @@ tiles for BLAS GEMM to run near its peak), changed at run time with
 `set_nn_tile_bytes`.  It is the only workspace of fastconv.nn, whatever the
 batch size.
 """
+import math
 import os
+import sys
+import warnings
 
 _DEFAULT_TILE_MB = 4.0
 _DEFAULT_NN_TILE_MB = 8.0
 
+# The drivers take the budget as a C ssize_t (Py_ssize_t): the largest one
+# that every call can pass down.
+MAX_TILE_BYTES = sys.maxsize
+
+
+def _checked_tile_bytes(nbytes, what):
+    """nbytes as an int in [1, MAX_TILE_BYTES]; TypeError / ValueError otherwise."""
+    if isinstance(nbytes, bool):
+        raise TypeError(f"the {what} tile budget must be an integer number of bytes, "
+                        f"got {nbytes!r}")
+    try:
+        nbytes = int(nbytes)
+    except (TypeError, ValueError, OverflowError):   # OverflowError: float('inf')
+        raise TypeError(f"the {what} tile budget must be an integer number of bytes, "
+                        f"got {nbytes!r}") from None
+    if not 1 <= nbytes <= MAX_TILE_BYTES:
+        raise ValueError(f"the {what} tile budget must be a positive number of bytes up to "
+                         f"{MAX_TILE_BYTES} (what C's ssize_t holds), got {nbytes}")
+    return nbytes
+
 
 def _tile_bytes_from_env(variable="FASTCONV_IM2COL_TILE_MB", default_mb=_DEFAULT_TILE_MB):
-    text = os.environ.get(variable)
-    if not text:
-        return int(default_mb * 2**20)
+    """The budget a variable gives in MiB, in bytes; a value that is not a
+    finite number of MiB in (0, MAX_TILE_BYTES / 2**20] is ignored with a
+    RuntimeWarning (the default is used: importing fastconv never fails)."""
+    default = int(default_mb * 2**20)
+    text = os.environ.get(variable, "")
+    if not text.strip():
+        return default
     try:
         mb = float(text)
     except ValueError:
-        raise ValueError(f"{variable} must be a number of MiB, got {text!r}") from None
-    if not mb > 0:
-        raise ValueError(f"{variable} must be positive, got {text!r}")
+        mb = math.nan
+    if not (math.isfinite(mb) and 0 < mb and mb * 2**20 <= MAX_TILE_BYTES):
+        warnings.warn(f"{variable}={text!r} ignored (using the default {default_mb:g} MiB): it "
+                      f"must be a positive number of MiB up to {MAX_TILE_BYTES // 2**20}",
+                      RuntimeWarning, stacklevel=3)
+        return default
     return max(1, int(mb * 2**20))
 
 
@@ -41,11 +71,10 @@ def im2col_tile_bytes():
 
 
 def set_im2col_tile_bytes(nbytes):
-    """Set the im2col tile budget in bytes (a positive integer); returns the old value."""
+    """Set the im2col tile budget in bytes (an integer from 1 to 2**63 - 1);
+    returns the old value."""
     global _tile_bytes
-    nbytes = int(nbytes)
-    if nbytes <= 0:
-        raise ValueError(f"the im2col tile budget must be positive, got {nbytes}")
+    nbytes = _checked_tile_bytes(nbytes, "im2col")
     old, _tile_bytes = _tile_bytes, nbytes
     return old
 
@@ -56,20 +85,18 @@ def nn_tile_bytes():
 
 
 def set_nn_tile_bytes(nbytes):
-    """Set fastconv.nn's im2col tile budget in bytes (a positive integer);
-    returns the old value."""
+    """Set fastconv.nn's im2col tile budget in bytes (an integer from 1 to
+    2**63 - 1); returns the old value."""
     global _nn_tile_bytes
-    nbytes = int(nbytes)
-    if nbytes <= 0:
-        raise ValueError(f"the nn im2col tile budget must be positive, got {nbytes}")
+    nbytes = _checked_tile_bytes(nbytes, "nn im2col")
     old, _nn_tile_bytes = _nn_tile_bytes, nbytes
     return old
 
 
 def show_config(file=None):
-    """Print how fastconv runs here: the kernel level chosen, the thread
-    count of ``threads=None``, OpenMP and BLAS as threadpoolctl sees them,
-    and every setting with its current value.
+    """Print how fastconv runs here: every setting with its current value,
+    the environment variable and the function that change it, then the
+    thread pools (BLAS, OpenMP) as threadpoolctl sees them.
 
     Parameters
     ----------
@@ -80,7 +107,7 @@ def show_config(file=None):
 
     import threadpoolctl
 
-    from fastconv import _isa, _method, _threads
+    from fastconv import _blas_threads, _isa, _method, _threads
     from fastconv._ext import _runtime
 
     file = sys.stdout if file is None else file
@@ -89,10 +116,16 @@ def show_config(file=None):
         f"  ISA level         {_isa.isa()} (CPU supports: {', '.join(_isa.available())}; "
         f"FASTCONV_ISA / fastconv.set_isa)",
         f"  threads=None      {_threads.default()} "
-        f"(FASTCONV_NUM_THREADS, else OpenMP's max threads; {_threads.cpu_count()} cores)",
+        f"(FASTCONV_NUM_THREADS / fastconv.set_num_threads, else OpenMP's max threads; "
+        f"{_threads.cpu_count()} cores)",
         f"  OpenMP            {'yes' if _runtime.openmp_enabled() else 'no (serial build)'}",
-        f"  im2col tile       {im2col_tile_bytes()} bytes (FASTCONV_IM2COL_TILE_MB)",
-        f"  nn im2col tile    {nn_tile_bytes()} bytes (FASTCONV_NN_TILE_MB)",
+        f"  im2col tile       {im2col_tile_bytes()} bytes "
+        f"(FASTCONV_IM2COL_TILE_MB / fastconv.set_im2col_tile_bytes)",
+        f"  nn im2col tile    {nn_tile_bytes()} bytes "
+        f"(FASTCONV_NN_TILE_MB / fastconv.set_nn_tile_bytes)",
+        f"  BLAS threads      {_blas_threads.blas_threads()} inside im2col calls "
+        f"(FASTCONV_BLAS_THREADS / fastconv.set_blas_threads; controls: "
+        f"{_blas_threads.controlled_library() or 'no pthreads OpenBLAS found under SciPy'})",
         f"  'auto' model      {_method.describe()} (FASTCONV_AUTO_MODEL; "
         f"python -m fastconv.bench --fit-auto)",
     ]

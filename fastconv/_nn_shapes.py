@@ -200,10 +200,15 @@ def _check_ranks(fname, nd, x_shape, w_shape):
     if len(x_shape) not in (nd + 1, nd + 2):
         raise ValueError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
                          f"{fname}, but got input of size: {fmt(x_shape)}")
+    # torch's wording: it takes the layer's rank from the weight
+    if len(w_shape) < 3:
+        raise ValueError(f"weight should have at least three dimensions (weight of size "
+                         f"{fmt(w_shape)}, input of size {fmt(x_shape)}, {fname})")
     if len(w_shape) != nd + 2:
-        raise ValueError(f"{fname}: expected a {nd + 2}-dimensional weight (out_channels, "
-                         f"in_channels/groups, {'kW' if nd == 1 else 'kH, kW'}), but got weight "
-                         f"of size {fmt(w_shape)} for input of size {fmt(x_shape)}")
+        batched_shape = x_shape if len(x_shape) == nd + 2 else (1,) + tuple(x_shape)
+        raise ValueError(f"Expected {len(w_shape)}-dimensional input for {len(w_shape)}-"
+                         f"dimensional weight {fmt(w_shape)}, but got {nd + 2}-dimensional input "
+                         f"of size {fmt(batched_shape)} instead ({fname})")
     kernel = tuple(w_shape[2:])
     if any(k == 0 for k in kernel):
         raise ValueError(f"{fname}: kernel size should be greater than zero, but got weight of "

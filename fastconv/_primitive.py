@@ -38,7 +38,7 @@ def correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=No
     requested = _method.code(method)
     method = _method.resolve(requested, op, (x.shape, w.shape, out_shape), plan.compute,
                              boundary, nthreads)
-    if method == Method.FFT and requested == Method.AUTO and not _all_finite(x, w):
+    if method == Method.FFT and requested == Method.AUTO and not _all_finite(x, w, fill):
         # a transform spreads an inf or nan over its whole block; the direct
         # sum keeps it where NumPy / SciPy put it
         method = Method.DIRECT
@@ -51,6 +51,11 @@ def correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=No
             _method.block_overhead(plan.compute))
     out = np.empty(out_shape, dtype=plan.compute)
     im2col = method == Method.IM2COL
+    if im2col and fill is not None and fill.dtype.kind == "c" and not np.isfinite(fill):
+        # BLAS scales complex products by alpha = 1 + 0j, which turns the
+        # inf + nan*j of (inf + 0j) * w into nan + nan*j; the direct kernel
+        # gives the definition's (and SciPy's) value (issue 11, defect 6)
+        im2col = False
     kernel_finite = (not im2col or boundary != "zero" or w.dtype.kind not in "fc"
                      or bool(np.isfinite(w).all()))
     if fill is not None:
@@ -61,8 +66,9 @@ def correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=No
     return out
 
 
-def _all_finite(x, w):
-    return bool(np.isfinite(w).all()) and bool(np.isfinite(x).all())
+def _all_finite(x, w, fill):
+    return (bool(np.isfinite(w).all()) and bool(np.isfinite(x).all())
+            and (fill is None or bool(np.isfinite(fill))))
 
 
 def correlate_1d(x, w, k0, length, plan, method):
@@ -72,10 +78,12 @@ def correlate_1d(x, w, k0, length, plan, method):
 
 
 def finish(out, result_dtype):
-    """The computed array in the result dtype (float16 is computed in float32)."""
+    """The computed array in the result dtype (float16 is computed in float32;
+    a result beyond float16's range becomes inf silently, as in NumPy)."""
     result_dtype = result_dtype.newbyteorder("=")
     if out.dtype != result_dtype:
-        out = out.astype(result_dtype)
+        with np.errstate(over="ignore"):
+            out = out.astype(result_dtype)
     return out
 
 

@@ -43,6 +43,17 @@ def default():
     return cpu_count()
 
 
+def set_num_threads(threads):
+    """Set the thread count of ``threads=None`` from now on, as
+    FASTCONV_NUM_THREADS does: a non-zero int (negative: counted back from
+    the number of cores), or None for OpenMP's max threads.  Returns the
+    previous setting (None when there was none)."""
+    global _ENVIRONMENT
+    count = None if threads is None else _count(threads)
+    old, _ENVIRONMENT = _ENVIRONMENT, count
+    return old
+
+
 def resolve(threads):
     """The positive thread count meant by a ``threads=`` argument."""
     if threads is None:

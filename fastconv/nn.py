@@ -73,9 +73,11 @@ def _kernel_input(a, shape, plan):
 
 
 def _finish(out, result, shape):
-    """The computed array in the result dtype and public shape."""
+    """The computed array in the result dtype and public shape (float16
+    results that overflow become inf silently, as in torch and NumPy)."""
     if out.dtype != result:
-        out = out.astype(result)
+        with np.errstate(over="ignore"):
+            out = out.astype(result)
     return out if out.shape == shape else out.reshape(shape)
 
 
@@ -396,14 +398,22 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
 # --------------------------------------------------------------------------
 
 def _output_mask(output_mask, fname):
+    """The three flags of `output_mask`, which must be a sequence of 3 bools
+    (Python or NumPy bools; a string or numbers are refused, not read as
+    truth values)."""
+    wrong = TypeError(f"{fname}: output_mask must be a sequence of 3 bools (grad_input, "
+                      f"grad_weight, grad_bias), got {output_mask!r}")
+    if isinstance(output_mask, (str, bytes)):
+        raise wrong
     try:
         mask = tuple(output_mask)
     except TypeError:
-        raise TypeError(f"{fname}: output_mask must be a sequence of 3 bools, "
-                        f"got {output_mask!r}") from None
+        raise wrong from None
     if len(mask) != 3:
         raise ValueError(f"{fname}: output_mask must have 3 entries (grad_input, grad_weight, "
                          f"grad_bias), got {len(mask)}")
+    if not all(isinstance(m, (bool, np.bool_)) for m in mask):
+        raise wrong
     return tuple(bool(m) for m in mask)
 
 

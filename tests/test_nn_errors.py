@@ -64,10 +64,19 @@ CASES = [
       "[1, 1, 3, 4, 4]"]),
     ("input rank too low", lambda: nn.conv1d(z(4), z(6, 3, 3)), ValueError,
      ["Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: [4]"]),
+    # torch's wording (issue 11, defect 7)
     ("weight rank", lambda: nn.conv2d(z(1, 3, 4, 4), z(6, 3, 3)), ValueError,
-     ["4-dimensional weight", "[6, 3, 3]", "[1, 3, 4, 4]"]),
+     ["Expected 3-dimensional input for 3-dimensional weight [6, 3, 3], but got 4-dimensional "
+      "input of size [1, 3, 4, 4] instead"]),
+    ("4-D weight for unbatched conv1d", lambda: nn.conv1d(z(3, 4), z(6, 3, 1, 3)), ValueError,
+     ["Expected 4-dimensional input for 4-dimensional weight [6, 3, 1, 3], but got 3-dimensional "
+      "input of size [1, 3, 4] instead"]),
     ("2-D weight for conv1d", lambda: nn.conv1d(z(1, 3, 4), z(6, 3)), ValueError,
-     ["3-dimensional weight", "[6, 3]"]),
+     ["weight should have at least three dimensions", "[6, 3]", "[1, 3, 4]"]),
+    ("1-D weight for conv2d", lambda: nn.conv2d(z(1, 3, 4, 4), z(6)), ValueError,
+     ["weight should have at least three dimensions", "[6]"]),
+    ("2-D weight for conv_transpose1d", lambda: nn.conv_transpose1d(z(1, 3, 4), z(3, 2)),
+     ValueError, ["weight should have at least three dimensions", "[3, 2]"]),
     ("zero-size kernel", lambda: nn.conv2d(z(1, 3, 4, 4), z(6, 3, 0, 3)), ValueError,
      ["kernel size should be greater than zero", "[6, 3, 0, 3]"]),
     ("bias length", lambda: nn.conv2d(z(1, 3, 4, 4), z(6, 3, 3, 3), z(5)), ValueError,

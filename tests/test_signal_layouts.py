@@ -175,16 +175,11 @@ def test_kernel_larger_than_image_with_wrap_and_symm():
 
 def test_blas_thread_count_is_restored_after_im2col():
     """The im2col loops run OpenBLAS on one thread and put the count back."""
-    import ctypes
-
     from fastconv import _blas_threads
-    libraries = _blas_threads._openblas_libraries()
-    if not libraries or not _blas_threads.setter_address():
-        pytest.skip("SciPy does not use a bundled OpenBLAS with a thread setter here")
-    lib = ctypes.CDLL(libraries[0])
-    get = getattr(lib, "scipy_openblas_get_num_threads", None) or lib.openblas_get_num_threads
-    get.restype = ctypes.c_int
-    before = get()
+    library, _, _ = _blas_threads.scipy_blas()
+    if library is None or _blas_threads.controlled_library() is None:
+        pytest.skip("SciPy does not use an OpenBLAS with a process-wide thread pool here")
+    before = library.get_num_threads()
     fastconv.convolve(np.ones(5000), np.ones(40), method="im2col")
     fastconv.correlate2d(np.ones((60, 60)), np.ones((5, 5)), "same", "symm", method="im2col")
-    assert get() == before
+    assert library.get_num_threads() == before

@@ -1,0 +1,152 @@
+"""Regression tests of issue 11's defects 4-7 (defect 1 is in
+test_guard_buffers.py and test_nn_values.py, 2 and 3 in test_config.py).
+Each failed before its fix."""
+import warnings
+
+import numpy as np
+import pytest
+import scipy.signal
+
+import fastconv
+from fastconv import nn, reference
+from methods import nn_methods, signal_methods
+
+METHODS = signal_methods()
+NN_METHODS = nn_methods()
+
+
+def z(*shape):
+    return np.zeros(shape)
+
+
+# --- defect 4: output_mask='abc' ran as if the mask were all True ----------
+
+@pytest.mark.parametrize("mask", ["abc", "TTT", b"abc", (1, 0, 1), (None, True, True),
+                                  ("yes", "no", "no"), None, 3, np.array([1, 0, 1])])
+def test_output_mask_must_hold_bools(mask):
+    with pytest.raises(TypeError, match="output_mask must be a sequence of 3 bools"):
+        nn.conv2d_backward(z(1, 6, 2, 2), z(1, 3, 4, 4), z(6, 3, 3, 3), output_mask=mask)
+
+
+@pytest.mark.parametrize("mask", [(True, False, True), [False, True, False],
+                                  np.array([True, False, False]),
+                                  (np.True_, np.False_, np.True_)])
+def test_output_mask_of_bools(mask):
+    got = nn.conv1d_backward(np.ones((1, 2, 3)), np.ones((1, 1, 4)), np.ones((2, 1, 2)),
+                             output_mask=mask)
+    assert [g is not None for g in got] == [bool(m) for m in mask]
+
+
+# --- defect 5: float16 overflow warned "overflow encountered in cast" ------
+
+def _no_warnings(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return call()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_float16_overflow_is_silent_inf_signal(method):
+    big = np.array([6e4, 6e4, 6e4], dtype=np.float16)
+    one = np.ones(2, dtype=np.float16)
+    got = _no_warnings(lambda: fastconv.convolve(big, one, method=method))
+    expected = _no_warnings(lambda: np.convolve(big, one))
+    assert got.dtype == expected.dtype == np.float16
+    np.testing.assert_array_equal(got, expected)              # [6e4, inf, inf, 6e4]
+    got = _no_warnings(lambda: fastconv.correlate2d(big[None], one[None], method=method))
+    assert np.isinf(got).sum() == 2 and got.dtype == np.float16
+    g = np.full(4, 6e4, dtype=np.float16)
+    ga, gv = _no_warnings(lambda: fastconv.convolve_backward(g, big, one, method=method))
+    assert np.isinf(gv).all() and ga.dtype == np.float16
+
+
+@pytest.mark.parametrize("method", NN_METHODS)
+def test_float16_overflow_is_silent_inf_nn(method):
+    x = np.full((1, 1, 4), 6e4, dtype=np.float16)
+    w = np.ones((1, 1, 2), dtype=np.float16)
+    y = _no_warnings(lambda: nn.conv1d(x, w, method=method))
+    assert y.dtype == np.float16 and np.isinf(y).all()
+    y = _no_warnings(lambda: nn.conv_transpose1d(x, w, method=method))
+    assert np.isinf(y[..., 1:-1]).all()
+    grads = _no_warnings(lambda: nn.conv1d_backward(np.full((1, 1, 3), 6e4, np.float16), x, w,
+                                                    method=method))
+    assert all(g.dtype == np.float16 and np.isinf(g).any() for g in grads)
+
+
+# --- defect 6: complex inf fill with im2col gave nan + nan*j ---------------
+
+@pytest.mark.parametrize("fill", [np.inf + 0j, -np.inf + 0j, complex(0, np.inf),
+                                  complex(np.nan, 0), complex(np.inf, np.inf)])
+@pytest.mark.parametrize("mode", ["full", "same"])
+@pytest.mark.parametrize("op", ["convolve2d", "correlate2d"])
+def test_complex_nonfinite_fill_matches_the_reference(op, mode, fill):
+    """Every method gives the reference's inf / nan pattern (SciPy's too,
+    except for inf + inf*j, where SciPy's complex product gives inf + inf*j
+    and the defining sum gives nan)."""
+    rng = np.random.default_rng(6)
+    a = rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))
+    w = np.array([[1 + 0j, 2], [1j, 1]])
+    expected = getattr(reference, op)(a, w, mode, "fill", fill)
+    if not (np.isinf(fill.real) and np.isinf(fill.imag)):
+        _assert_same_nonfinite(getattr(scipy.signal, op)(a, w, mode, "fill", fill), expected)
+    for method in METHODS:
+        _assert_same_nonfinite(getattr(fastconv, op)(a, w, mode, "fill", fill, method=method),
+                               expected)
+
+
+def _assert_same_nonfinite(got, expected):
+    """inf / nan exactly where expected has them (real and imaginary parts
+    apart), finite values to rounding."""
+    for part in (np.real, np.imag):
+        g, e = part(got), part(expected)
+        np.testing.assert_array_equal(np.isnan(g), np.isnan(e))
+        np.testing.assert_array_equal(np.where(np.isinf(g), g, 0), np.where(np.isinf(e), e, 0))
+        finite = np.isfinite(e)
+        np.testing.assert_allclose(g[finite], e[finite], rtol=1e-13, atol=1e-13)
+
+
+def test_complex_inf_fill_issue_example():
+    ones = np.ones((2, 2), complex)
+    got = fastconv.convolve2d(ones, ones, "full", "fill", np.inf + 0j, method="im2col")
+    ref = reference.convolve2d(ones, ones, "full", "fill", np.inf + 0j)
+    np.testing.assert_array_equal(got, ref)
+    assert np.isinf(got.real[0, 0])
+
+
+# --- defect 7: torch's wording for a weight of the wrong rank ---------------
+
+WEIGHT_RANK_CASES = [
+    ("conv1d", (1, 3, 4), (6, 3), {}),
+    ("conv1d", (3, 4), (6,), {"padding": "same"}),
+    ("conv1d", (1, 3, 4), (6, 3, 1, 3), {}),
+    ("conv1d", (3, 4), (6, 3, 1, 3), {}),
+    ("conv2d", (1, 3, 4, 4), (6, 3, 3), {"padding": "same"}),
+    ("conv2d", (1, 3, 4, 4), (6, 3), {}),
+    ("conv_transpose1d", (1, 3, 4), (3, 2), {}),
+    ("conv_transpose1d", (1, 3, 4), (3, 2, 1, 2), {}),
+]
+
+
+@pytest.mark.parametrize("fname,x_shape,w_shape,kwargs", WEIGHT_RANK_CASES)
+def test_weight_rank_message_is_torchs(fname, x_shape, w_shape, kwargs):
+    """fastconv's message starts with torch's (up to the space torch omits
+    before the weight's shape when padding='same')."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError) as ours:
+        getattr(nn, fname)(z(*x_shape), z(*w_shape), **kwargs)
+    with pytest.raises(RuntimeError) as theirs:
+        getattr(torch.nn.functional, fname)(torch.zeros(x_shape), torch.zeros(w_shape), **kwargs)
+    torch_message = str(theirs.value).replace("weight[", "weight [")
+    assert str(ours.value).startswith(torch_message), (str(ours.value), torch_message)
+
+
+@pytest.mark.parametrize("fname,x_shape,w_shape,kwargs", WEIGHT_RANK_CASES)
+def test_weight_rank_message_without_torch(fname, x_shape, w_shape, kwargs):
+    with pytest.raises(ValueError) as info:
+        getattr(nn, fname)(z(*x_shape), z(*w_shape), **kwargs)
+    message = str(info.value)
+    if len(w_shape) < 3:
+        assert message.startswith("weight should have at least three dimensions")
+    else:
+        assert message.startswith(f"Expected {len(w_shape)}-dimensional input for "
+                                  f"{len(w_shape)}-dimensional weight")
