@@ -14,7 +14,7 @@ swaps or conjugation.
 """
 import numpy as np
 
-from fastconv import _dtypes, _validation
+from fastconv import _batch, _dtypes, _lags, _out, _validation
 from fastconv._primitive import correlate_1d, correlate_2d, finish
 from fastconv._signal_shapes import numpy_lags, scipy_offsets, scipy_window
 
@@ -25,7 +25,7 @@ __all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
 # numpy.convolve / numpy.correlate
 # --------------------------------------------------------------------------
 
-def convolve(a, v, mode="full", *, method="auto"):
+def convolve(a, v, mode="full", *, method="auto", axis=None, out=None):
     """Discrete linear convolution of two 1-D sequences; a drop-in for
     `numpy.convolve`.
 
@@ -72,6 +72,11 @@ def convolve(a, v, mode="full", *, method="auto"):
     >>> fastconv.convolve([1, 2, 3], [0, 1, 0.5], 'same')
     array([1. , 2.5, 4. ])
     """
+    _out.check_array(out, "convolve")
+    if axis is not None:
+        return _out.deliver(_batch.convolve(
+            a, v, _validation.numpy_mode(mode),
+            _validation.method(method, _validation.SIGNAL_METHODS), axis), out, "convolve")
     a, v = np.array(a, copy=None, ndmin=1), np.array(v, copy=None, ndmin=1)
     if len(a) == 0:
         raise ValueError("a cannot be empty")
@@ -84,14 +89,15 @@ def convolve(a, v, mode="full", *, method="auto"):
     result = _dtypes.result_dtype(a, v)
     plan = _dtypes.plan(result) if result is not None else None
     if plan is None:   # object, longdouble, timedelta64, strings...: NumPy's own loop or error
-        return np.convolve(a, v, mode)
+        return _out.deliver(np.convolve(a, v, mode), out, "convolve")
     if len(v) > len(a):
         a, v = v, a
     k0, length = numpy_lags(mode_name, len(a), len(v))
-    return finish(correlate_1d(a, v[::-1], k0, length, plan, method), result)
+    return _out.deliver(finish(correlate_1d(a, v[::-1], k0, length, plan, method), result),
+                        out, "convolve")
 
 
-def correlate(a, v, mode="valid", *, method="auto"):
+def correlate(a, v, mode="valid", *, method="auto", axis=None, lags=None, out=None):
     """Cross-correlation of two 1-D sequences; a drop-in for `numpy.correlate`.
 
     .. math:: c_k = \\sum_n a_{n+k} \\, \\overline{v_n}
@@ -123,6 +129,10 @@ def correlate(a, v, mode="valid", *, method="auto"):
     """
     mode_name = _validation.numpy_mode(mode)
     method = _validation.method(method, _validation.SIGNAL_METHODS)
+    _out.check_array(out, "correlate")
+    if axis is not None:
+        return _out.deliver(_batch.correlate(a, v, mode_name, method, axis, lags), out,
+                            "correlate")
     try:
         a_arr, v_arr = np.asarray(a), np.asarray(v)
     except Exception:   # ragged sequences etc.: NumPy's own conversion error
@@ -137,33 +147,40 @@ def correlate(a, v, mode="valid", *, method="auto"):
         raise ValueError("second array argument cannot be empty")
     result = _dtypes.result_dtype(a, v)
     plan = _dtypes.plan(result) if result is not None else None
+    if lags is not None:   # a window of lags: the batch code, on a batch of one
+        return _out.deliver(_batch.correlate(a, v, mode_name, method, -1, lags), out, "correlate")
     if plan is None:
-        return np.correlate(a, v, mode)
+        return _out.deliver(np.correlate(a, v, mode), out, "correlate")
     v = np.conj(v) if v.dtype.kind == "c" else v
     if len(a) >= len(v):
         k0, length = numpy_lags(mode_name, len(a), len(v))
-        out = correlate_1d(a, v, k0, length, plan, method)
+        result_array = correlate_1d(a, v, k0, length, plan, method)
     else:
         # NumPy's order: correlate the longer (conjugated) v with a, then
         # reverse; c_k = r_{-k}, so the lags come out increasing.
         k0, length = numpy_lags(mode_name, len(v), len(a))
-        out = np.ascontiguousarray(correlate_1d(v, a, k0, length, plan, method)[::-1])
-    return finish(out, result)
+        result_array = np.ascontiguousarray(correlate_1d(v, a, k0, length, plan, method)[::-1])
+    return _out.deliver(finish(result_array, result), out, "correlate")
 
 
 # --------------------------------------------------------------------------
 # scipy.signal.convolve2d / correlate2d
 # --------------------------------------------------------------------------
 
-def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
+def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution, axes=None, out=None):
     name = "convolve2d" if convolution else "correlate2d"
+    _out.check_array(out, name)
+    if axes is not None:
+        return _out.deliver(_batch.scipy_2d(name, in1, in2, mode, boundary, fillvalue, method,
+                                            axes, convolution), out, name)
     in1, in2, swapped, mode_name, boundary_name, method = _validation.scipy_2d_arguments(
         name, in1, in2, mode, boundary, method)
     result = _dtypes.result_dtype(in1, in2)
     plan = _dtypes.plan(result) if result is not None else None
     if plan is None:   # longdouble, object, ...: SciPy's own loop or error
         import scipy.signal
-        return getattr(scipy.signal, name)(in1, in2, mode, boundary, fillvalue)
+        return _out.deliver(getattr(scipy.signal, name)(in1, in2, mode, boundary, fillvalue),
+                            out, name)
     fill = _validation.scipy_fill(boundary_name, fillvalue, result)
 
     flip_output = False
@@ -185,15 +202,16 @@ def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
     window = scipy_window(mode_name, x.shape, w.shape, out_shape, boundary, boundary_name, fill,
                            kernel_finite)
     if window is None:
-        out = correlate_2d(x, w, out_shape, r0, c0, plan, method)
+        result_array = correlate_2d(x, w, out_shape, r0, c0, plan, method)
     else:   # the kernels read the extension through a few extended rows at a time
-        out = correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary_name, fill)
+        result_array = correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary_name, fill)
     if flip_output:
-        out = np.ascontiguousarray(out[::-1, ::-1])
-    return finish(out, result)
+        result_array = np.ascontiguousarray(result_array[::-1, ::-1])
+    return _out.deliver(finish(result_array, result), out, name)
 
 
-def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto"):
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto",
+               axes=None, out=None):
     """Two-dimensional convolution; a drop-in for `scipy.signal.convolve2d`.
 
     .. math:: out_{m,n} = \\sum_{j,k} in2_{j,k} \\, in1^{ext}_{m-j,\\,n-k}
@@ -232,10 +250,11 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="a
     array([[1, 3, 2],
            [3, 7, 4]])
     """
-    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution=True)
+    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, True, axes, out)
 
 
-def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto"):
+def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto",
+                axes=None, out=None):
     """Two-dimensional cross-correlation; a drop-in for `scipy.signal.correlate2d`.
 
     .. math:: out_{m,n} = \\sum_{j,k} in1^{ext}_{m+j-c_0,\\,n+k-c_1} \\, \\overline{in2_{j,k}}
@@ -258,4 +277,4 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="
     >>> fastconv.correlate2d([[1, 2, 3]], [[1, 1]], 'valid')
     array([[3, 5]])
     """
-    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution=False)
+    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, False, axes, out)
