@@ -48,6 +48,21 @@ def convolve(a, v, mode="full", *, method="auto", axis=None, out=None):
         inputs' norms, not per output: force 'direct' for exact outputs or
         tiny values next to huge ones).  'auto' picks the fastest by a
         fitted cost model.
+    axis : int, keyword-only, optional
+        Convolve a batch along this axis.  `a` and `v` may then have any
+        number of dimensions: all but `axis` (the batch dimensions) are
+        broadcast against each other as NumPy broadcasts (length-1
+        dimensions prepended to the input with fewer), so one kernel serves
+        a whole stack of signals, or each signal has its own.  `axis`
+        counts in the broadcast number of dimensions (``-1``: the last).
+        The result has the broadcast batch shape and the output's length
+        along `axis`; each output is ``convolve(a_i, v_i, mode)``.  None
+        (default): NumPy's 1-D function, which rejects N-D input.
+    out : ndarray, keyword-only, optional
+        Array to receive the result, returned instead of a new one: it must
+        have exactly the result's shape (else ValueError) and dtype (else
+        TypeError; no casting) and be writeable.  It may overlap the inputs:
+        the result is computed first, then copied in.
 
     Returns
     -------
@@ -59,8 +74,11 @@ def convolve(a, v, mode="full", *, method="auto", axis=None, out=None):
     Raises
     ------
     ValueError
-        Empty input, input of more than one dimension, bad mode or method
-        (NumPy's messages).
+        Empty input, input of more than one dimension (without `axis`), bad
+        mode or method (NumPy's messages); batch dimensions that do not
+        broadcast; a bad `out`.
+    numpy.exceptions.AxisError
+        `axis` out of range.
     TypeError
         A mode NumPy does not understand.
 
@@ -71,6 +89,12 @@ def convolve(a, v, mode="full", *, method="auto", axis=None, out=None):
     array([1.   , 1.   , 1.5  , 1.625, 0.75 , 0.25 ])
     >>> fastconv.convolve([1, 2, 3], [0, 1, 0.5], 'same')
     array([1. , 2.5, 4. ])
+
+    A stack of signals (one per row) with one kernel:
+
+    >>> fastconv.convolve([[1, 2, 3], [0, 1, 0]], [1, 1], axis=-1)
+    array([[1, 3, 5, 3],
+           [0, 1, 1, 0]])
     """
     _out.check_array(out, "convolve")
     if axis is not None:
@@ -113,6 +137,30 @@ def correlate(a, v, mode="valid", *, method="auto", axis=None, lags=None, out=No
         ``-(N - M) .. 0``).
     method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `convolve`.
+    axis : int, keyword-only, optional
+        Correlate a batch along this axis.  `a` and `v` may then have any
+        number of dimensions: all but `axis` (the batch dimensions) are
+        broadcast against each other as NumPy broadcasts (length-1
+        dimensions prepended to the input with fewer), so one kernel serves
+        a whole stack of signals, or each signal has its own.  `axis`
+        counts in the broadcast number of dimensions (``-1``: the last).
+        The result has the broadcast batch shape and the output's length
+        along `axis`; each output is ``correlate(a_i, v_i, mode)``.  None
+        (default): NumPy's 1-D function, which rejects N-D input.
+    lags : int or range, keyword-only, optional
+        Compute only these lags of `mode`'s output: an int ``m`` asks for
+        ``-m .. m`` (MATLAB's ``maxlag``), a ``range(lo, hi)`` of step 1 for
+        ``lo .. hi - 1``.  The lags must be outputs of `mode` (ValueError
+        otherwise; 'full' has every lag ``-(N - 1) .. M - 1``).  The result
+        is ``correlate(a, v, mode)`` at those lags only, in increasing order,
+        and costs ``min(M, N)`` multiply-adds per lag: ``|lag| <= m`` of two
+        long signals is about ``N / (2m + 1)`` times less work than 'full'.
+        `correlation_lags` gives the lag of each output of a mode.
+    out : ndarray, keyword-only, optional
+        Array to receive the result, returned instead of a new one: it must
+        have exactly the result's shape (else ValueError) and dtype (else
+        TypeError; no casting) and be writeable.  It may overlap the inputs:
+        the result is computed first, then copied in.
 
     Returns
     -------
@@ -126,6 +174,11 @@ def correlate(a, v, mode="valid", *, method="auto", axis=None, lags=None, out=No
     array([3.5])
     >>> fastconv.correlate([1, 2, 3], [0, 1, 0.5], 'full')
     array([0.5, 2. , 3.5, 3. , 0. ])
+
+    Only the lags -1, 0 and 1 of the 'full' output:
+
+    >>> fastconv.correlate([1, 2, 3, 4, 5], [1, 2], 'full', lags=1)
+    array([2, 5, 8])
     """
     mode_name = _validation.numpy_mode(mode)
     method = _validation.method(method, _validation.SIGNAL_METHODS)
@@ -236,6 +289,19 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="a
         rules and messages).
     method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `fastconv.convolve`.
+    axes : pair of int, keyword-only, optional
+        Run on a batch of images: the two axes holding each image's rows and
+        columns (in each input).  All other dimensions (the batch) broadcast
+        as NumPy broadcasts (length-1 dimensions prepended to the input with
+        fewer): one kernel for a stack of images, or one per image.  The
+        axes count in the broadcast number of dimensions; the result has
+        the broadcast batch shape and each output's shape along `axes`.
+        None (default): SciPy's 2-D function, which rejects other ranks.
+    out : ndarray, keyword-only, optional
+        Array to receive the result, returned instead of a new one: it must
+        have exactly the result's shape (else ValueError) and dtype (else
+        TypeError; no casting) and be writeable.  It may overlap the inputs:
+        the result is computed first, then copied in.
 
     Returns
     -------
@@ -249,6 +315,11 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="a
     >>> fastconv.convolve2d([[1, 2], [3, 4]], [[1, 1]])
     array([[1, 3, 2],
            [3, 7, 4]])
+
+    A stack of images, shape (N, H, W), with one kernel:
+
+    >>> fastconv.convolve2d(np.ones((5, 8, 8)), np.ones((3, 3)), 'valid', axes=(-2, -1)).shape
+    (5, 6, 6)
     """
     return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, True, axes, out)
 

@@ -106,6 +106,16 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto", axis=Non
     method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         Algorithm of both correlations (see `fastconv.convolve`); all agree
         up to rounding.
+    axis : int, keyword-only, optional
+        The forward's `axis` (a batch of signals; see `fastconv.convolve`):
+        `grad_output` has the forward's batched shape, and the gradient of
+        an input broadcast over batch dimensions is summed over them, so
+        each gradient has its input's shape.
+    out : tuple of two (ndarray or None), keyword-only, optional
+        Arrays to receive the two gradients (None: a new array for that
+        one), each of exactly its gradient's shape and dtype and writeable;
+        they may overlap the inputs.  The pair is returned, with `out`'s
+        arrays in it.
 
     Returns
     -------
@@ -203,6 +213,16 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto", axis=N
         The forward's mode.
     method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `convolve_backward`.
+    axis : int, keyword-only, optional
+        The forward's `axis` (a batch of signals; see `fastconv.correlate`):
+        `grad_output` has the forward's batched shape, and the gradient of
+        an input broadcast over batch dimensions is summed over them, so
+        each gradient has its input's shape.
+    out : tuple of two (ndarray or None), keyword-only, optional
+        Arrays to receive the two gradients (None: a new array for that
+        one), each of exactly its gradient's shape and dtype and writeable;
+        they may overlap the inputs.  The pair is returned, with `out`'s
+        arrays in it.
 
     Returns
     -------
@@ -342,6 +362,16 @@ def convolve2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fil
         inputs in 'valid' mode when `in2` is the larger).
     method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `convolve_backward`.
+    axes : pair of int, keyword-only, optional
+        The forward's `axes` (a batch of images; see `fastconv.convolve2d`):
+        `grad_output` has the forward's batched shape, and the gradient of
+        an input broadcast over batch dimensions (a kernel shared by a
+        stack) is summed over them, so each gradient has its input's shape.
+    out : tuple of two (ndarray or None), keyword-only, optional
+        Arrays to receive the two gradients (None: a new array for that
+        one), each of exactly its gradient's shape and dtype and writeable;
+        they may overlap the inputs.  The pair is returned, with `out`'s
+        arrays in it.
 
     Returns
     -------
@@ -401,7 +431,7 @@ def correlate2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fi
 
     Parameters
     ----------
-    grad_output, in1, in2, mode, boundary, fillvalue, method
+    grad_output, in1, in2, mode, boundary, fillvalue, method, axes, out
         As for `convolve2d_backward`, for the forward ``correlate2d``
         (including its 'valid' mode with the smaller `in1`, whose lags run
         from ``-(in2.shape - in1.shape)`` to 0).
