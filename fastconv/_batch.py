@@ -148,7 +148,7 @@ def correlate_stack(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill
     kernel has one row and the image's zero extension holds between rows, as
     in every mode).  Otherwise a loop over the items.
     """
-    batch = max(len(x), len(w))
+    batch = max(len(x), len(w)) if min(len(x), len(w)) > 0 else 0
     item_shapes = (x.shape[1:], w.shape[1:], tuple(out_shape))
     nthreads = _threads.resolve(threads)
     if batch == 0:
