@@ -87,10 +87,15 @@ def correlation_lags(in1_len, in2_len, mode="full"):
     if mode == "valid":
         return np.arange(m - n + 1) if m >= n else np.arange(m - n, 1)
     if mode == "same":
-        # in1_len outputs of the full ones, starting at full index (n - 1) // 2
-        # (scipy's _centered, and numpy's -(n // 2) window for m >= n)
-        first = -(n - 1) + (n - 1) // 2
-        return np.arange(first, first + m)
+        full = np.arange(-n + 1, m)
+        if m % 2 == 1 and n % 2 == 0 and n > 0:
+            # in1_len outputs of the full ones from full index (n - 1) // 2, as
+            # scipy.signal.correlate's _centered takes them (and numpy's -(n // 2)
+            # window for m >= n); scipy.signal.correlation_lags starts one later
+            start = (n - 1) // 2
+            return full[start:start + m]
+        mid, half = full.size // 2, m // 2     # scipy.signal.correlation_lags
+        return full[mid - half:mid + half + (m % 2)]
     raise ValueError(f"Mode {mode} is invalid")
 
 
