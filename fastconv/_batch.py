@@ -20,9 +20,10 @@ import operator
 
 import numpy as np
 
-from fastconv import _dtypes, _lags, _method, _threads, _validation
+from fastconv import _config, _dtypes, _lags, _method, _threads, _validation
+from fastconv._ext import _signal as _ext
 from fastconv._method import Method
-from fastconv._primitive import correlate_2d, correlation_backward, finish
+from fastconv._primitive import as_kernel_input, correlate_2d, correlation_backward, finish
 from fastconv._signal_shapes import numpy_lags, scipy_offsets, scipy_window
 
 
@@ -167,10 +168,28 @@ def correlate_stack(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill
                      and (fill is None or np.isfinite(fill)))):
         chosen = Method.DIRECT   # as correlate_2d: keep a non-finite value where it belongs
     out = np.empty((batch,) + tuple(out_shape), dtype=plan.compute)
+    if chosen == Method.FFT:
+        for b in range(batch):
+            out[b] = correlate_2d(x[b if len(x) > 1 else 0], w[b if len(w) > 1 else 0],
+                                  out_shape, r0, c0, plan, chosen.label, boundary, fill, op=op,
+                                  threads=threads)
+        return out
+    # direct / im2col: the C kernel on each item's views of the converted
+    # stacks, writing straight into the output stack (correlate_2d's
+    # preparation, done once for the batch)
+    im2col = chosen == Method.IM2COL
+    if im2col and fill is not None and fill.dtype.kind == "c" and not np.isfinite(fill):
+        im2col = False   # see correlate_2d (issue 11, defect 6)
+    kernel_finite = (not im2col or boundary != "zero" or w.dtype.kind not in "fc"
+                     or bool(np.isfinite(w).all()))
+    if fill is not None:
+        fill = np.require(fill.astype(plan.compute), requirements=["C", "A"]).view(plan.view)
+    xs, ws = as_kernel_input(x, plan), as_kernel_input(w, plan)
+    outs = out.view(plan.view)
+    tile_bytes = _config.im2col_tile_bytes()
     for b in range(batch):
-        out[b] = correlate_2d(x[b if len(x) > 1 else 0], w[b if len(w) > 1 else 0],
-                              out_shape, r0, c0, plan, chosen.label, boundary, fill, op=op,
-                              threads=threads)
+        _ext.corr2d(xs[b if len(xs) > 1 else 0], ws[b if len(ws) > 1 else 0], outs[b], r0, c0,
+                    plan.code, im2col, tile_bytes, boundary, fill, kernel_finite)
     return out
 
 
