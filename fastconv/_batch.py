@@ -6,7 +6,10 @@ other as NumPy broadcasts (length-1 dimensions prepended to the input with
 fewer), except along the operation's axes, where each keeps its own length;
 the 1-D / 2-D operation then runs along those axes for every index of the
 other (batch) dimensions, and the result has its own lengths along them.
-The axes are counted in the common number of dimensions.
+The axes are counted in the common number of dimensions.  An input with
+only the operation's dimensions (one 1-D kernel, one 2-D image) is one item
+for the whole batch, whatever the axes: its dimensions are placed at the
+axes, in their order.
 
 How it runs: the axes are moved to the end and each input becomes a C stack
 of shape (B, rows, cols) -- B the batch size, or 1 for an input shared by
@@ -100,22 +103,33 @@ def normalize_axes(axes, ndim, count):
 
 def stacks(fname, arrays, axes, count):
     """The arrays (ndarrays) broadcast over everything but their `count`
-    core axes, as `Stacks`.  The batch dimensions must broadcast (NumPy's
-    rule); the core axes keep each array's own lengths."""
+    core axes, as `Stacks`.  An array of `count` dimensions is one item for
+    the whole batch (its dimensions go to `axes`, in their order); others get
+    length-1 dimensions prepended (NumPy's rule), and the batch dimensions
+    must broadcast.  The core axes keep each array's own lengths."""
     ndim = max(a.ndim for a in arrays)
     axes = normalize_axes(axes, ndim, count)
     moved, batch_shapes = [], []
+    batch_axes = [d for d in range(ndim) if d not in axes]
     for a in arrays:
-        a = a.reshape((1,) * (ndim - a.ndim) + a.shape)
+        if a.ndim == count:   # one signal / image / kernel for the whole batch
+            a = np.expand_dims(a, batch_axes)
+        else:
+            a = a.reshape((1,) * (ndim - a.ndim) + a.shape)
         a = np.moveaxis(a, axes, tuple(range(ndim - count, ndim)))
         moved.append(a)
         batch_shapes.append(a.shape[:ndim - count])
     try:
         shape = tuple(np.broadcast_shapes(*batch_shapes))
     except ValueError:
+        hint = ""
+        if len({a.ndim for a in arrays}) > 1:
+            hint = ("; the input with fewer dimensions got length-1 dimensions prepended "
+                    "before the axes were counted: add its batch dimensions explicitly "
+                    "(e.g. kernel[:, None]) when the axes are not the last ones")
         raise ValueError(
             f"{fname}: the batch dimensions of the inputs (all but axes {axes}) cannot be "
-            f"broadcast together: shapes {' and '.join(map(str, batch_shapes))}") from None
+            f"broadcast together: shapes {' and '.join(map(str, batch_shapes))}{hint}") from None
     size = int(np.prod(shape, dtype=np.int64))
     out = []
     for a, batch in zip(moved, batch_shapes):

@@ -53,7 +53,8 @@ def convolve(a, v, mode="full", *, method="auto", axis=None, out=None):
         number of dimensions: all but `axis` (the batch dimensions) are
         broadcast against each other as NumPy broadcasts (length-1
         dimensions prepended to the input with fewer), so one kernel serves
-        a whole stack of signals, or each signal has its own.  `axis`
+        a whole stack of signals, or each signal has its own; a 1-D input
+        is one signal (kernel) for the whole batch, at any `axis`.  `axis`
         counts in the broadcast number of dimensions (``-1``: the last).
         The result has the broadcast batch shape and the output's length
         along `axis`; each output is ``convolve(a_i, v_i, mode)``.  None
@@ -142,7 +143,8 @@ def correlate(a, v, mode="valid", *, method="auto", axis=None, lags=None, out=No
         number of dimensions: all but `axis` (the batch dimensions) are
         broadcast against each other as NumPy broadcasts (length-1
         dimensions prepended to the input with fewer), so one kernel serves
-        a whole stack of signals, or each signal has its own.  `axis`
+        a whole stack of signals, or each signal has its own; a 1-D input
+        is one signal (kernel) for the whole batch, at any `axis`.  `axis`
         counts in the broadcast number of dimensions (``-1``: the last).
         The result has the broadcast batch shape and the output's length
         along `axis`; each output is ``correlate(a_i, v_i, mode)``.  None
@@ -293,7 +295,8 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="a
         Run on a batch of images: the two axes holding each image's rows and
         columns (in each input).  All other dimensions (the batch) broadcast
         as NumPy broadcasts (length-1 dimensions prepended to the input with
-        fewer): one kernel for a stack of images, or one per image.  The
+        fewer): one kernel for a stack of images, or one per image; a 2-D
+        input is one image (kernel) for the whole batch, at any `axes`.  The
         axes count in the broadcast number of dimensions; the result has
         the broadcast batch shape and each output's shape along `axes`.
         None (default): SciPy's 2-D function, which rejects other ranks.

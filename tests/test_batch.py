@@ -282,3 +282,26 @@ def test_backward_float32_and_errors():
     with pytest.raises(np.exceptions.AxisError):
         fastconv.convolve2d_backward(np.ones((3, 3)), np.ones((2, 2)), np.ones((2, 2)),
                                      axes=(0, 2))
+
+
+def test_core_only_input_is_shared_at_any_axes():
+    """A 1-D kernel (or one 2-D image / kernel) serves the whole batch
+    whatever the axes: its dimensions go to the axes, in their order."""
+    rng = np.random.default_rng(8)
+    columns, taps = rng.standard_normal((12, 3)), rng.standard_normal(4)
+    got = fastconv.convolve(columns, taps, "same", axis=0)
+    np.testing.assert_allclose(got, loop(fastconv.convolve, [columns, taps[:, None]], (0,),
+                                         "same"), rtol=1e-13, atol=1e-13)
+    images, kernel = rng.standard_normal((6, 2, 5)), rng.standard_normal((3, 2))
+    for axes in [(0, 2), (2, 0)]:
+        got = fastconv.correlate2d(images, kernel, "full", "wrap", axes=axes)
+        expected = loop(fastconv.correlate2d, [images, kernel[:, None, :]], axes, "full", "wrap")
+        np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-13)
+        g = rng.standard_normal(got.shape)
+        grad_images, grad_kernel = fastconv.correlate2d_backward(g, images, kernel, "full",
+                                                                 "wrap", axes=axes)
+        expected = _loop_backward(lambda gi, x, y: fastconv.correlate2d_backward(
+            gi, x, y, "full", "wrap"), g, [images, kernel[:, None, :]], axes)
+        assert grad_kernel.shape == kernel.shape
+        np.testing.assert_allclose(grad_images, expected[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(grad_kernel, expected[1][:, 0, :], rtol=1e-12, atol=1e-12)
