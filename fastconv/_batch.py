@@ -166,6 +166,8 @@ def correlate_stack(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill
     batch = max(len(x), len(w)) if min(len(x), len(w)) > 0 else 0
     item_shapes = (x.shape[1:], w.shape[1:], tuple(out_shape))
     nthreads = _threads.resolve(threads)
+    requested = _method.code(method)
+    chosen = _method.resolve(requested, op, item_shapes, plan.compute, boundary, nthreads)
     if batch == 0:
         return np.empty((0,) + tuple(out_shape), dtype=plan.compute)
     if (len(w) == 1 and x.shape[1] == 1 and w.shape[1] == 1 and out_shape[0] == 1
@@ -174,9 +176,7 @@ def correlate_stack(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill
         out = correlate_2d(rows, w[0], (batch, out_shape[1]), 0, c0, plan, method, op=op,
                            threads=threads)
         return out.reshape((batch,) + tuple(out_shape))
-    # one method for the whole batch, as 'auto' would choose it for one item
-    requested = _method.code(method)
-    chosen = _method.resolve(requested, op, item_shapes, plan.compute, boundary, nthreads)
+    # one method for the whole batch, as 'auto' chooses it for one item
     if (chosen == Method.FFT and requested == Method.AUTO
             and not (np.isfinite(x).all() and np.isfinite(w).all()
                      and (fill is None or np.isfinite(fill)))):
