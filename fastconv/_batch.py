@@ -253,8 +253,8 @@ def _one_row(stack):
     return stack.reshape(len(stack), 1, stack.shape[-1])
 
 
-def convolve(a, v, mode_name, method, axis):
-    """fastconv.convolve(a, v, mode, axis=axis)."""
+def convolve(a, v, mode_name, method, axis, *, threads=None):
+    """fastconv.convolve(a, v, mode, axis=axis, threads=threads)."""
     a, v = np.array(a, copy=None, ndmin=1), np.array(v, copy=None, ndmin=1)
     st = stacks("convolve", [a, v], axis, 1)
     sa, sv = st.arrays
@@ -270,12 +270,13 @@ def convolve(a, v, mode_name, method, axis):
     if sv.shape[-1] > sa.shape[-1]:
         sa, sv = sv, sa
     k0, length = numpy_lags(mode_name, sa.shape[-1], sv.shape[-1])
-    out = correlate_stack(_one_row(sa), _one_row(sv[:, ::-1]), (1, length), 0, k0, plan, method)
+    out = correlate_stack(_one_row(sa), _one_row(sv[:, ::-1]), (1, length), 0, k0, plan, method,
+                          threads=threads)
     return st.result(finish(out, result), (length,))
 
 
-def correlate(a, v, mode_name, method, axis, lags=None):
-    """fastconv.correlate(a, v, mode, axis=axis, lags=lags)."""
+def correlate(a, v, mode_name, method, axis, lags=None, *, threads=None):
+    """fastconv.correlate(a, v, mode, axis=axis, lags=lags, threads=threads)."""
     a, v = np.asarray(a), np.asarray(v)
     if a.ndim == 0 or v.ndim == 0:
         raise ValueError("object of too small depth for desired array")
@@ -296,10 +297,11 @@ def correlate(a, v, mode_name, method, axis, lags=None):
     if sv.dtype.kind == "c":
         sv = np.conj(sv)
     if m >= n:
-        out = correlate_stack(_one_row(sa), _one_row(sv), (1, count), 0, first, plan, method)
+        out = correlate_stack(_one_row(sa), _one_row(sv), (1, count), 0, first, plan, method,
+                              threads=threads)
     else:   # c_k = r_{-k}, r the correlation of conj(v) with a: cost min(M, N) per lag
         out = correlate_stack(_one_row(sv), _one_row(sa), (1, count), 0, -(first + count - 1),
-                              plan, method)[..., ::-1]
+                              plan, method, threads=threads)[..., ::-1]
     return st.result(finish(out, result), (count,))
 
 
@@ -318,8 +320,9 @@ def _scipy_arguments(name, in1, in2, mode, boundary, method, axes):
             _validation.method(method, _validation.SIGNAL_METHODS))
 
 
-def scipy_2d(name, in1, in2, mode, boundary, fillvalue, method, axes, convolution):
-    """fastconv.convolve2d / correlate2d(..., axes=axes)."""
+def scipy_2d(name, in1, in2, mode, boundary, fillvalue, method, axes, convolution, *,
+             threads=None):
+    """fastconv.convolve2d / correlate2d(..., axes=axes, threads=threads)."""
     st, swapped, mode_name, boundary_name, method = _scipy_arguments(
         name, in1, in2, mode, boundary, method, axes)
     s1, s2 = st.arrays
@@ -347,9 +350,10 @@ def scipy_2d(name, in1, in2, mode, boundary, fillvalue, method, axes, convolutio
     window = scipy_window(mode_name, x.shape[1:], w.shape[1:], out_shape, boundary,
                           boundary_name, fill, kernel_finite)
     if window is None:
-        out = correlate_stack(x, w, out_shape, r0, c0, plan, method)
+        out = correlate_stack(x, w, out_shape, r0, c0, plan, method, threads=threads)
     else:
-        out = correlate_stack(x, w, out_shape, r0, c0, plan, method, boundary_name, fill)
+        out = correlate_stack(x, w, out_shape, r0, c0, plan, method, boundary_name, fill,
+                              threads=threads)
     if flip_output:
         out = out[:, ::-1, ::-1]
     return st.result(finish(out, result), out_shape)
