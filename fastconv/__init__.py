@@ -12,6 +12,7 @@ from fastconv._config import im2col_tile_bytes, set_im2col_tile_bytes
 from fastconv._signal import convolve, convolve2d, correlate, correlate2d
 from fastconv._signal_backward import (convolve2d_backward, convolve_backward, correlate2d_backward,
                             correlate_backward)
+from fastconv._lags import correlation_lags
 from fastconv import nn
 from fastconv._config import nn_tile_bytes, set_nn_tile_bytes, show_config
 from fastconv._isa import isa, set_isa
@@ -29,6 +30,7 @@ __all__ = [
     "correlate_backward",
     "convolve2d_backward",
     "correlate2d_backward",
+    "correlation_lags",
     "im2col_tile_bytes",
     "set_im2col_tile_bytes",
     "nn",
