@@ -39,6 +39,11 @@ assert "site-packages" in fastconv.__file__, fastconv.__file__
 assert fastconv.__version__ == md.version("fastconv") != "0+unknown"
 assert (fastconv.convolve([1, 2], [1, 1]) == np.array([1, 3, 2])).all()
 assert md.metadata("fastconv")["License-Expression"] == "BSD-3-Clause"
+import pathlib
+installed = pathlib.Path(fastconv.__file__).parent
+for typed in ("py.typed", "__init__.pyi", "nn.pyi", "dask/__init__.pyi", "dask/nn.pyi"):
+    assert (installed / typed).exists(), f"{typed} is not installed"
+import fastconv.dask
 print(f"sdist install ok: fastconv {fastconv.__version__} from {fastconv.__file__}")
 PY
 "$WORK/venv/bin/python" -m pytest -q -x -p no:cacheprovider tests/test_examples.py tests/test_reference.py
