@@ -19,7 +19,11 @@ from fastconv._isa import isa, set_isa
 from fastconv._blas_threads import blas_threads, set_blas_threads
 from fastconv._threads import set_num_threads
 
-__version__ = "0.1.0"
+try:   # the version is written once, in pyproject.toml
+    from importlib.metadata import PackageNotFoundError as _NotInstalled, version as _version
+    __version__ = _version("fastconv")
+except _NotInstalled:   # a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "convolve",
