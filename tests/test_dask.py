@@ -364,3 +364,18 @@ def _task_threads():
     from fastconv.dask import _halo as halo
     with halo.one_thread():
         return _runtime.openmp_max_threads()
+
+
+def test_the_large_image_example_runs():
+    """examples/dask_large_image.py, in its fast mode (it checks its own result)."""
+    import os
+    import pathlib
+    import subprocess
+    import sys
+    script = pathlib.Path(__file__).parent.parent / "examples" / "dask_large_image.py"
+    if not script.exists():
+        pytest.skip("the examples are not in this tree")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300, env=dict(os.environ, FASTCONV_EXAMPLES_FAST="1"))
+    assert done.returncode == 0, done.stderr
+    assert "largest difference from the in-memory result" in done.stdout

@@ -138,6 +138,8 @@ def _numpy_1d(name, a, v, mode, method, axis):
     method = _validation.method(method, _validation.SIGNAL_METHODS)
     a, v = _halo.known_chunks(_da.asarray(a)), np.asarray(_kernel(v))
     move = None
+    if convolution and v.ndim == 0:   # numpy.convolve promotes 0-d inputs
+        v = v.reshape(1)
     if axis is None:
         if convolution and a.ndim == 0:
             a = a.reshape(1)
