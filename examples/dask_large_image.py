@@ -26,8 +26,8 @@ import fastconv
 import fastconv.dask
 
 FAST = os.environ.get("FASTCONV_EXAMPLES_FAST") == "1"
-SIZE = 1024 if FAST else 8192          # 8192 x 8192 float32: 256 MiB on disk
-CHUNK = 256 if FAST else 1024
+SIZE = 512 if FAST else 8192           # 8192 x 8192 float32: 256 MiB on disk
+CHUNK = 128 if FAST else 1024
 
 # %%
 # An image on disk

@@ -7,9 +7,9 @@ module finds that BLAS with threadpoolctl and hands its thread-count
 functions to the Cython drivers.
 
 FASTCONV_BLAS_THREADS (read once at import) or `set_blas_threads` choose the
-policy: ``1`` (the default) runs BLAS on one thread inside fastconv's calls;
-``'any'`` leaves BLAS's thread count alone.  Any other value of the
-environment variable is ignored with a RuntimeWarning.
+policy: a positive count n (default ``1``) runs BLAS on n threads inside
+fastconv's calls; ``'any'`` leaves BLAS's thread count alone.  Any other
+value of the environment variable is ignored with a RuntimeWarning.
 
 Only an OpenBLAS with its own (pthreads) thread pool is controlled: it is
 what SciPy's wheels ship.  An OpenMP-threaded OpenBLAS keeps a count per
@@ -23,7 +23,7 @@ import warnings
 from fastconv._ext import _blas_threads as _ext
 
 ENVIRONMENT = "FASTCONV_BLAS_THREADS"
-POLICIES = (1, "any")
+_MAX_THREADS = 2**31 - 1     # a C int
 
 
 def _address(function):
@@ -65,17 +65,20 @@ def _install():
 
 
 def _policy(value):
-    """The policy named by `value` (1, '1' or 'any'); ValueError otherwise."""
+    """The policy named by `value`: a positive int (or its decimal digits:
+    that many BLAS threads inside fastconv's calls) or 'any'; ValueError
+    otherwise."""
     if isinstance(value, str):
-        value = value.strip().lower()
-        if value == "1":
-            return 1
-        if value == "any":
+        text = value.strip().lower()
+        if text == "any":
             return "any"
-    elif not isinstance(value, bool) and isinstance(value, int) and value == 1:
-        return 1
-    raise ValueError(f"the BLAS threads setting must be 1 (one BLAS thread inside fastconv's "
-                     f"im2col calls) or 'any' (leave BLAS's thread count alone), got {value!r}")
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= _MAX_THREADS:
+            return int(text)
+    elif not isinstance(value, bool) and isinstance(value, int) and 1 <= value <= _MAX_THREADS:
+        return int(value)
+    raise ValueError(f"the BLAS threads setting must be a positive integer (BLAS threads inside "
+                     f"fastconv's im2col calls, default 1) or 'any' (leave BLAS's thread count "
+                     f"alone), got {value!r}")
 
 
 def _from_environment():
@@ -91,8 +94,9 @@ def _from_environment():
 
 
 def blas_threads():
-    """The BLAS thread setting of fastconv's im2col calls: 1 (BLAS runs on
-    one thread while they run) or 'any' (BLAS's count is left alone)."""
+    """The BLAS thread setting of fastconv's im2col calls: a positive count
+    (BLAS runs on that many threads while they run; 1 by default) or 'any'
+    (BLAS's count is left alone)."""
     return _wanted
 
 
@@ -101,9 +105,9 @@ def set_blas_threads(value):
 
     Parameters
     ----------
-    value : {1, 'any'}
-        1 (the default, also FASTCONV_BLAS_THREADS=1): while a fastconv call
-        runs, SciPy's OpenBLAS runs on one thread, then gets its count back
+    value : positive int or 'any'
+        n (default 1, also FASTCONV_BLAS_THREADS=n): while a fastconv call
+        runs, SciPy's OpenBLAS runs on n threads, then gets its count back
         when the last overlapping call returns.  'any'
         (FASTCONV_BLAS_THREADS=any): BLAS's count is left alone.
 
@@ -114,8 +118,14 @@ def set_blas_threads(value):
     global _wanted
     policy = _policy(value)
     old, _wanted = _wanted, policy
-    _ext.set_enabled(policy == 1)
+    _apply(policy)
     return old
+
+
+def _apply(policy):
+    if policy != "any":
+        _ext.set_target(policy)
+    _ext.set_enabled(policy != "any")
 
 
 def controlled_library():
@@ -128,4 +138,4 @@ def controlled_library():
 
 _install()
 _wanted = _from_environment()
-_ext.set_enabled(_wanted == 1)
+_apply(_wanted)

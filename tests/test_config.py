@@ -89,7 +89,7 @@ def test_import_never_fails_on_bad_settings():
             "fastconv.blas_threads(), fastconv.isa() == fastconv._isa.LEVELS[fastconv._isa.CPU_LEVEL])\n"
             "print(fastconv.convolve([1, 2], [1, 1], method='im2col').tolist())\n")
     out = _run_python(code, FASTCONV_IM2COL_TILE_MB="inf", FASTCONV_NN_TILE_MB="1e30",
-                      FASTCONV_BLAS_THREADS="2", FASTCONV_ISA="avx9000",
+                      FASTCONV_BLAS_THREADS="two", FASTCONV_ISA="avx9000",
                       FASTCONV_NUM_THREADS="abc")
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:2] == [f"{4 << 20} {8 << 20} 1 True", "[1, 3, 2]"]
@@ -114,14 +114,15 @@ needs_controlled_blas = pytest.mark.skipif(
     not _blas_ext.installed(), reason="SciPy's BLAS is not a pthreads OpenBLAS")
 
 
-@pytest.mark.parametrize("text", ["2", "0", "-1", "yes", "many", "1.0"])
+@pytest.mark.parametrize("text", ["0", "-1", "yes", "many", "1.0", "²", str(2**31)])
 def test_bad_blas_threads_environment_warns(monkeypatch, text):
     monkeypatch.setenv("FASTCONV_BLAS_THREADS", text)
     with pytest.warns(RuntimeWarning, match="FASTCONV_BLAS_THREADS"):
         assert _blas_threads._from_environment() == 1
 
 
-@pytest.mark.parametrize("text,policy", [("", 1), ("1", 1), ("any", "any"), (" ANY ", "any")])
+@pytest.mark.parametrize("text,policy", [("", 1), ("1", 1), ("any", "any"), (" ANY ", "any"),
+                                         ("2", 2), (" 16 ", 16)])
 def test_good_blas_threads_environment(monkeypatch, text, policy):
     monkeypatch.setenv("FASTCONV_BLAS_THREADS", text)
     assert _blas_threads._from_environment() == policy
@@ -129,8 +130,8 @@ def test_good_blas_threads_environment(monkeypatch, text, policy):
 
 def test_set_blas_threads():
     assert fastconv.blas_threads() == 1
-    for bad in (2, 0, "2", None, True, 1.0):
-        with pytest.raises(ValueError, match="BLAS threads setting must be 1"):
+    for bad in (0, -1, "0", None, True, 1.0, 2**31):
+        with pytest.raises(ValueError, match="BLAS threads setting must be a positive integer"):
             fastconv.set_blas_threads(bad)
     assert fastconv.set_blas_threads("any") == 1
     try:
@@ -147,6 +148,26 @@ def test_the_library_controlled_is_the_one_scipy_calls():
     assert library.filepath == _blas_threads.controlled_library()
     assert library.internal_api == "openblas"
     assert getter.replace("get", "set") == setter
+
+
+@needs_controlled_blas
+def test_blas_threads_two_means_two():
+    """FASTCONV_BLAS_THREADS=2 / set_blas_threads(2): BLAS runs on two
+    threads inside fastconv's calls, whatever its count outside, which comes
+    back afterwards (issue 12: it used to mean one thread, silently)."""
+    assert fastconv.set_blas_threads(2) == 1
+    try:
+        for outside in (1, 3):
+            with threadpoolctl.threadpool_limits(outside, user_api="blas"):
+                token = _blas_ext.enter()
+                assert _controlled_blas_threads() == 2
+                _blas_ext.leave(token)
+                assert _controlled_blas_threads() == outside
+    finally:
+        assert fastconv.set_blas_threads(1) == 2
+    code = "import fastconv; print(fastconv.blas_threads())"
+    out = _run_python(code, FASTCONV_BLAS_THREADS="2")
+    assert out.returncode == 0 and out.stdout.strip() == "2" and "Warning" not in out.stderr, out
 
 
 @needs_controlled_blas

@@ -277,6 +277,15 @@ def test_results_are_lazy_and_kernel_is_one_key():
     np.testing.assert_array_equal(out.compute(), np.full((64, 64), 25.0))
 
 
+def test_unknown_chunk_sizes_are_refused_clearly():
+    x = da.arange(20.0, chunks=5)
+    unknown = x[x > 3]                                # chunk sizes nan
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        fd.convolve(unknown, [1.0, 1.0])
+    got = fd.convolve(unknown.compute_chunk_sizes(), [1.0, 1.0]).compute()
+    np.testing.assert_array_equal(got, np.convolve(np.arange(4.0, 20.0), [1.0, 1.0]))
+
+
 def test_tasks_run_on_one_thread():
     from fastconv._ext import _runtime
     with _halo.one_thread():
@@ -355,3 +364,18 @@ def _task_threads():
     from fastconv.dask import _halo as halo
     with halo.one_thread():
         return _runtime.openmp_max_threads()
+
+
+def test_the_large_image_example_runs():
+    """examples/dask_large_image.py, in its fast mode (it checks its own result)."""
+    import os
+    import pathlib
+    import subprocess
+    import sys
+    script = pathlib.Path(__file__).parent.parent / "examples" / "dask_large_image.py"
+    if not script.exists():
+        pytest.skip("the examples are not in this tree")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300, env=dict(os.environ, FASTCONV_EXAMPLES_FAST="1"))
+    assert done.returncode == 0, done.stderr
+    assert "largest difference from the in-memory result" in done.stdout

@@ -1,4 +1,5 @@
-# _blas_threads.pxd -- run BLAS calls on one thread (see _blas_threads.pyx).
+# _blas_threads.pxd -- run BLAS calls on one thread, or the count FASTCONV_BLAS_THREADS
+# chose (see _blas_threads.pyx).
 #
 #     token = blas_single_thread_begin()
 #     ... BLAS calls ...

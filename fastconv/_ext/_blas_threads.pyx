@@ -1,5 +1,6 @@
 # cython: language_level=3
-"""Keep SciPy's OpenBLAS on one thread while fastconv's im2col drivers call it.
+"""Keep SciPy's OpenBLAS on one thread (or the count the user chose) while
+fastconv's im2col drivers call it.
 
 The column-matrix products of the im2col methods are called tile by tile from
 C loops; a multithreaded OpenBLAS (pthreads build, as in SciPy's wheels)
@@ -11,12 +12,13 @@ fastconv's own loops.
 
 The thread count of a pthreads OpenBLAS is one process-wide setting, so the
 policy is a process-wide reference count under a lock: the first call to
-enter saves the count and sets 1, the last one to leave restores the saved
+enter saves the count and sets the target (1 unless FASTCONV_BLAS_THREADS /
+set_blas_threads chose another), the last one to leave restores the saved
 count (unless someone else changed it meanwhile: then theirs stays).  Calls
 that overlap in several Python threads therefore never save each other's
-"1" as the count to restore (issue 11, defect 2).  While any fastconv call
-runs, NumPy/SciPy calls in other threads that use the same OpenBLAS run on
-one thread too.
+target as the count to restore (issue 11, defect 2).  While any fastconv
+call runs, NumPy/SciPy calls in other threads that use the same OpenBLAS
+run on the target count too.
 
 fastconv/_blas_threads.py finds the library and hands over the addresses of
 its get/set functions; until then (or with no controllable BLAS) these
@@ -32,6 +34,8 @@ ctypedef void (*set_threads_fn)(int) noexcept nogil
 cdef get_threads_fn _get_threads = NULL
 cdef set_threads_fn _set_threads = NULL
 cdef bint _enabled = False         # the policy is on (FASTCONV_BLAS_THREADS / set_blas_threads)
+cdef int _target = 1               # BLAS threads inside the region (FASTCONV_BLAS_THREADS)
+cdef int _applied = 1              # the target the first call of the current region set
 cdef Py_ssize_t _active = 0        # calls between begin and end, in all threads
 cdef int _saved = 0                # the count the first of them found
 cdef PyThread_type_lock _lock = PyThread_allocate_lock()
@@ -40,19 +44,20 @@ if _lock == NULL:
 
 
 cdef int blas_single_thread_begin() noexcept nogil:
-    """Enter a region whose BLAS calls must run on one thread.  Returns a
-    token for blas_single_thread_end: 1 if the call entered the count, 0 if
-    the policy is off (nothing changed)."""
+    """Enter a region whose BLAS calls must run on the target thread count
+    (one by default).  Returns a token for blas_single_thread_end: 1 if the
+    call entered the count, 0 if the policy is off (nothing changed)."""
     cdef int entered = 0
-    global _active, _saved
+    global _active, _saved, _applied
     if _set_threads == NULL:
         return 0
     PyThread_acquire_lock(_lock, WAIT_LOCK)
     if _enabled:
         if _active == 0:
             _saved = _get_threads()
-            if _saved != 1:
-                _set_threads(1)
+            _applied = _target
+            if _saved != _applied:
+                _set_threads(_applied)
         _active += 1
         entered = 1
     PyThread_release_lock(_lock)
@@ -67,7 +72,7 @@ cdef void blas_single_thread_end(int token) noexcept nogil:
         return
     PyThread_acquire_lock(_lock, WAIT_LOCK)
     _active -= 1
-    if _active == 0 and _saved > 1 and _get_threads() == 1:
+    if _active == 0 and _saved != _applied and _saved > 0 and _get_threads() == _applied:
         _set_threads(_saved)
     PyThread_release_lock(_lock)
 
@@ -109,8 +114,27 @@ def set_enabled(bint enabled):
 
 
 def enabled():
-    """True when fastconv's im2col calls set BLAS to one thread."""
+    """True when fastconv's im2col calls set BLAS's thread count."""
     return _enabled and _set_threads != NULL
+
+
+def set_target(int threads):
+    """The BLAS thread count inside the region from the next region on (a
+    positive int); returns the previous one."""
+    global _target
+    if threads < 1:
+        raise ValueError(f"the BLAS thread count must be positive, got {threads}")
+    with nogil:
+        PyThread_acquire_lock(_lock, WAIT_LOCK)
+    old = _target
+    _target = threads
+    PyThread_release_lock(_lock)
+    return old
+
+
+def target():
+    """The BLAS thread count inside the region."""
+    return _target
 
 
 def active_calls():

@@ -136,8 +136,10 @@ def _numpy_1d(name, a, v, mode, method, axis):
     convolution = name == "convolve"
     mode_name = _validation.numpy_mode(mode)
     method = _validation.method(method, _validation.SIGNAL_METHODS)
-    a, v = _da.asarray(a), np.asarray(_kernel(v))
+    a, v = _halo.known_chunks(_da.asarray(a)), np.asarray(_kernel(v))
     move = None
+    if convolution and v.ndim == 0:   # numpy.convolve promotes 0-d inputs
+        v = v.reshape(1)
     if axis is None:
         if convolution and a.ndim == 0:
             a = a.reshape(1)
@@ -233,7 +235,7 @@ def correlate(a, v, mode="valid", *, method="auto", axis=None):
 
 def _scipy_2d(name, in1, in2, mode, boundary, fillvalue, method, axes):
     convolution = name == "convolve2d"
-    in1, in2 = _da.asarray(in1), np.asarray(_kernel(in2))
+    in1, in2 = _halo.known_chunks(_da.asarray(in1)), np.asarray(_kernel(in2))
     move = None
     if axes is not None:
         if len(tuple(axes)) != 2:

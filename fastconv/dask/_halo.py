@@ -114,6 +114,14 @@ def one_thread():
         yield
 
 
+def known_chunks(x):
+    """x, after checking that its chunk sizes are known (not nan)."""
+    if any(c != c for axis in x.chunks for c in axis):
+        raise ValueError("the input's chunk sizes are unknown (nan): call "
+                         "x.compute_chunk_sizes() first; the halo needs them")
+    return x
+
+
 def halo_map(x, nd, windows, out_spatial_chunks, out_lead_chunks, func, shared, block_args,
              dtype, boundary, name):
     """A dask array whose chunk (lead..., o_1, ..., o_nd) is
@@ -139,6 +147,7 @@ def halo_map(x, nd, windows, out_spatial_chunks, out_lead_chunks, func, shared, 
 
     if boundary not in BOUNDARIES:
         raise ValueError(f"boundary must be one of {BOUNDARIES}, got {boundary!r}")
+    known_chunks(x)
     nlead = x.ndim - nd
     token = tokenize(x, nd, windows, out_spatial_chunks, out_lead_chunks, func, shared,
                      block_args, dtype, boundary)

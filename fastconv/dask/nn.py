@@ -35,7 +35,7 @@ def _layer_chunk(pieces, weight, bias, stride, padding, dilation, groups, method
 
 
 def _conv(fname, nd, x, weight, bias, stride, padding, dilation, groups, method):
-    x = _da.asarray(x)
+    x = _halo.known_chunks(_da.asarray(x))
     weight = np.asarray(weight.compute() if hasattr(weight, "dask") else weight)
     if bias is not None:
         bias = np.asarray(bias.compute() if hasattr(bias, "dask") else bias)
