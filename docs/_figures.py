@@ -1,0 +1,163 @@
+"""Pictures and tables drawn when the documentation is built.
+
+``build_all(out_dir, results_dir)`` writes into ``out_dir``:
+
+- ``modes.png``: what 'full', 'same' and 'valid' return for an image and a
+  blur kernel, drawn at the same scale;
+- ``boundaries.png``: what 'fill', 'wrap' and 'symm' feed the kernel beyond
+  the image's edge, and a blur under each;
+- for each ``results_dir/*.json`` saved by ``python -m fastconv.bench --json``:
+  ``bench-<stem>.png`` (the ratio chart of ``fastconv.bench.plot``) and
+  ``bench-<stem>.rst`` (the run's header and its table);
+- ``bench_results.rst``, which includes them all (the benchmark page
+  includes it).
+
+Everything comes from fastconv itself, the bench JSON files, and an image that
+scikit-image ships (``skimage.data.camera``); nothing is downloaded.
+"""
+import csv
+import io
+import json
+import pathlib
+
+import numpy as np
+
+import fastconv
+
+
+def _camera(size=128):
+    """scikit-image's 'camera' (512x512 uint8, shipped in its wheel), as floats
+    in [0, 1], downsampled by block means to ``size`` x ``size``."""
+    from skimage import data
+    img = data.camera().astype(np.float64) / 255.0
+    f = img.shape[0] // size
+    return img[: size * f, : size * f].reshape(size, f, size, f).mean(axis=(1, 3))
+
+
+def draw_modes(path):
+    import matplotlib.pyplot as plt
+    img = _camera(96)
+    k = np.ones((25, 25)) / 625.0                        # a 25x25 box blur
+    outs = {m: fastconv.convolve2d(img, k, m) for m in ("full", "same", "valid")}
+    big = outs["full"].shape[0]
+    fig, axes = plt.subplots(1, 4, figsize=(11, 3.3))
+    panels = [("input: " + "x".join(map(str, img.shape)), img)] + [
+        (f"'{m}': " + "x".join(map(str, o.shape)), o) for m, o in outs.items()]
+    for ax, (title, a) in zip(axes, panels):
+        off = (big - a.shape[0]) / 2                    # centre every panel on one scale
+        ax.imshow(a, cmap="gray", vmin=0, vmax=1,
+                  extent=(off, off + a.shape[1], off + a.shape[0], off))
+        ax.set_xlim(0, big)
+        ax.set_ylim(big, 0)
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.add_patch(plt.Rectangle((off, off), a.shape[1], a.shape[0], fill=False,
+                                   edgecolor="tab:red", linewidth=1))
+    fig.suptitle("convolve2d(image, 25x25 box blur, mode): every position where the kernel "
+                 "touches the image ('full'), the image's shape ('same'), only where it fits "
+                 "('valid')", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def draw_boundaries(path):
+    import matplotlib.pyplot as plt
+    img = _camera(96)[10:74, 16:80]                      # 64x64: the face and the camera
+    p = 32                                               # show 32 pixels beyond each edge
+    delta = np.zeros((2 * p + 1, 2 * p + 1))
+    delta[p, p] = 1.0                                    # 'full' with a centred delta = the extension
+    blur = np.ones((15, 15)) / 225.0
+    cases = [("fill (fillvalue=0)", dict(boundary="fill")),
+             ("fill (fillvalue=1)", dict(boundary="fill", fillvalue=1)),
+             ("wrap", dict(boundary="wrap")),
+             ("symm", dict(boundary="symm"))]
+    fig, axes = plt.subplots(2, 4, figsize=(11, 5.6))
+    for col, (name, kw) in enumerate(cases):
+        extended = fastconv.correlate2d(img, delta, "full", **kw)
+        ax = axes[0, col]
+        ax.imshow(extended, cmap="gray", vmin=0, vmax=1)
+        ax.add_patch(plt.Rectangle((p - 0.5, p - 0.5), img.shape[1], img.shape[0], fill=False,
+                                   edgecolor="tab:red", linewidth=1.2))
+        ax.set_title(f"boundary='{name.split()[0]}'" + (" " + name.split(" ", 1)[1]
+                                                         if " " in name else ""), fontsize=10)
+        ax = axes[1, col]
+        ax.imshow(fastconv.convolve2d(img, blur, "same", **kw), cmap="gray", vmin=0, vmax=1)
+        ax.set_title("15x15 blur, 'same'", fontsize=9)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, 0].set_ylabel("what the kernel sees\n(image in red)")
+    axes[1, 0].set_ylabel("the blurred image")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def _escape(cell):
+    out = str(cell)
+    for ch in "\\*|`_":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def bench_rst(record, stem, png_name):
+    """The reStructuredText of one saved run: a header, the chart, the table."""
+    from fastconv.bench import report
+    table, notes = report.rows(record)
+    m = record["machine"]
+    threads = m["threads"]["requested"] or "not limited"
+    title = f"{stem}: {len(record['cases'])} cases, {threads} thread(s), {m['date'][:16]} UTC"
+    lines = [title, "~" * len(title), "",
+             f"Raw data: ``bench/results/{stem}.json``; "
+             f"``python -m fastconv.bench --report bench/results/{stem}.json`` prints it again.", "",
+             ".. code-block:: text", ""]
+    lines += ["   " + line for line in report.header_lines(record)]
+    lines += ["", f".. image:: /_generated/{png_name}", f"   :alt: ratio chart of {stem}", "   :width: 100%", ""]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for row in table:
+        w.writerow([_escape(c) for c in row])
+    lines += [".. csv-table::", "   :header: " + ", ".join(f'"{c}"' for c in report.COLUMNS),
+              "   :class: fastconv-bench", ""]
+    lines += ["   " + line for line in buf.getvalue().splitlines()]
+    lines.append("")
+    if notes:
+        lines += ["Notes:", ""]
+        lines += [f"{i}. {_escape(t)}" for i, t in enumerate(notes, 1)]
+        lines.append("")
+    mem = report.memory_rows(record)
+    if mem:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        for row in mem:
+            w.writerow([_escape(c) for c in row])
+        lines += ["Peak extra memory of one call (measured in a fresh subprocess per contender):", "",
+                  ".. csv-table::",
+                  "   :header: " + ", ".join(f'"{c}"' for c in report.MEMORY_COLUMNS), ""]
+        lines += ["   " + line for line in buf.getvalue().splitlines()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def draw_benchmarks(out_dir, results_dir):
+    from fastconv.bench import plot
+    parts = []
+    for path in sorted(pathlib.Path(results_dir).glob("*.json")):
+        record = json.loads(path.read_text())
+        png = f"bench-{path.stem}.png"
+        plot.plot_ratios(record, out_dir / png)
+        (out_dir / f"bench-{path.stem}.rst").write_text(bench_rst(record, path.stem, png))
+        parts.append(f".. include:: /_generated/bench-{path.stem}.rst")
+    if not parts:
+        parts.append("No saved results in ``bench/results``.")
+    (out_dir / "bench_results.rst").write_text("\n\n".join(parts) + "\n")
+
+
+def build_all(out_dir, results_dir):
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    draw_modes(out_dir / "modes.png")
+    draw_boundaries(out_dir / "boundaries.png")
+    draw_benchmarks(out_dir, results_dir)
