@@ -62,15 +62,16 @@ for n, (ax, (positions, products)) in enumerate(zip(axes, steps)):
     for p, prod in zip(positions, products):
         if 0 <= p < len(a):
             ax.text(p, 1.1, f"{prod:g}", ha="center", fontsize=8, color="tab:red")
-    ax.text(len(a) + 0.9, 0.5, f"sum = out[{n}] = {by_hand[n]:g}", va="center", fontsize=9)
+    ax.text(len(a) + 2.0, 0.5, f"sum = out[{n}] = {by_hand[n]:g}", va="center", fontsize=9)
     ax.set_ylim(0, 1.45)
     ax.set_yticks([])
-    ax.set_xlim(-2.6, len(a) + 3.4)
-axes[0].legend(loc="upper left", fontsize=7, ncol=2)
+    ax.set_xlim(-2.6, len(a) + 5.2)
 axes[0].set_title("flip, slide, multiply (red: the products), sum", fontsize=10)
 axes[-1].set_xticks(range(-2, len(a) + 2))
 axes[-1].set_xlabel("index into a")
-fig.tight_layout()
+handles, labels = axes[0].get_legend_handles_labels()
+fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8)
+fig.tight_layout(rect=(0, 0.04, 1, 1))
 
 # %%
 # The result, checked three ways
