@@ -161,3 +161,55 @@ def build_all(out_dir, results_dir):
     draw_modes(out_dir / "modes.png")
     draw_boundaries(out_dir / "boundaries.png")
     draw_benchmarks(out_dir, results_dir)
+
+
+# --- the README's headline table ------------------------------------------
+#: (results file stem prefix, case name, the function fastconv replaces)
+HEADLINE_CASES = [
+    ("signal-1thread", "conv1d-full-float32-n100000-k3", "numpy.convolve"),
+    ("signal-1thread", "conv1d-full-float32-n100000-k31", "numpy.convolve"),
+    ("signal-1thread", "conv1d-full-float64-n1000000-k101", "numpy.convolve"),
+    ("signal-1thread", "conv2d-same-float32-512x512-k3x3", "scipy.signal.convolve2d"),
+    ("signal-1thread", "conv2d-same-float32-2048x2048-k5x5", "scipy.signal.convolve2d"),
+    ("signal-1thread", "conv2d-same-float64-512x512-k15x15", "scipy.signal.convolve2d"),
+    ("cnn-1thread", "nn.conv2d-forward-float32-N16-C64-56x56-K64-3x3-p1-resnet3x3", "torch F.conv2d"),
+    ("cnn-1thread", "nn.conv2d-grad_input-float32-N32-C1-28x28-K32-5x5-p2-mnist", "torch grad.conv2d_input"),
+    ("cnn-1thread", "nn.conv2d-grad_weight-float32-N16-C64-56x56-K256-1x1-pointwise", "torch grad.conv2d_weight"),
+    ("cnn-1thread", "nn.conv2d-forward-float32-N16-C128-28x28-K128-3x3-p1g128-depthwise", "torch F.conv2d"),
+]
+
+
+def readme_headline_table(results_dir):
+    """The Markdown table that README.md shows between its ``bench-table``
+    markers, computed from the newest saved run of each kind (a test checks
+    that the README holds exactly this)."""
+    from fastconv.bench import report
+    records = {}
+    for prefix in {p for p, _, _ in HEADLINE_CASES}:
+        paths = sorted(pathlib.Path(results_dir).glob(f"{prefix}-*.json"))
+        if paths:
+            records[prefix] = (paths[-1].name, json.loads(paths[-1].read_text()))
+    lines = ["| case | fastconv `'auto'` | replaces | its time | speed-up | fastest other library, speed-up over it |",
+             "|---|---:|---|---:|---:|---|"]
+    sources = []
+    for prefix, name, twin in HEADLINE_CASES:
+        if prefix not in records:
+            continue
+        source, record = records[prefix]
+        case = next((c for c in record["cases"] if c["name"] == name), None)
+        if case is None:
+            continue
+        by_name = {e["name"]: e for e in case["contenders"]}
+        auto = next(e for e in case["contenders"] if e["is_fastconv"] and e["method"] == "auto")
+        other = by_name.get(twin)
+        if auto["status"] != "ok" or other is None or other["status"] != "ok":
+            continue
+        t_auto, t_other = auto["timing"]["median_s"], other["timing"]["median_s"]
+        best = case["best_anchor"]
+        ratio = case["ratio_best_anchor_over_fastconv_auto"]
+        best_cell = f"{best}, {ratio:.2f}x" if best and ratio is not None else "-"
+        lines.append(f"| `{name}` | {report.format_seconds(t_auto)} | {twin} | "
+                     f"{report.format_seconds(t_other)} | {t_other / t_auto:.1f}x | {best_cell} |")
+        if source not in sources:
+            sources.append(source)
+    return "\n".join(lines), sources
