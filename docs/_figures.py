@@ -213,3 +213,15 @@ def readme_headline_table(results_dir):
         if source not in sources:
             sources.append(source)
     return "\n".join(lines), sources
+
+
+# --- the gallery's order: from the definition to a trained CNN -------------
+GALLERY_ORDER = ["plot_convolution_by_hand.py", "plot_flip.py", "plot_filters.py",
+                 "plot_learn_a_filter.py", "plot_cnn_digits.py", "plot_speed.py"]
+
+
+def example_order(filename):
+    """Sort key of sphinx-gallery's ``within_subsection_order``: the examples
+    in GALLERY_ORDER first, in that order, then any other by name."""
+    name = pathlib.Path(filename).name
+    return (GALLERY_ORDER.index(name), "") if name in GALLERY_ORDER else (len(GALLERY_ORDER), name)

@@ -76,7 +76,7 @@ sphinx_gallery_conf = {
     "doc_module": ("fastconv",),
     "reference_url": {"fastconv": None},
     "remove_config_comments": True,
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "_figures.example_order",
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
     "min_reported_time": 1,

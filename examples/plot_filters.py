@@ -101,4 +101,5 @@ for ax, boundary in zip(axes, ["fill", "wrap", "symm"]):
     ax.set_yticks([])
 fig.tight_layout()
 
+# sphinx_gallery_thumbnail_number = 2
 plt.show()

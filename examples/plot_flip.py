@@ -104,4 +104,5 @@ print("nn.conv2d == correlate2d(..., 'valid') == convolve2d(flipped kernel, 'val
 same = nn.conv2d(x, w, padding="same")[0, 0]
 np.testing.assert_allclose(same, fastconv.correlate2d(image, comet, "same"), rtol=1e-12, atol=1e-12)
 
+# sphinx_gallery_thumbnail_number = 2
 plt.show()
