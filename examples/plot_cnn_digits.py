@@ -29,7 +29,7 @@ from sklearn.model_selection import train_test_split
 from fastconv import nn
 
 FAST = os.environ.get("FASTCONV_EXAMPLES_FAST", "") not in ("", "0")
-EPOCHS = 1 if FAST else 15
+EPOCHS = 3 if FAST else 15          # fast mode: 3 short epochs of 8 batches, to show the plots
 rng = np.random.default_rng(0)
 
 # %%
@@ -118,22 +118,18 @@ def accuracy(p, x, y):
 batch, lr0, momentum = 32, 0.05, 0.9
 velocity = {k: np.zeros_like(v) for k, v in params.items()}
 history = {"loss": [], "train": [], "test": []}
-max_steps = 20 if FAST else None
-step = 0
+batches_per_epoch = 8 if FAST else None
 for epoch in range(EPOCHS):
     lr = lr0 * (1 - epoch / EPOCHS)
     order = rng.permutation(len(x_train))
     losses = []
-    for start in range(0, len(order), batch):
+    for start in range(0, len(order), batch)[:batches_per_epoch]:
         idx = order[start:start + batch]
         loss, grads = loss_and_gradients(params, x_train[idx], y_train[idx])
         for k in params:
             velocity[k] = momentum * velocity[k] - lr * grads[k]
             params[k] += velocity[k].astype(np.float32)
         losses.append(loss)
-        step += 1
-        if max_steps and step >= max_steps:
-            break
     history["loss"].append(np.mean(losses))
     history["train"].append(accuracy(params, x_train, y_train))
     history["test"].append(accuracy(params, x_test, y_test))
