@@ -12,13 +12,18 @@ from fastconv._config import im2col_tile_bytes, set_im2col_tile_bytes
 from fastconv._signal import convolve, convolve2d, correlate, correlate2d
 from fastconv._signal_backward import (convolve2d_backward, convolve_backward, correlate2d_backward,
                             correlate_backward)
+from fastconv._lags import correlation_lags
 from fastconv import nn
 from fastconv._config import nn_tile_bytes, set_nn_tile_bytes, show_config
 from fastconv._isa import isa, set_isa
 from fastconv._blas_threads import blas_threads, set_blas_threads
 from fastconv._threads import set_num_threads
 
-__version__ = "0.1.0"
+try:   # the version is written once, in pyproject.toml
+    from importlib.metadata import PackageNotFoundError as _NotInstalled, version as _version
+    __version__ = _version("fastconv")
+except _NotInstalled:   # a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "convolve",
@@ -29,6 +34,7 @@ __all__ = [
     "correlate_backward",
     "convolve2d_backward",
     "correlate2d_backward",
+    "correlation_lags",
     "im2col_tile_bytes",
     "set_im2col_tile_bytes",
     "nn",

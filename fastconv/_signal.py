@@ -14,7 +14,7 @@ swaps or conjugation.
 """
 import numpy as np
 
-from fastconv import _dtypes, _validation
+from fastconv import _batch, _dtypes, _lags, _out, _validation
 from fastconv._primitive import correlate_1d, correlate_2d, finish
 from fastconv._signal_shapes import numpy_lags, scipy_offsets, scipy_window
 
@@ -25,7 +25,7 @@ __all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
 # numpy.convolve / numpy.correlate
 # --------------------------------------------------------------------------
 
-def convolve(a, v, mode="full", *, method="auto"):
+def convolve(a, v, mode="full", *, method="auto", axis=None, out=None):
     """Discrete linear convolution of two 1-D sequences; a drop-in for
     `numpy.convolve`.
 
@@ -48,6 +48,22 @@ def convolve(a, v, mode="full", *, method="auto"):
         inputs' norms, not per output: force 'direct' for exact outputs or
         tiny values next to huge ones).  'auto' picks the fastest by a
         fitted cost model.
+    axis : int, keyword-only, optional
+        Convolve a batch along this axis.  `a` and `v` may then have any
+        number of dimensions: all but `axis` (the batch dimensions) are
+        broadcast against each other as NumPy broadcasts (length-1
+        dimensions prepended to the input with fewer), so one kernel serves
+        a whole stack of signals, or each signal has its own; a 1-D input
+        is one signal (kernel) for the whole batch, at any `axis`.  `axis`
+        counts in the broadcast number of dimensions (``-1``: the last).
+        The result has the broadcast batch shape and the output's length
+        along `axis`; each output is ``convolve(a_i, v_i, mode)``.  None
+        (default): NumPy's 1-D function, which rejects N-D input.
+    out : ndarray, keyword-only, optional
+        Array to receive the result, returned instead of a new one: it must
+        have exactly the result's shape (else ValueError) and dtype (else
+        TypeError; no casting) and be writeable.  It may overlap the inputs:
+        the result is computed first, then copied in.
 
     Returns
     -------
@@ -59,8 +75,11 @@ def convolve(a, v, mode="full", *, method="auto"):
     Raises
     ------
     ValueError
-        Empty input, input of more than one dimension, bad mode or method
-        (NumPy's messages).
+        Empty input, input of more than one dimension (without `axis`), bad
+        mode or method (NumPy's messages); batch dimensions that do not
+        broadcast; a bad `out`.
+    numpy.exceptions.AxisError
+        `axis` out of range.
     TypeError
         A mode NumPy does not understand.
 
@@ -71,7 +90,18 @@ def convolve(a, v, mode="full", *, method="auto"):
     array([1.   , 1.   , 1.5  , 1.625, 0.75 , 0.25 ])
     >>> fastconv.convolve([1, 2, 3], [0, 1, 0.5], 'same')
     array([1. , 2.5, 4. ])
+
+    A stack of signals (one per row) with one kernel:
+
+    >>> fastconv.convolve([[1, 2, 3], [0, 1, 0]], [1, 1], axis=-1)
+    array([[1, 3, 5, 3],
+           [0, 1, 1, 0]])
     """
+    _out.check_array(out, "convolve")
+    if axis is not None:
+        return _out.deliver(_batch.convolve(
+            a, v, _validation.numpy_mode(mode),
+            _validation.method(method, _validation.SIGNAL_METHODS), axis), out, "convolve")
     a, v = np.array(a, copy=None, ndmin=1), np.array(v, copy=None, ndmin=1)
     if len(a) == 0:
         raise ValueError("a cannot be empty")
@@ -84,14 +114,15 @@ def convolve(a, v, mode="full", *, method="auto"):
     result = _dtypes.result_dtype(a, v)
     plan = _dtypes.plan(result) if result is not None else None
     if plan is None:   # object, longdouble, timedelta64, strings...: NumPy's own loop or error
-        return np.convolve(a, v, mode)
+        return _out.deliver(np.convolve(a, v, mode), out, "convolve")
     if len(v) > len(a):
         a, v = v, a
     k0, length = numpy_lags(mode_name, len(a), len(v))
-    return finish(correlate_1d(a, v[::-1], k0, length, plan, method), result)
+    return _out.deliver(finish(correlate_1d(a, v[::-1], k0, length, plan, method), result),
+                        out, "convolve")
 
 
-def correlate(a, v, mode="valid", *, method="auto"):
+def correlate(a, v, mode="valid", *, method="auto", axis=None, lags=None, out=None):
     """Cross-correlation of two 1-D sequences; a drop-in for `numpy.correlate`.
 
     .. math:: c_k = \\sum_n a_{n+k} \\, \\overline{v_n}
@@ -107,6 +138,31 @@ def correlate(a, v, mode="valid", *, method="auto"):
         ``-(N - M) .. 0``).
     method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `convolve`.
+    axis : int, keyword-only, optional
+        Correlate a batch along this axis.  `a` and `v` may then have any
+        number of dimensions: all but `axis` (the batch dimensions) are
+        broadcast against each other as NumPy broadcasts (length-1
+        dimensions prepended to the input with fewer), so one kernel serves
+        a whole stack of signals, or each signal has its own; a 1-D input
+        is one signal (kernel) for the whole batch, at any `axis`.  `axis`
+        counts in the broadcast number of dimensions (``-1``: the last).
+        The result has the broadcast batch shape and the output's length
+        along `axis`; each output is ``correlate(a_i, v_i, mode)``.  None
+        (default): NumPy's 1-D function, which rejects N-D input.
+    lags : int or range, keyword-only, optional
+        Compute only these lags of `mode`'s output: an int ``m`` asks for
+        ``-m .. m`` (MATLAB's ``maxlag``), a ``range(lo, hi)`` of step 1 for
+        ``lo .. hi - 1``.  The lags must be outputs of `mode` (ValueError
+        otherwise; 'full' has every lag ``-(N - 1) .. M - 1``).  The result
+        is ``correlate(a, v, mode)`` at those lags only, in increasing order,
+        and costs ``min(M, N)`` multiply-adds per lag: ``|lag| <= m`` of two
+        long signals is about ``N / (2m + 1)`` times less work than 'full'.
+        `correlation_lags` gives the lag of each output of a mode.
+    out : ndarray, keyword-only, optional
+        Array to receive the result, returned instead of a new one: it must
+        have exactly the result's shape (else ValueError) and dtype (else
+        TypeError; no casting) and be writeable.  It may overlap the inputs:
+        the result is computed first, then copied in.
 
     Returns
     -------
@@ -120,9 +176,18 @@ def correlate(a, v, mode="valid", *, method="auto"):
     array([3.5])
     >>> fastconv.correlate([1, 2, 3], [0, 1, 0.5], 'full')
     array([0.5, 2. , 3.5, 3. , 0. ])
+
+    Only the lags -1, 0 and 1 of the 'full' output:
+
+    >>> fastconv.correlate([1, 2, 3, 4, 5], [1, 2], 'full', lags=1)
+    array([2, 5, 8])
     """
     mode_name = _validation.numpy_mode(mode)
     method = _validation.method(method, _validation.SIGNAL_METHODS)
+    _out.check_array(out, "correlate")
+    if axis is not None:
+        return _out.deliver(_batch.correlate(a, v, mode_name, method, axis, lags), out,
+                            "correlate")
     try:
         a_arr, v_arr = np.asarray(a), np.asarray(v)
     except Exception:   # ragged sequences etc.: NumPy's own conversion error
@@ -137,33 +202,40 @@ def correlate(a, v, mode="valid", *, method="auto"):
         raise ValueError("second array argument cannot be empty")
     result = _dtypes.result_dtype(a, v)
     plan = _dtypes.plan(result) if result is not None else None
+    if lags is not None:   # a window of lags: the batch code, on a batch of one
+        return _out.deliver(_batch.correlate(a, v, mode_name, method, -1, lags), out, "correlate")
     if plan is None:
-        return np.correlate(a, v, mode)
+        return _out.deliver(np.correlate(a, v, mode), out, "correlate")
     v = np.conj(v) if v.dtype.kind == "c" else v
     if len(a) >= len(v):
         k0, length = numpy_lags(mode_name, len(a), len(v))
-        out = correlate_1d(a, v, k0, length, plan, method)
+        result_array = correlate_1d(a, v, k0, length, plan, method)
     else:
         # NumPy's order: correlate the longer (conjugated) v with a, then
         # reverse; c_k = r_{-k}, so the lags come out increasing.
         k0, length = numpy_lags(mode_name, len(v), len(a))
-        out = np.ascontiguousarray(correlate_1d(v, a, k0, length, plan, method)[::-1])
-    return finish(out, result)
+        result_array = np.ascontiguousarray(correlate_1d(v, a, k0, length, plan, method)[::-1])
+    return _out.deliver(finish(result_array, result), out, "correlate")
 
 
 # --------------------------------------------------------------------------
 # scipy.signal.convolve2d / correlate2d
 # --------------------------------------------------------------------------
 
-def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
+def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution, axes=None, out=None):
     name = "convolve2d" if convolution else "correlate2d"
+    _out.check_array(out, name)
+    if axes is not None:
+        return _out.deliver(_batch.scipy_2d(name, in1, in2, mode, boundary, fillvalue, method,
+                                            axes, convolution), out, name)
     in1, in2, swapped, mode_name, boundary_name, method = _validation.scipy_2d_arguments(
         name, in1, in2, mode, boundary, method)
     result = _dtypes.result_dtype(in1, in2)
     plan = _dtypes.plan(result) if result is not None else None
     if plan is None:   # longdouble, object, ...: SciPy's own loop or error
         import scipy.signal
-        return getattr(scipy.signal, name)(in1, in2, mode, boundary, fillvalue)
+        return _out.deliver(getattr(scipy.signal, name)(in1, in2, mode, boundary, fillvalue),
+                            out, name)
     fill = _validation.scipy_fill(boundary_name, fillvalue, result)
 
     flip_output = False
@@ -185,15 +257,16 @@ def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
     window = scipy_window(mode_name, x.shape, w.shape, out_shape, boundary, boundary_name, fill,
                            kernel_finite)
     if window is None:
-        out = correlate_2d(x, w, out_shape, r0, c0, plan, method)
+        result_array = correlate_2d(x, w, out_shape, r0, c0, plan, method)
     else:   # the kernels read the extension through a few extended rows at a time
-        out = correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary_name, fill)
+        result_array = correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary_name, fill)
     if flip_output:
-        out = np.ascontiguousarray(out[::-1, ::-1])
-    return finish(out, result)
+        result_array = np.ascontiguousarray(result_array[::-1, ::-1])
+    return _out.deliver(finish(result_array, result), out, name)
 
 
-def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto"):
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto",
+               axes=None, out=None):
     """Two-dimensional convolution; a drop-in for `scipy.signal.convolve2d`.
 
     .. math:: out_{m,n} = \\sum_{j,k} in2_{j,k} \\, in1^{ext}_{m-j,\\,n-k}
@@ -218,6 +291,20 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="a
         rules and messages).
     method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `fastconv.convolve`.
+    axes : pair of int, keyword-only, optional
+        Run on a batch of images: the two axes holding each image's rows and
+        columns (in each input).  All other dimensions (the batch) broadcast
+        as NumPy broadcasts (length-1 dimensions prepended to the input with
+        fewer): one kernel for a stack of images, or one per image; a 2-D
+        input is one image (kernel) for the whole batch, at any `axes`.  The
+        axes count in the broadcast number of dimensions; the result has
+        the broadcast batch shape and each output's shape along `axes`.
+        None (default): SciPy's 2-D function, which rejects other ranks.
+    out : ndarray, keyword-only, optional
+        Array to receive the result, returned instead of a new one: it must
+        have exactly the result's shape (else ValueError) and dtype (else
+        TypeError; no casting) and be writeable.  It may overlap the inputs:
+        the result is computed first, then copied in.
 
     Returns
     -------
@@ -231,11 +318,17 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="a
     >>> fastconv.convolve2d([[1, 2], [3, 4]], [[1, 1]])
     array([[1, 3, 2],
            [3, 7, 4]])
+
+    A stack of images, shape (N, H, W), with one kernel:
+
+    >>> fastconv.convolve2d(np.ones((5, 8, 8)), np.ones((3, 3)), 'valid', axes=(-2, -1)).shape
+    (5, 6, 6)
     """
-    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution=True)
+    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, True, axes, out)
 
 
-def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto"):
+def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto",
+                axes=None, out=None):
     """Two-dimensional cross-correlation; a drop-in for `scipy.signal.correlate2d`.
 
     .. math:: out_{m,n} = \\sum_{j,k} in1^{ext}_{m+j-c_0,\\,n+k-c_1} \\, \\overline{in2_{j,k}}
@@ -258,4 +351,4 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="
     >>> fastconv.correlate2d([[1, 2, 3]], [[1, 1]], 'valid')
     array([[3, 5]])
     """
-    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution=False)
+    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, False, axes, out)

@@ -28,7 +28,7 @@ modes, swaps and flips of the forward are undone on the way out.
 """
 import numpy as np
 
-from fastconv import _dtypes, _validation
+from fastconv import _batch, _dtypes, _out, _validation
 from fastconv._primitive import correlation_backward, finish
 from fastconv._signal_shapes import numpy_lags, scipy_offsets, scipy_window
 
@@ -74,7 +74,7 @@ def _result(grad, shape, result_dtype):
 # numpy.convolve / numpy.correlate
 # --------------------------------------------------------------------------
 
-def convolve_backward(grad_output, a, v, mode="full", *, method="auto"):
+def convolve_backward(grad_output, a, v, mode="full", *, method="auto", axis=None, out=None):
     """Gradients of `fastconv.convolve` (`numpy.convolve`) with respect to
     both inputs: the vector-Jacobian products of ``convolve(a, v, mode)``.
 
@@ -106,6 +106,16 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto"):
     method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         Algorithm of both correlations (see `fastconv.convolve`); all agree
         up to rounding.
+    axis : int, keyword-only, optional
+        The forward's `axis` (a batch of signals; see `fastconv.convolve`):
+        `grad_output` has the forward's batched shape, and the gradient of
+        an input broadcast over batch dimensions is summed over them, so
+        each gradient has its input's shape.
+    out : tuple of two (ndarray or None), keyword-only, optional
+        Arrays to receive the two gradients (None: a new array for that
+        one), each of exactly its gradient's shape and dtype and writeable;
+        they may overlap the inputs.  The pair is returned, with `out`'s
+        arrays in it.
 
     Returns
     -------
@@ -141,6 +151,11 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto"):
     >>> grad_v
     array([1., 6.])
     """
+    if axis is not None:
+        return _out.deliver_pair(_batch.numpy_backward(
+            "convolve_backward", grad_output, a, v, _validation.numpy_mode(mode),
+            _validation.method(method, _validation.SIGNAL_METHODS), axis, True),
+            out, "convolve_backward")
     a, v = np.asarray(a), np.asarray(v)
     a_shape, v_shape = a.shape, v.shape
     a, v = np.atleast_1d(a), np.atleast_1d(v)
@@ -164,10 +179,12 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto"):
                                            w[::-1].reshape(1, -1), 0, k0, plan, method)
     grad_x, grad_w = grad_x[0], grad_w[0, ::-1]
     grad_a, grad_v = (grad_w, grad_x) if swapped else (grad_x, grad_w)
-    return _result(grad_a, a_shape, result), _result(grad_v, v_shape, result)
+    return _out.deliver_pair((_result(grad_a, a_shape, result), _result(grad_v, v_shape, result)),
+                             out, "convolve_backward")
 
 
-def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
+def correlate_backward(grad_output, a, v, mode="valid", *, method="auto", axis=None,
+                       out=None):
     """Gradients of `fastconv.correlate` (`numpy.correlate`) with respect to
     both inputs: the vector-Jacobian products of ``correlate(a, v, mode)``.
 
@@ -196,6 +213,16 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
         The forward's mode.
     method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `convolve_backward`.
+    axis : int, keyword-only, optional
+        The forward's `axis` (a batch of signals; see `fastconv.correlate`):
+        `grad_output` has the forward's batched shape, and the gradient of
+        an input broadcast over batch dimensions is summed over them, so
+        each gradient has its input's shape.
+    out : tuple of two (ndarray or None), keyword-only, optional
+        Arrays to receive the two gradients (None: a new array for that
+        one), each of exactly its gradient's shape and dtype and writeable;
+        they may overlap the inputs.  The pair is returned, with `out`'s
+        arrays in it.
 
     Returns
     -------
@@ -223,6 +250,10 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
     """
     mode_name = _validation.numpy_mode(mode)
     method = _validation.method(method, _validation.SIGNAL_METHODS)
+    if axis is not None:
+        return _out.deliver_pair(_batch.numpy_backward(
+            "correlate_backward", grad_output, a, v, mode_name, method, axis, False),
+            out, "correlate_backward")
     a, v = np.asarray(a), np.asarray(v)
     for array in (a, v):
         if array.ndim < 1:
@@ -248,7 +279,8 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
                                            w.reshape(1, -1), 0, k0, plan, method)
     grad_x, grad_w = grad_x[0], grad_w[0]
     grad_a, grad_v = (grad_w, grad_x) if swapped else (grad_x, grad_w)
-    return _result(grad_a, a.shape, result), _result(grad_v, v.shape, result)
+    return _out.deliver_pair((_result(grad_a, a.shape, result), _result(grad_v, v.shape, result)),
+                             out, "correlate_backward")
 
 
 # --------------------------------------------------------------------------
@@ -256,8 +288,12 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
 # --------------------------------------------------------------------------
 
 def _scipy_2d_backward(name, grad_output, in1, in2, mode, boundary, fillvalue, method,
-                       convolution):
+                       convolution, axes=None, out=None):
     forward = "convolve2d" if convolution else "correlate2d"
+    if axes is not None:
+        return _out.deliver_pair(_batch.scipy_backward(
+            name, grad_output, in1, in2, mode, boundary, fillvalue, method, axes, convolution),
+            out, name)
     in1, in2, swapped, mode_name, boundary_name, method = _validation.scipy_2d_arguments(
         forward, in1, in2, mode, boundary, method)
     result, plan = _floating_plan(name, in1=in1, in2=in2)
@@ -281,11 +317,12 @@ def _scipy_2d_backward(name, grad_output, in1, in2, mode, boundary, fillvalue, m
     if convolution:
         grad_w = grad_w[::-1, ::-1]
     grad1, grad2 = (grad_w, grad_x) if swapped else (grad_x, grad_w)
-    return _result(grad1, in1.shape, result), _result(grad2, in2.shape, result)
+    return _out.deliver_pair((_result(grad1, in1.shape, result), _result(grad2, in2.shape, result)),
+                             out, name)
 
 
 def convolve2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fillvalue=0,
-                        *, method="auto"):
+                        *, method="auto", axes=None, out=None):
     """Gradients of `fastconv.convolve2d` (`scipy.signal.convolve2d`) with
     respect to both inputs: the vector-Jacobian products of
     ``convolve2d(in1, in2, mode, boundary, fillvalue)``.
@@ -325,6 +362,16 @@ def convolve2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fil
         inputs in 'valid' mode when `in2` is the larger).
     method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `convolve_backward`.
+    axes : pair of int, keyword-only, optional
+        The forward's `axes` (a batch of images; see `fastconv.convolve2d`):
+        `grad_output` has the forward's batched shape, and the gradient of
+        an input broadcast over batch dimensions (a kernel shared by a
+        stack) is summed over them, so each gradient has its input's shape.
+    out : tuple of two (ndarray or None), keyword-only, optional
+        Arrays to receive the two gradients (None: a new array for that
+        one), each of exactly its gradient's shape and dtype and writeable;
+        they may overlap the inputs.  The pair is returned, with `out`'s
+        arrays in it.
 
     Returns
     -------
@@ -358,11 +405,11 @@ def convolve2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fil
     array([[1., 3.]])
     """
     return _scipy_2d_backward("convolve2d_backward", grad_output, in1, in2, mode, boundary,
-                              fillvalue, method, convolution=True)
+                              fillvalue, method, True, axes, out)
 
 
 def correlate2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fillvalue=0,
-                         *, method="auto"):
+                         *, method="auto", axes=None, out=None):
     """Gradients of `fastconv.correlate2d` (`scipy.signal.correlate2d`) with
     respect to both inputs: the vector-Jacobian products of
     ``correlate2d(in1, in2, mode, boundary, fillvalue)``.
@@ -384,7 +431,7 @@ def correlate2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fi
 
     Parameters
     ----------
-    grad_output, in1, in2, mode, boundary, fillvalue, method
+    grad_output, in1, in2, mode, boundary, fillvalue, method, axes, out
         As for `convolve2d_backward`, for the forward ``correlate2d``
         (including its 'valid' mode with the smaller `in1`, whose lags run
         from ``-(in2.shape - in1.shape)`` to 0).
@@ -416,4 +463,4 @@ def correlate2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fi
     array([[ 7., 10.]])
     """
     return _scipy_2d_backward("correlate2d_backward", grad_output, in1, in2, mode, boundary,
-                              fillvalue, method, convolution=False)
+                              fillvalue, method, False, axes, out)

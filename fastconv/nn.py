@@ -22,7 +22,7 @@ fastconv/_nn_shapes.py and nowhere else.
 import numpy as np
 
 from fastconv import _blas_threads  # noqa: F401 - one BLAS thread in the im2col loops
-from fastconv import _config, _dtypes, _nn_shapes, _validation, _winograd
+from fastconv import _config, _dtypes, _nn_shapes, _out, _validation, _winograd
 from fastconv._ext import _nn as _ext
 
 __all__ = [
@@ -70,6 +70,20 @@ def _kernel_input(a, shape, plan):
     kernel's shape (a copy only when a is not already like that; never the
     caller's array made writeable)."""
     return np.require(a, dtype=plan.compute, requirements=["C", "A"]).reshape(shape)
+
+
+def _output_array(out, kernel_shape, public_shape, result, plan, fname, *inputs):
+    """The array a layer's kernel writes into: `out` itself (checked, seen in
+    the kernel's shape) when it is C-contiguous, aligned, of the compute
+    dtype and shares no memory with an input; otherwise a new array (the
+    result is then copied into `out` by _out.deliver).  Returns (array,
+    True when it is `out`)."""
+    if out is not None:
+        _out.check(out, public_shape, result, fname)
+        if (out.dtype == plan.compute and out.flags.c_contiguous and out.flags.aligned
+                and not _out.must_buffer(out, *inputs)):
+            return out.reshape(kernel_shape), True
+    return np.empty(kernel_shape, dtype=plan.compute), False
 
 
 def _finish(out, result, shape):
@@ -161,21 +175,26 @@ def _layer_inputs(fname, x, weight, bias, method):
     return x, weight, bias, result, plan
 
 
-def _conv(fname, nd, x, weight, bias, stride, padding, dilation, groups, method):
+def _conv(fname, nd, x, weight, bias, stride, padding, dilation, groups, method, out=None):
+    _out.check_array(out, fname)
     x, weight, bias, result, plan = _layer_inputs(fname, x, weight, bias, method)
     layer = _nn_shapes.conv_layer(fname, nd, x.shape, weight.shape,
                                   None if bias is None else bias.shape,
                                   stride, padding, dilation, groups, plan.compute.itemsize)
     g = layer.geometry
-    y = np.empty(g.y_shape, dtype=plan.compute)
+    y, into_out = _output_array(out, g.y_shape, layer.out_shape, result, plan, fname,
+                                x, weight, bias)
     _run(_ext.conv2d_forward, _choose_method(method, "forward", g, fname),
          _kernel_input(x, g.x_shape, plan), _kernel_input(weight, g.w_shape, plan),
          None if bias is None else _kernel_input(bias, (g.c_out,), plan),
          y, tuple(g), plan.code)
-    return _finish(y, result, layer.out_shape)
+    if into_out:
+        return out
+    return _out.deliver(_finish(y, result, layer.out_shape), out, fname)
 
 
-def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
+def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto",
+           out=None):
     """1-D convolution layer (cross-correlation), like `torch.nn.functional.conv1d`.
 
     .. math::
@@ -204,6 +223,13 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
         its own slice of the weight (groups == C_in: depthwise).
     method : {'auto', 'direct', 'im2col'}, keyword-only
         Algorithm; all give the same result up to floating-point rounding.
+    out : ndarray, keyword-only, optional
+        Array to receive the result, returned instead of a new one: exactly
+        the result's shape (else ValueError) and dtype (else TypeError; no
+        casting), writeable.  A C-contiguous `out` that shares no memory
+        with the inputs is written by the kernels directly; otherwise the
+        result is computed first, then copied in (an `out` overlapping an
+        input is allowed).
 
     Returns
     -------
@@ -228,10 +254,11 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
     >>> nn.conv1d(x, np.ones((1, 1, 3)), padding='same')
     array([[[3., 6., 9., 7.]]])
     """
-    return _conv("conv1d", 1, x, weight, bias, stride, padding, dilation, groups, method)
+    return _conv("conv1d", 1, x, weight, bias, stride, padding, dilation, groups, method, out)
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto",
+           out=None):
     """2-D convolution layer (cross-correlation), like `torch.nn.functional.conv2d`.
 
     .. math::
@@ -256,6 +283,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
         'winograd' (3x3 kernels, stride 1, dilation 1 only, else ValueError):
         Winograd's F(4x4, 3x3), fewer multiplications and a larger rounding
         error (docs/guide/winograd.rst); 'auto' never picks it.
+    out : ndarray, keyword-only, optional
+        See `conv1d`.
 
     Returns
     -------
@@ -280,7 +309,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
             [[110., 118.],
              [142., 150.]]]])
     """
-    return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation, groups, method)
+    return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation, groups, method, out)
 
 
 # --------------------------------------------------------------------------
@@ -288,23 +317,27 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
 # --------------------------------------------------------------------------
 
 def _conv_transpose(fname, nd, x, weight, bias, stride, padding, output_padding, groups,
-                    dilation, method):
+                    dilation, method, out=None):
+    _out.check_array(out, fname)
     x, weight, bias, result, plan = _layer_inputs(fname, x, weight, bias, method)
     layer = _nn_shapes.conv_transpose_layer(fname, nd, x.shape, weight.shape,
                                             None if bias is None else bias.shape, stride,
                                             padding, output_padding, groups, dilation,
                                             plan.compute.itemsize)
     g = layer.geometry   # the convolution this layer transposes: x is its output
-    out = np.empty(g.x_shape, dtype=plan.compute)
+    y, into_out = _output_array(out, g.x_shape, layer.out_shape, result, plan, fname,
+                                x, weight, bias)
     _run(_ext.conv2d_grad_input, _choose_method(method, "grad_input", g, fname),
          _kernel_input(x, g.y_shape, plan), _kernel_input(weight, g.w_shape, plan),
          None if bias is None else _kernel_input(bias, (g.c_in,), plan),
-         out, tuple(g), plan.code)
-    return _finish(out, result, layer.out_shape)
+         y, tuple(g), plan.code)
+    if into_out:
+        return out
+    return _out.deliver(_finish(y, result, layer.out_shape), out, fname)
 
 
 def conv_transpose1d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1, *, method="auto"):
+                     dilation=1, *, method="auto", out=None):
     """1-D transposed convolution, like `torch.nn.functional.conv_transpose1d`.
 
     The adjoint of `conv1d` with the same weight, stride, padding, dilation
@@ -330,6 +363,8 @@ def conv_transpose1d(x, weight, bias=None, stride=1, padding=0, output_padding=0
         must be smaller than stride or dilation.
     groups : int, optional
     method : {'auto', 'direct', 'im2col'}, keyword-only
+    out : ndarray, keyword-only, optional
+        See `conv1d`.
 
     Returns
     -------
@@ -346,11 +381,11 @@ def conv_transpose1d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     array([[[ 1., 10.,  0.,  2., 20.]]])
     """
     return _conv_transpose("conv_transpose1d", 1, x, weight, bias, stride, padding,
-                           output_padding, groups, dilation, method)
+                           output_padding, groups, dilation, method, out)
 
 
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1, *, method="auto"):
+                     dilation=1, *, method="auto", out=None):
     """2-D transposed convolution, like `torch.nn.functional.conv_transpose2d`.
 
     The adjoint of `conv2d` with the same weight and parameters (conv2d's
@@ -372,6 +407,8 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     groups : int, optional
     method : {'auto', 'direct', 'im2col', 'winograd'}, keyword-only
         'winograd': 3x3 kernels with stride 1 and dilation 1 only (see conv2d).
+    out : ndarray, keyword-only, optional
+        See `conv1d`.
 
     Returns
     -------
@@ -390,7 +427,7 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
              [3., 3., 4., 4.]]]])
     """
     return _conv_transpose("conv_transpose2d", 2, x, weight, bias, stride, padding,
-                           output_padding, groups, dilation, method)
+                           output_padding, groups, dilation, method, out)
 
 
 # --------------------------------------------------------------------------

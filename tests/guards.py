@@ -24,21 +24,36 @@ class Guarded:
     """a's values as a view inside a buffer of sentinels.
 
     contiguous=True: a C-contiguous view in the middle of a flat buffer (what
-    the kernels receive without a copy); False: a strided view in the middle
-    of a buffer larger by `margin` in every dimension (what a user's slice of
-    a larger array looks like).
+    the kernels receive without a copy); False: a strided view, every second
+    element along the last axis, in the middle of a block larger than `a`
+    in every dimension (what a user's slice of a larger array looks like),
+    itself in the middle of a flat buffer.
+
+    Either way `margin` sentinels lie before the first and after the last
+    element of the view.  In the strided case every row also has `margin`
+    sentinels on either side and one between neighbours (the last axis is
+    where kernels walk), and the other axes max(2, n) rows of sentinels on
+    either side: enough to turn a step past any edge into a sentinel,
+    without the block growing as (n + 2 margin)**ndim (4-D layer inputs
+    would need gigabytes).
     """
 
     def __init__(self, a, contiguous=True, margin=MARGIN):
         a = np.asarray(a)
         self.original = a.copy()
         fill = sentinel(a.dtype)
-        if contiguous:
+        if contiguous or a.ndim == 0:
             self.buffer = np.full(a.size + 2 * margin, fill, dtype=a.dtype)
             self.view = self.buffer[margin:margin + a.size].reshape(a.shape)
         else:
-            self.buffer = np.full(tuple(n + 2 * margin for n in a.shape), fill, dtype=a.dtype)
-            self.view = self.buffer[tuple(slice(margin, margin + n) for n in a.shape)]
+            pads = [max(2, n) for n in a.shape[:-1]] + [margin]
+            steps = [1] * (a.ndim - 1) + [2]
+            block_shape = tuple(s * n + 2 * p for n, p, s in zip(a.shape, pads, steps))
+            block_size = int(np.prod(block_shape))
+            self.buffer = np.full(block_size + 2 * margin, fill, dtype=a.dtype)
+            block = self.buffer[margin:margin + block_size].reshape(block_shape)
+            self.view = block[tuple(slice(p, p + s * n, s)
+                                    for n, p, s in zip(a.shape, pads, steps))]
         self.view[...] = a
         self._before = self.buffer.copy()
 

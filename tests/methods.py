@@ -33,3 +33,15 @@ def signal_methods():
 def nn_methods():
     """Methods of fastconv.nn."""
     return _accepted(lambda m: nn.conv1d(np.ones((1, 1, 2)), np.ones((1, 1, 1)), method=m))
+
+
+@functools.lru_cache(maxsize=None)
+def signal_method_accepts(method, dtype):
+    """False when the signal API refuses `method` for inputs of `dtype` with
+    a ValueError (method='fft' on integers, whose results must be exact)."""
+    one = np.ones(2, dtype=dtype)
+    try:
+        fastconv.convolve(one, one[:1], method=method)
+    except ValueError:
+        return False
+    return True

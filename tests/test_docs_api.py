@@ -39,6 +39,18 @@ def test_every_public_name_is_in_the_api_reference():
     assert not missing, f"add these to docs/api.rst: {missing}"
 
 
+def test_every_name_of_fastconv_dask_is_in_the_api_reference():
+    import pytest
+    pytest.importorskip("dask.array")
+    import fastconv.dask
+    import fastconv.dask.nn
+    names = documented_names(API.read_text(encoding="utf-8"))
+    wanted = {f"fastconv.dask.{n}" for n in fastconv.dask.__all__ if n != "nn"}
+    wanted |= {f"fastconv.dask.nn.{n}" for n in fastconv.dask.nn.__all__}
+    missing = sorted(wanted - names)
+    assert not missing, f"add these to docs/api.rst: {missing}"
+
+
 def test_the_parser_sees_the_tables():
     text = """
 .. currentmodule:: fastconv

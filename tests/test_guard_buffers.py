@@ -19,10 +19,21 @@ from hypothesis import strategies as st
 import fastconv
 from fastconv import _isa, nn
 from guards import assert_same_with_guards
-from methods import nn_methods, signal_methods
+from methods import nn_methods, signal_method_accepts, signal_methods
 
-EXAMPLES = 12
+# Examples per (op, method, ISA level): a few in the default run, where every
+# combination still runs; many more in the sweep (pytest -m slow).
+EXAMPLES = 4
+SWEEP_EXAMPLES = 100
 ISA_LEVELS = _isa.available()
+
+
+def guard_test(examples, **strategies):
+    """@settings(max_examples=examples) @given(data=st.data(), **strategies):
+    the test draws its case from a strategy that depends on the method."""
+    def decorate(test):
+        return settings(max_examples=examples)(given(data=st.data(), **strategies)(test))
+    return decorate
 
 
 @contextlib.contextmanager
@@ -48,8 +59,15 @@ def _data(rng, shape, dtype):
 # --------------------------------------------------------------------------
 
 SIGNAL_DTYPES = [np.float64, np.float32, np.complex128, np.int32, np.uint8, np.float16]
+SIGNAL_2D_DTYPES = SIGNAL_DTYPES[:5]    # float16 is not a scipy.signal.convolve2d type
 SIGNAL_1D = {"convolve": ("full", fastconv.convolve), "correlate": ("valid", fastconv.correlate)}
 SIGNAL_2D = {"convolve2d": fastconv.convolve2d, "correlate2d": fastconv.correlate2d}
+
+
+def dtypes_of(method, dtypes):
+    """The dtypes among `dtypes` that `method` computes (method='fft'
+    refuses integers with a ValueError: test_fft.py checks that)."""
+    return st.sampled_from([d for d in dtypes if signal_method_accepts(method, d)])
 
 
 @st.composite
@@ -87,13 +105,9 @@ def _backward_2d(op, mode, boundary, method):
     return lambda g, a, v: backward(g, a, v, mode, boundary, 2, method=method)
 
 
-@pytest.mark.parametrize("isa_level", ISA_LEVELS)
-@pytest.mark.parametrize("method", signal_methods())
-@pytest.mark.parametrize("op", sorted(SIGNAL_1D))
-@settings(max_examples=EXAMPLES)
-@given(case=signal_1d_cases(), dtype=st.sampled_from(SIGNAL_DTYPES), seed=st.integers(0, 2**16),
-       contiguous=st.booleans())
-def test_signal_1d(op, method, isa_level, case, dtype, seed, contiguous):
+def check_signal_1d(op, method, isa_level, data, seed, contiguous):
+    case = data.draw(signal_1d_cases(), label="case")
+    dtype = data.draw(dtypes_of(method, SIGNAL_DTYPES), label="dtype")
     with kernels_of(isa_level):
         rng = np.random.default_rng(seed)
         a_shape, v_shape, mode = case
@@ -104,13 +118,9 @@ def test_signal_1d(op, method, isa_level, case, dtype, seed, contiguous):
             assert_same_with_guards(_backward_1d(op, mode, method), [g, a, v], contiguous)
 
 
-@pytest.mark.parametrize("isa_level", ISA_LEVELS)
-@pytest.mark.parametrize("method", signal_methods())
-@pytest.mark.parametrize("op", sorted(SIGNAL_2D))
-@settings(max_examples=EXAMPLES)
-@given(case=signal_2d_cases(), dtype=st.sampled_from(SIGNAL_DTYPES[:5]), seed=st.integers(0, 2**16),
-       contiguous=st.booleans())
-def test_signal_2d(op, method, isa_level, case, dtype, seed, contiguous):
+def check_signal_2d(op, method, isa_level, data, seed, contiguous):
+    case = data.draw(signal_2d_cases(), label="case")
+    dtype = data.draw(dtypes_of(method, SIGNAL_2D_DTYPES), label="dtype")
     with kernels_of(isa_level):
         rng = np.random.default_rng(seed)
         a_shape, w_shape, mode, boundary = case
@@ -121,26 +131,70 @@ def test_signal_2d(op, method, isa_level, case, dtype, seed, contiguous):
             assert_same_with_guards(_backward_2d(op, mode, boundary, method), [g, a, w], contiguous)
 
 
+SIGNAL_CASE = dict(seed=st.integers(0, 2**16), contiguous=st.booleans())
+
+
+@pytest.mark.parametrize("isa_level", ISA_LEVELS)
+@pytest.mark.parametrize("method", signal_methods())
+@pytest.mark.parametrize("op", sorted(SIGNAL_1D))
+@guard_test(EXAMPLES, **SIGNAL_CASE)
+def test_signal_1d(op, method, isa_level, data, seed, contiguous):
+    check_signal_1d(op, method, isa_level, data, seed, contiguous)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isa_level", ISA_LEVELS)
+@pytest.mark.parametrize("method", signal_methods())
+@pytest.mark.parametrize("op", sorted(SIGNAL_1D))
+@guard_test(SWEEP_EXAMPLES, **SIGNAL_CASE)
+def test_signal_1d_sweep(op, method, isa_level, data, seed, contiguous):
+    check_signal_1d(op, method, isa_level, data, seed, contiguous)
+
+
+@pytest.mark.parametrize("isa_level", ISA_LEVELS)
+@pytest.mark.parametrize("method", signal_methods())
+@pytest.mark.parametrize("op", sorted(SIGNAL_2D))
+@guard_test(EXAMPLES, **SIGNAL_CASE)
+def test_signal_2d(op, method, isa_level, data, seed, contiguous):
+    check_signal_2d(op, method, isa_level, data, seed, contiguous)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isa_level", ISA_LEVELS)
+@pytest.mark.parametrize("method", signal_methods())
+@pytest.mark.parametrize("op", sorted(SIGNAL_2D))
+@guard_test(SWEEP_EXAMPLES, **SIGNAL_CASE)
+def test_signal_2d_sweep(op, method, isa_level, data, seed, contiguous):
+    check_signal_2d(op, method, isa_level, data, seed, contiguous)
+
+
 # --------------------------------------------------------------------------
 # fastconv.nn
 # --------------------------------------------------------------------------
 
-def _per_axis(value, nd):
-    return (value,) * nd if isinstance(value, int) else tuple(value)
+# Layers a method is restricted to (it raises ValueError on any other):
+# nd, kernel extent, stride and dilation fixed at these values.
+NN_METHOD_LIMITS = {"winograd": dict(nd=2, kernel=3, stride=1, dilation=1)}
+
+
+def _axis_values(draw, nd, fixed, low, high):
+    if fixed is not None:
+        return (fixed,) * nd
+    return tuple(draw(st.integers(low, high)) for _ in range(nd))
 
 
 @st.composite
-def overhanging_convs(draw):
+def overhanging_convs(draw, nd=None, kernel=None, stride=None, dilation=None):
     """(nd, x_shape, w_shape, kwargs) of a valid layer whose padding, kernel
     and dilation are large next to the input: the input is as small as the
-    layer allows, or a little larger."""
-    nd = draw(st.sampled_from([1, 2]))
+    layer allows, or a little larger.  A keyword fixes that parameter."""
+    nd = draw(st.sampled_from([1, 2])) if nd is None else nd
     groups = draw(st.integers(1, 2))
     cg, og = draw(st.integers(1, 2)), draw(st.integers(1, 3))
     batch = draw(st.sampled_from([None, 1, 2]))
-    kernel = tuple(draw(st.integers(1, 4 if nd == 2 else 7)) for _ in range(nd))
-    dilation = tuple(draw(st.integers(1, 3)) for _ in range(nd))
-    stride = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    kernel = _axis_values(draw, nd, kernel, 1, 4 if nd == 2 else 7)
+    dilation = _axis_values(draw, nd, dilation, 1, 3)
+    stride = _axis_values(draw, nd, stride, 1, 3)
     if all(s == 1 for s in stride) and draw(st.booleans()):
         padding, pad = "same", (0,) * nd
     else:
@@ -158,14 +212,14 @@ def overhanging_convs(draw):
 
 
 @st.composite
-def overhanging_conv_transposes(draw):
-    nd = draw(st.sampled_from([1, 2]))
+def overhanging_conv_transposes(draw, nd=None, kernel=None, stride=None, dilation=None):
+    nd = draw(st.sampled_from([1, 2])) if nd is None else nd
     groups = draw(st.integers(1, 2))
     cg, og = draw(st.integers(1, 2)), draw(st.integers(1, 2))
     batch = draw(st.sampled_from([None, 1, 2]))
-    kernel = tuple(draw(st.integers(1, 4 if nd == 2 else 7)) for _ in range(nd))
-    dilation = tuple(draw(st.integers(1, 3)) for _ in range(nd))
-    stride = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    kernel = _axis_values(draw, nd, kernel, 1, 4 if nd == 2 else 7)
+    dilation = _axis_values(draw, nd, dilation, 1, 3)
+    stride = _axis_values(draw, nd, stride, 1, 3)
     padding = tuple(draw(st.integers(0, 5)) for _ in range(nd))
     output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
     sizes = tuple(draw(st.integers(1, 3)) for _ in range(nd))
@@ -181,12 +235,8 @@ def overhanging_conv_transposes(draw):
 NN_DTYPES = [np.float64, np.float32]
 
 
-@pytest.mark.parametrize("isa_level", ISA_LEVELS)
-@pytest.mark.parametrize("method", nn_methods())
-@settings(max_examples=2 * EXAMPLES)
-@given(case=overhanging_convs(), dtype=st.sampled_from(NN_DTYPES), seed=st.integers(0, 2**16),
-       contiguous=st.booleans(), bias=st.booleans())
-def test_nn_conv_and_backward(method, isa_level, case, dtype, seed, contiguous, bias):
+def check_nn_conv_and_backward(method, isa_level, data, dtype, seed, contiguous, bias):
+    case = data.draw(overhanging_convs(**NN_METHOD_LIMITS.get(method, {})), label="case")
     with kernels_of(isa_level):
         nd, x_shape, w_shape, kwargs = case
         rng = np.random.default_rng(seed)
@@ -200,12 +250,8 @@ def test_nn_conv_and_backward(method, isa_level, case, dtype, seed, contiguous, 
                                 contiguous)
 
 
-@pytest.mark.parametrize("isa_level", ISA_LEVELS)
-@pytest.mark.parametrize("method", nn_methods())
-@settings(max_examples=EXAMPLES)
-@given(case=overhanging_conv_transposes(), dtype=st.sampled_from(NN_DTYPES),
-       seed=st.integers(0, 2**16), contiguous=st.booleans(), bias=st.booleans())
-def test_nn_conv_transpose(method, isa_level, case, dtype, seed, contiguous, bias):
+def check_nn_conv_transpose(method, isa_level, data, dtype, seed, contiguous, bias):
+    case = data.draw(overhanging_conv_transposes(**NN_METHOD_LIMITS.get(method, {})), label="case")
     with kernels_of(isa_level):
         nd, x_shape, w_shape, kwargs = case
         rng = np.random.default_rng(seed)
@@ -216,7 +262,41 @@ def test_nn_conv_transpose(method, isa_level, case, dtype, seed, contiguous, bia
         assert_same_with_guards(lambda *a: conv_t(*a, **kwargs, method=method), arrays, contiguous)
 
 
+NN_CASE = dict(dtype=st.sampled_from(NN_DTYPES), seed=st.integers(0, 2**16),
+               contiguous=st.booleans(), bias=st.booleans())
+
+
+@pytest.mark.parametrize("isa_level", ISA_LEVELS)
 @pytest.mark.parametrize("method", nn_methods())
+@guard_test(2 * EXAMPLES, **NN_CASE)
+def test_nn_conv_and_backward(method, isa_level, data, dtype, seed, contiguous, bias):
+    check_nn_conv_and_backward(method, isa_level, data, dtype, seed, contiguous, bias)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isa_level", ISA_LEVELS)
+@pytest.mark.parametrize("method", nn_methods())
+@guard_test(2 * SWEEP_EXAMPLES, **NN_CASE)
+def test_nn_conv_and_backward_sweep(method, isa_level, data, dtype, seed, contiguous, bias):
+    check_nn_conv_and_backward(method, isa_level, data, dtype, seed, contiguous, bias)
+
+
+@pytest.mark.parametrize("isa_level", ISA_LEVELS)
+@pytest.mark.parametrize("method", nn_methods())
+@guard_test(EXAMPLES, **NN_CASE)
+def test_nn_conv_transpose(method, isa_level, data, dtype, seed, contiguous, bias):
+    check_nn_conv_transpose(method, isa_level, data, dtype, seed, contiguous, bias)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isa_level", ISA_LEVELS)
+@pytest.mark.parametrize("method", nn_methods())
+@guard_test(SWEEP_EXAMPLES, **NN_CASE)
+def test_nn_conv_transpose_sweep(method, isa_level, data, dtype, seed, contiguous, bias):
+    check_nn_conv_transpose(method, isa_level, data, dtype, seed, contiguous, bias)
+
+
+@pytest.mark.parametrize("method", [m for m in nn_methods() if m not in NN_METHOD_LIMITS])
 def test_issue_11_defect_1(method):
     """The issue's example: grad_weight read past the end of grad_output
     when the left padding is wider than the output."""
@@ -231,11 +311,28 @@ def test_issue_11_defect_1(method):
                             [gy, x, w])
 
 
-def test_the_guards_catch_a_read_past_the_end():
+@pytest.mark.parametrize("contiguous", [True, False])
+def test_the_guards_catch_a_read_past_the_end(contiguous):
     """The harness itself: a function that reads one element past its
-    argument's end (as defect 1 did) fails the check."""
+    argument's end (as defect 1 did) fails the check, for both layouts."""
     def reads_past_the_end(a):
         full = np.lib.stride_tricks.as_strided(a, shape=(a.size + 1,), strides=a.strides)
         return full.sum(keepdims=True)
     with pytest.raises(AssertionError):
-        assert_same_with_guards(reads_past_the_end, [np.ones(4)])
+        assert_same_with_guards(reads_past_the_end, [np.ones(4)], contiguous)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (2, 2, 3, 4)])
+def test_the_guards_catch_a_stray_write(shape):
+    """... and so does one that writes one element before its argument
+    (only when that argument is a view into a buffer, i.e. never before a
+    tight copy's own allocation)."""
+    def writes_before(a):
+        if a.base is None:
+            return a.copy()
+        before = np.lib.stride_tricks.as_strided(a, shape=(2,), strides=(-a.strides[-1],))
+        before[1] = 7
+        return a.copy()
+    for contiguous in (True, False):
+        with pytest.raises(AssertionError, match="buffer written"):
+            assert_same_with_guards(writes_before, [np.ones(shape)], contiguous)

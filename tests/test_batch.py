@@ -1,0 +1,307 @@
+"""Batches: axis= on convolve / correlate, axes= on convolve2d / correlate2d,
+and their backward passes, against a Python loop of the 1-D / 2-D functions
+over the broadcast batch."""
+import itertools
+
+import numpy as np
+import pytest
+
+import fastconv
+from arrays import random_array
+from helpers import assert_scaled_close
+from methods import signal_methods
+
+MODES = ["full", "same", "valid"]
+BOUNDARIES = ["fill", "wrap", "symm"]
+
+
+def _items(arrays, axes):
+    """Per-item views of the broadcast inputs (core axes last), the batch
+    shape, for the reference loop."""
+    ndim = max(a.ndim for a in arrays)
+    k = len(axes)
+    axes = tuple(ax % ndim for ax in axes)
+    moved = [np.moveaxis(a.reshape((1,) * (ndim - a.ndim) + a.shape), axes,
+                         tuple(range(ndim - k, ndim))) for a in arrays]
+    shape = np.broadcast_shapes(*(m.shape[:ndim - k] for m in moved))
+    moved = [np.broadcast_to(m, shape + m.shape[ndim - k:]) for m in moved]
+    return moved, shape, axes, ndim
+
+
+def loop(function, arrays, axes, *args, **kwargs):
+    """The reference: `function` on every item of the batch, results put
+    back with their core axes at `axes`."""
+    moved, shape, axes, ndim = _items(arrays, axes)
+    k = len(axes)
+    results = [function(*(m[idx] for m in moved), *args, **kwargs)
+               for idx in np.ndindex(*shape)]
+    core = results[0].shape if results else None
+    stacked = np.stack(results).reshape(shape + core)
+    return np.moveaxis(stacked, tuple(range(ndim - k, ndim)), axes)
+
+
+def wide(a):
+    return a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
+
+
+def assert_batch_close(got, function, arrays, axes, n_terms, *args, **kwargs):
+    """got against the loop, exactly for exact dtypes, else within the scaled
+    tolerance of a float64 loop (magnitudes: the loop on |inputs|)."""
+    dtype = got.dtype
+    if dtype.kind in "biu" or dtype == object:
+        expected = loop(function, arrays, axes, *args, **kwargs)
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)
+        return
+    expected = loop(function, [wide(a) for a in arrays], axes, *args, **kwargs)
+    magnitude = loop(function, [np.abs(wide(a)).astype(np.float64) for a in arrays], axes,
+                     *args, **kwargs)
+    single = loop(function, arrays, axes, *args, **kwargs)
+    assert got.dtype == single.dtype
+    assert_scaled_close(got, expected, magnitude, n_terms, dtype=dtype)
+
+
+# (a shape, v shape, axis): stacks with one kernel, a kernel per signal,
+# kernels longer than the signals, broadcasting both ways, other axes
+CASES_1D = [
+    ((4, 17), (5,), -1),
+    ((4, 17), (4, 5), 1),
+    ((3, 4), (9,), -1),
+    ((3, 1, 12), (1, 2, 5), -1),
+    ((12, 3), (5, 1), 0),
+    ((2, 11, 3), (4, 1), -2),
+    ((12,), (3, 5), -1),
+    ((1, 6), (3, 6), 1),
+]
+
+
+@pytest.mark.parametrize("a_shape, v_shape, axis", CASES_1D)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+def test_1d_matches_loop(name, mode, a_shape, v_shape, axis):
+    rng = np.random.default_rng(1)
+    a, v = rng.standard_normal(a_shape), rng.standard_normal(v_shape)
+    function = getattr(fastconv, name)
+    for method in signal_methods():
+        got = function(a, v, mode, method=method, axis=axis)
+        assert got.flags.c_contiguous
+        assert_batch_close(got, lambda x, y: function(x, y, mode, method=method), [a, v],
+                           (axis,), max(a.shape[axis], v.shape[axis]))
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint16, np.int32, np.int64,
+                                   np.float16, np.float32, np.complex64, np.complex128])
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+def test_1d_dtypes(name, dtype):
+    rng = np.random.default_rng(2)
+    function = getattr(fastconv, name)
+    for a_shape, v_shape in [((3, 16), (4,)), ((3, 16), (3, 4)), ((3, 4), (7,))]:
+        a, v = random_array(rng, a_shape, dtype), random_array(rng, v_shape, dtype)
+        for mode in MODES:
+            got = function(a, v, mode, axis=-1)
+            assert_batch_close(got, lambda x, y: getattr(np, name)(x, y, mode), [a, v], (-1,),
+                               16)
+
+
+def test_1d_mixed_dtypes_and_object():
+    a = np.arange(12, dtype=np.int16).reshape(3, 4)
+    v = np.array([0.5, 1.0], dtype=np.float32)
+    got = fastconv.convolve(a, v, axis=-1)
+    assert got.dtype == np.result_type(a, v)
+    np.testing.assert_allclose(got, loop(np.convolve, [a, v], (-1,)))
+    obj = np.array([[1, 2, 3], [4, 5, 6]], dtype=object)
+    got = fastconv.correlate(obj, np.array([1, 2], dtype=object), "full", axis=1)
+    np.testing.assert_array_equal(got, loop(np.correlate, [obj, np.array([1, 2])], (1,),
+                                            "full"))
+
+
+# (in1 shape, in2 shape, axes)
+CASES_2D = [
+    ((3, 7, 6), (3, 2), (-2, -1)),
+    ((3, 7, 6), (3, 3, 2), (1, 2)),
+    ((7, 3, 6), (3, 1, 2), (0, 2)),
+    ((2, 7, 1, 6), (1, 3, 4, 2), (1, 3)),
+    ((3, 6, 7), (2, 3), (2, 1)),
+]
+
+
+@pytest.mark.parametrize("in1_shape, in2_shape, axes", CASES_2D)
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ["convolve2d", "correlate2d"])
+def test_2d_matches_loop(name, mode, boundary, in1_shape, in2_shape, axes):
+    rng = np.random.default_rng(3)
+    in1, in2 = rng.standard_normal(in1_shape), rng.standard_normal(in2_shape)
+    function = getattr(fastconv, name)
+    for method in signal_methods():
+        got = function(in1, in2, mode, boundary, 0.5, method=method, axes=axes)
+        assert_batch_close(got, lambda x, y: function(x, y, mode, boundary, 0.5, method=method),
+                           [in1, in2], axes, 6)
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.uint8, np.int32, np.float16, np.float32,
+                                   np.complex128])
+@pytest.mark.parametrize("name", ["convolve2d", "correlate2d"])
+def test_2d_dtypes_and_valid_swap(name, dtype):
+    """Every dtype, and 'valid' with the larger in2 (complex correlate2d:
+    the right answer, as fastconv's 2-D function gives)."""
+    rng = np.random.default_rng(4)
+    function = getattr(fastconv, name)
+    for in1_shape, in2_shape in [((2, 5, 6), (3, 2)), ((2, 2, 3), (2, 5, 4))]:
+        in1, in2 = random_array(rng, in1_shape, dtype), random_array(rng, in2_shape, dtype)
+        for mode, boundary in itertools.product(MODES, ["fill", "symm"]):
+            got = function(in1, in2, mode, boundary, axes=(-2, -1))
+            assert_batch_close(got, lambda x, y: function(x, y, mode, boundary), [in1, in2],
+                               (-2, -1), 20)
+
+
+def test_2d_nonfinite_kernel_and_fill():
+    in1 = np.arange(2 * 4 * 5, dtype=float).reshape(2, 4, 5)
+    in2 = np.array([[1.0, np.inf], [0.0, 1.0]])
+    for fill in (0.0, np.nan, -0.0):
+        got = fastconv.correlate2d(in1, in2, "same", "fill", fill, axes=(1, 2))
+        expected = loop(fastconv.correlate2d, [in1, in2], (1, 2), "same", "fill", fill)
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_empty_batch_and_shapes():
+    out = fastconv.convolve(np.ones((0, 10)), np.ones(3), axis=-1)
+    assert out.shape == (0, 12)
+    out = fastconv.correlate2d(np.ones((2, 0, 5, 5)), np.ones((2, 2)), "valid", axes=(-2, -1))
+    assert out.shape == (2, 0, 4, 4)
+    # axis of a 0-d input of convolve: treated as length 1, as NumPy does
+    np.testing.assert_array_equal(fastconv.convolve(2.0, [[1.0, 2.0]], axis=-1), [[2.0, 4.0]])
+
+
+def test_errors():
+    a, v = np.ones((3, 8)), np.ones((3, 3))
+    with pytest.raises(np.exceptions.AxisError):
+        fastconv.convolve(a, v, axis=2)
+    with pytest.raises(np.exceptions.AxisError):
+        fastconv.correlate(a, v, axis=-3)
+    with pytest.raises(TypeError, match="axis must be an integer"):
+        fastconv.convolve(a, v, axis=1.0)
+    with pytest.raises(ValueError, match="cannot be broadcast"):
+        fastconv.convolve(np.ones((3, 8)), np.ones((2, 3)), axis=-1)
+    with pytest.raises(ValueError, match="a cannot be empty"):
+        fastconv.convolve(np.ones((3, 0)), v, axis=-1)
+    with pytest.raises(ValueError, match="second array argument cannot be empty"):
+        fastconv.correlate(a, np.ones((3, 0)), axis=-1)
+    with pytest.raises(ValueError, match="too small depth"):
+        fastconv.correlate(a, 1.0, axis=-1)
+    with pytest.raises(ValueError, match="Acceptable mode"):
+        fastconv.convolve2d(np.ones((2, 4, 4)), np.ones((2, 2)), "bad", axes=(1, 2))
+    images = np.ones((2, 5, 5))
+    with pytest.raises(ValueError, match="repeated axis"):
+        fastconv.convolve2d(images, np.ones((2, 2)), axes=(1, -2))
+    with pytest.raises(ValueError, match="exactly 2 axes"):
+        fastconv.convolve2d(images, np.ones((2, 2)), axes=(0, 1, 2))
+    with pytest.raises(TypeError, match="pair of integers"):
+        fastconv.convolve2d(images, np.ones((2, 2)), axes=1)
+    with pytest.raises(np.exceptions.AxisError):
+        fastconv.correlate2d(images, np.ones((2, 2)), axes=(1, 3))
+    with pytest.raises(ValueError, match="at least as large"):
+        fastconv.convolve2d(np.ones((2, 5, 3)), np.ones((3, 5)), "valid", axes=(1, 2))
+    # without axis / axes, NumPy's and SciPy's errors for N-D input stay
+    with pytest.raises(ValueError, match="object too deep"):
+        fastconv.convolve(a, np.ones(3))
+    with pytest.raises(ValueError, match="must both be 2-D"):
+        fastconv.convolve2d(images, np.ones((2, 2)))
+
+
+# --------------------------------------------------------------------------
+# backward
+# --------------------------------------------------------------------------
+
+def _loop_backward(function, grad, arrays, axes, *args):
+    """Per-item gradients of the broadcast batch, summed back to each
+    input's shape (the adjoint of broadcasting)."""
+    moved, shape, axes_n, ndim = _items(arrays, axes)
+    k = len(axes_n)
+    g = np.moveaxis(grad, axes_n, tuple(range(ndim - k, ndim)))
+    totals = []
+    for i, a in enumerate(arrays):
+        padded = a.reshape((1,) * (ndim - a.ndim) + a.shape)
+        acc = np.zeros(np.moveaxis(padded, axes_n, tuple(range(ndim - k, ndim))).shape)
+        totals.append(acc)
+    for idx in np.ndindex(*shape):
+        grads = function(g[idx], *(m[idx] for m in moved), *args)
+        for acc, gi in zip(totals, grads):
+            target = tuple(0 if acc.shape[d] == 1 else j for d, j in enumerate(idx))
+            acc[target] += gi
+    return [np.moveaxis(acc, tuple(range(ndim - k, ndim)), axes_n).reshape(a.shape)
+            for acc, a in zip(totals, arrays)]
+
+
+@pytest.mark.parametrize("a_shape, v_shape, axis", CASES_1D)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+def test_1d_backward_matches_loop(name, mode, a_shape, v_shape, axis):
+    rng = np.random.default_rng(5)
+    a, v = rng.standard_normal(a_shape), rng.standard_normal(v_shape)
+    forward = getattr(fastconv, name)
+    backward = getattr(fastconv, name + "_backward")
+    g = rng.standard_normal(forward(a, v, mode, axis=axis).shape)
+    expected = _loop_backward(lambda gi, x, y: backward(gi, x, y, mode), g, [a, v], (axis,))
+    for method in signal_methods():
+        got = backward(g, a, v, mode, method=method, axis=axis)
+        for gi, ei in zip(got, expected):
+            assert gi.shape == ei.shape and gi.dtype == np.float64
+            np.testing.assert_allclose(gi, ei, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("in1_shape, in2_shape, axes", CASES_2D)
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ["convolve2d", "correlate2d"])
+def test_2d_backward_matches_loop(name, mode, boundary, in1_shape, in2_shape, axes):
+    rng = np.random.default_rng(6)
+    in1, in2 = rng.standard_normal(in1_shape), rng.standard_normal(in2_shape)
+    forward = getattr(fastconv, name)
+    backward = getattr(fastconv, name + "_backward")
+    g = rng.standard_normal(forward(in1, in2, mode, boundary, axes=axes).shape)
+    expected = _loop_backward(lambda gi, x, y: backward(gi, x, y, mode, boundary), g,
+                              [in1, in2], axes)
+    got = backward(g, in1, in2, mode, boundary, axes=axes)
+    for gi, ei in zip(got, expected):
+        assert gi.shape == ei.shape
+        np.testing.assert_allclose(gi, ei, rtol=1e-10, atol=1e-10)
+
+
+def test_backward_float32_and_errors():
+    rng = np.random.default_rng(7)
+    a, v = rng.standard_normal((3, 10)).astype(np.float32), np.ones(3, np.float32)
+    g = np.ones((3, 12), np.float32)
+    grad_a, grad_v = fastconv.convolve_backward(g, a, v, axis=-1)
+    assert grad_a.dtype == grad_v.dtype == np.float32 and grad_v.shape == (3,)
+    np.testing.assert_allclose(grad_v, [a.sum()] * 3, rtol=1e-5)
+    with pytest.raises(ValueError, match=r"grad_output has shape \(3, 11\)"):
+        fastconv.convolve_backward(np.ones((3, 11)), a, v, axis=-1)
+    with pytest.raises(TypeError, match="real floating-point"):
+        fastconv.correlate_backward(np.ones((3, 8)), a.astype(int), v, axis=-1)
+    with pytest.raises(np.exceptions.AxisError):
+        fastconv.convolve2d_backward(np.ones((3, 3)), np.ones((2, 2)), np.ones((2, 2)),
+                                     axes=(0, 2))
+
+
+def test_core_only_input_is_shared_at_any_axes():
+    """A 1-D kernel (or one 2-D image / kernel) serves the whole batch
+    whatever the axes: its dimensions go to the axes, in their order."""
+    rng = np.random.default_rng(8)
+    columns, taps = rng.standard_normal((12, 3)), rng.standard_normal(4)
+    got = fastconv.convolve(columns, taps, "same", axis=0)
+    np.testing.assert_allclose(got, loop(fastconv.convolve, [columns, taps[:, None]], (0,),
+                                         "same"), rtol=1e-13, atol=1e-13)
+    images, kernel = rng.standard_normal((6, 2, 5)), rng.standard_normal((3, 2))
+    for axes in [(0, 2), (2, 0)]:
+        got = fastconv.correlate2d(images, kernel, "full", "wrap", axes=axes)
+        expected = loop(fastconv.correlate2d, [images, kernel[:, None, :]], axes, "full", "wrap")
+        np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-13)
+        g = rng.standard_normal(got.shape)
+        grad_images, grad_kernel = fastconv.correlate2d_backward(g, images, kernel, "full",
+                                                                 "wrap", axes=axes)
+        expected = _loop_backward(lambda gi, x, y: fastconv.correlate2d_backward(
+            gi, x, y, "full", "wrap"), g, [images, kernel[:, None, :]], axes)
+        assert grad_kernel.shape == kernel.shape
+        np.testing.assert_allclose(grad_images, expected[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(grad_kernel, expected[1][:, 0, :], rtol=1e-12, atol=1e-12)
