@@ -82,3 +82,43 @@ def test_demo_runs_and_checks_every_result():
     assert proc.returncode == 0, proc.stderr
     assert "numpy.convolve" in proc.stdout and "scipy.signal.convolve2d" in proc.stdout
     assert "keeps the mean" in proc.stdout
+
+
+# --- the example gallery (examples/plot_*.py) ---------------------------------
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+GALLERY = sorted((ROOT / "examples").glob("*.py"))
+
+
+def test_gallery_has_the_examples_of_the_issue():
+    names = {p.stem for p in GALLERY}
+    assert {"plot_convolution_by_hand", "plot_flip", "plot_filters", "plot_learn_a_filter",
+            "plot_cnn_digits", "plot_speed"} <= names
+
+
+def test_gallery_data_ships_with_the_packages():
+    """The examples read only files that scikit-learn and scikit-image ship in
+    their wheels: nothing is downloaded when they run."""
+    import importlib.util
+    import pathlib
+    for package, files in [("sklearn", ["datasets/data/digits.csv.gz", "datasets/images/china.jpg"]),
+                           ("skimage", ["data/camera.png"])]:
+        spec = importlib.util.find_spec(package)
+        if spec is None:
+            pytest.skip(f"{package} is not installed (pip install -e '.[docs]')")
+        base = pathlib.Path(spec.origin).parent
+        for name in files:
+            assert (base / name).is_file(), f"{package} does not ship {name}"
+
+
+@pytest.mark.parametrize("script", GALLERY, ids=lambda p: p.stem)
+def test_gallery_example_runs_in_fast_mode(script, tmp_path):
+    for package in ("matplotlib", "sklearn", "skimage"):
+        pytest.importorskip(package)
+    if "import dask" in script.read_text(encoding="utf-8"):
+        pytest.importorskip("dask.array")
+    import os
+    env = dict(os.environ, FASTCONV_EXAMPLES_FAST="1", MPLBACKEND="Agg")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]

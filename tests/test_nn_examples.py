@@ -1,22 +1,21 @@
-"""The worked examples of fastconv.nn: the README's example (one SGD step of
-a tiny CNN) runs as written and prints what its last comment says, and every
-docstring example gives the output it shows."""
+"""The worked examples of fastconv.nn: the user guide's example (one SGD step
+of a tiny CNN, docs/guide/cnn_layers.rst) runs as written and prints what its
+last comment says, and every docstring example gives the output it shows."""
 import contextlib
 import io
 import pathlib
 import re
 
-README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+README = pathlib.Path(__file__).resolve().parent.parent / "docs" / "guide" / "cnn_layers.rst"
 
 
 def nn_example():
-    """The python block of the README's "CNN layers" section that uses
-    conv2d_backward."""
-    text = README.read_text()
-    section = text[text.index("## CNN layers (fastconv.nn)"):]
-    section = section[:section.index("\n## ", 1)]
-    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    (example,) = [b for b in blocks if "conv2d_backward" in b]
+    """The python block of the CNN layers page that uses conv2d_backward."""
+    from sybil import Sybil
+    from sybil.parsers.rest import PythonCodeBlockParser
+    document = Sybil(parsers=[PythonCodeBlockParser()]).parse(README)
+    blocks = [example.region.parsed for example in document.examples()]
+    (example,) = [str(b) for b in blocks if "conv2d_backward" in str(b)]
     return example
 
 

@@ -1,4 +1,5 @@
-"""The README's backward-pass example runs as printed and recovers the filter."""
+"""The backward-pass example of the user guide (docs/guide/backward.rst) runs
+as printed and recovers the filter."""
 import contextlib
 import io
 import pathlib
@@ -6,14 +7,15 @@ import re
 
 import numpy as np
 
-README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+README = pathlib.Path(__file__).resolve().parents[1] / "docs" / "guide" / "backward.rst"
 
 
 def _backward_example():
-    text = README.read_text(encoding="utf-8")
-    section = text.split("## Backward passes", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    assert len(blocks) == 1, "expected one python example in 'Backward passes'"
+    from sybil import Sybil
+    from sybil.parsers.rest import PythonCodeBlockParser
+    document = Sybil(parsers=[PythonCodeBlockParser()]).parse(README)
+    blocks = [str(example.region.parsed) for example in document.examples()]
+    assert len(blocks) == 1, "expected one python example in the backward passes page"
     return blocks[0]
 
 

@@ -1,0 +1,227 @@
+"""Pictures and tables drawn when the documentation is built.
+
+``build_all(out_dir, results_dir)`` writes into ``out_dir``:
+
+- ``modes.png``: what 'full', 'same' and 'valid' return for an image and a
+  blur kernel, drawn at the same scale;
+- ``boundaries.png``: what 'fill', 'wrap' and 'symm' feed the kernel beyond
+  the image's edge, and a blur under each;
+- for each ``results_dir/*.json`` saved by ``python -m fastconv.bench --json``:
+  ``bench-<stem>.png`` (the ratio chart of ``fastconv.bench.plot``) and
+  ``bench-<stem>.rst`` (the run's header and its table);
+- ``bench_results.rst``, which includes them all (the benchmark page
+  includes it).
+
+Everything comes from fastconv itself, the bench JSON files, and an image that
+scikit-image ships (``skimage.data.camera``); nothing is downloaded.
+"""
+import csv
+import io
+import json
+import pathlib
+
+import numpy as np
+
+import fastconv
+
+
+def _camera(size=128):
+    """scikit-image's 'camera' (512x512 uint8, shipped in its wheel), as floats
+    in [0, 1], downsampled by block means to ``size`` x ``size``."""
+    from skimage import data
+    img = data.camera().astype(np.float64) / 255.0
+    f = img.shape[0] // size
+    return img[: size * f, : size * f].reshape(size, f, size, f).mean(axis=(1, 3))
+
+
+def draw_modes(path):
+    import matplotlib.pyplot as plt
+    img = _camera(96)
+    k = np.ones((25, 25)) / 625.0                        # a 25x25 box blur
+    outs = {m: fastconv.convolve2d(img, k, m) for m in ("full", "same", "valid")}
+    big = outs["full"].shape[0]
+    fig, axes = plt.subplots(1, 4, figsize=(11, 3.3))
+    panels = [("input: " + "x".join(map(str, img.shape)), img)] + [
+        (f"'{m}': " + "x".join(map(str, o.shape)), o) for m, o in outs.items()]
+    for ax, (title, a) in zip(axes, panels):
+        off = (big - a.shape[0]) / 2                    # centre every panel on one scale
+        ax.imshow(a, cmap="gray", vmin=0, vmax=1,
+                  extent=(off, off + a.shape[1], off + a.shape[0], off))
+        ax.set_xlim(0, big)
+        ax.set_ylim(big, 0)
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.add_patch(plt.Rectangle((off, off), a.shape[1], a.shape[0], fill=False,
+                                   edgecolor="tab:red", linewidth=1))
+    fig.suptitle("convolve2d(image, 25x25 box blur, mode): every position where the kernel "
+                 "touches the image ('full'), the image's shape ('same'), only where it fits "
+                 "('valid')", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def draw_boundaries(path):
+    import matplotlib.pyplot as plt
+    img = _camera(96)[10:74, 16:80]                      # 64x64: the face and the camera
+    p = 32                                               # show 32 pixels beyond each edge
+    delta = np.zeros((2 * p + 1, 2 * p + 1))
+    delta[p, p] = 1.0                                    # 'full' with a centred delta = the extension
+    blur = np.ones((15, 15)) / 225.0
+    cases = [("fill (fillvalue=0)", dict(boundary="fill")),
+             ("fill (fillvalue=1)", dict(boundary="fill", fillvalue=1)),
+             ("wrap", dict(boundary="wrap")),
+             ("symm", dict(boundary="symm"))]
+    fig, axes = plt.subplots(2, 4, figsize=(11, 5.6))
+    for col, (name, kw) in enumerate(cases):
+        extended = fastconv.correlate2d(img, delta, "full", **kw)
+        ax = axes[0, col]
+        ax.imshow(extended, cmap="gray", vmin=0, vmax=1)
+        ax.add_patch(plt.Rectangle((p - 0.5, p - 0.5), img.shape[1], img.shape[0], fill=False,
+                                   edgecolor="tab:red", linewidth=1.2))
+        ax.set_title(f"boundary='{name.split()[0]}'" + (" " + name.split(" ", 1)[1]
+                                                         if " " in name else ""), fontsize=10)
+        ax = axes[1, col]
+        ax.imshow(fastconv.convolve2d(img, blur, "same", **kw), cmap="gray", vmin=0, vmax=1)
+        ax.set_title("15x15 blur, 'same'", fontsize=9)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, 0].set_ylabel("what the kernel sees\n(image in red)")
+    axes[1, 0].set_ylabel("the blurred image")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def _escape(cell):
+    out = str(cell)
+    for ch in "\\*|`_":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def bench_rst(record, stem, png_name):
+    """The reStructuredText of one saved run: a header, the chart, the table."""
+    from fastconv.bench import report
+    table, notes = report.rows(record)
+    m = record["machine"]
+    threads = m["threads"]["requested"] or "not limited"
+    title = f"{stem}: {len(record['cases'])} cases, {threads} thread(s), {m['date'][:16]} UTC"
+    lines = [title, "~" * len(title), "",
+             f"Raw data: ``bench/results/{stem}.json``; "
+             f"``python -m fastconv.bench --report bench/results/{stem}.json`` prints it again.", "",
+             ".. code-block:: text", ""]
+    lines += ["   " + line for line in report.header_lines(record)]
+    lines += ["", f".. image:: /_generated/{png_name}", f"   :alt: ratio chart of {stem}", "   :width: 100%", ""]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for row in table:
+        w.writerow([_escape(c) for c in row])
+    lines += [".. csv-table::", "   :header: " + ", ".join(f'"{c}"' for c in report.COLUMNS),
+              "   :class: fastconv-bench", ""]
+    lines += ["   " + line for line in buf.getvalue().splitlines()]
+    lines.append("")
+    if notes:
+        lines += ["Notes:", ""]
+        lines += [f"{i}. {_escape(t)}" for i, t in enumerate(notes, 1)]
+        lines.append("")
+    mem = report.memory_rows(record)
+    if mem:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        for row in mem:
+            w.writerow([_escape(c) for c in row])
+        lines += ["Peak extra memory of one call (measured in a fresh subprocess per contender):", "",
+                  ".. csv-table::",
+                  "   :header: " + ", ".join(f'"{c}"' for c in report.MEMORY_COLUMNS), ""]
+        lines += ["   " + line for line in buf.getvalue().splitlines()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def draw_benchmarks(out_dir, results_dir):
+    from fastconv.bench import plot
+    parts = []
+    for path in sorted(pathlib.Path(results_dir).glob("*.json")):
+        record = json.loads(path.read_text())
+        png = f"bench-{path.stem}.png"
+        plot.plot_ratios(record, out_dir / png)
+        (out_dir / f"bench-{path.stem}.rst").write_text(bench_rst(record, path.stem, png))
+        parts.append(f".. include:: /_generated/bench-{path.stem}.rst")
+    if not parts:
+        parts.append("No saved results in ``bench/results``.")
+    (out_dir / "bench_results.rst").write_text("\n\n".join(parts) + "\n")
+
+
+def build_all(out_dir, results_dir):
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    draw_modes(out_dir / "modes.png")
+    draw_boundaries(out_dir / "boundaries.png")
+    draw_benchmarks(out_dir, results_dir)
+
+
+# --- the README's headline table ------------------------------------------
+#: (results file stem prefix, case name, the function fastconv replaces)
+HEADLINE_CASES = [
+    ("signal-1thread", "conv1d-full-float32-n100000-k3", "numpy.convolve"),
+    ("signal-1thread", "conv1d-full-float32-n100000-k31", "numpy.convolve"),
+    ("signal-1thread", "conv1d-full-float64-n1000000-k101", "numpy.convolve"),
+    ("signal-1thread", "conv2d-same-float32-512x512-k3x3", "scipy.signal.convolve2d"),
+    ("signal-1thread", "conv2d-same-float32-2048x2048-k5x5", "scipy.signal.convolve2d"),
+    ("signal-1thread", "conv2d-same-float64-512x512-k15x15", "scipy.signal.convolve2d"),
+    ("cnn-1thread", "nn.conv2d-forward-float32-N16-C64-56x56-K64-3x3-p1-resnet3x3", "torch F.conv2d"),
+    ("cnn-1thread", "nn.conv2d-grad_input-float32-N32-C1-28x28-K32-5x5-p2-mnist", "torch grad.conv2d_input"),
+    ("cnn-1thread", "nn.conv2d-grad_weight-float32-N16-C64-56x56-K256-1x1-pointwise", "torch grad.conv2d_weight"),
+    ("cnn-1thread", "nn.conv2d-forward-float32-N16-C128-28x28-K128-3x3-p1g128-depthwise", "torch F.conv2d"),
+]
+
+
+def readme_headline_table(results_dir):
+    """The Markdown table that README.md shows between its ``bench-table``
+    markers, computed from the newest saved run of each kind (a test checks
+    that the README holds exactly this)."""
+    from fastconv.bench import report
+    records = {}
+    for prefix in {p for p, _, _ in HEADLINE_CASES}:
+        paths = sorted(pathlib.Path(results_dir).glob(f"{prefix}-*.json"))
+        if paths:
+            records[prefix] = (paths[-1].name, json.loads(paths[-1].read_text()))
+    lines = ["| case | fastconv `'auto'` | replaces | its time | speed-up | fastest other library, speed-up over it |",
+             "|---|---:|---|---:|---:|---|"]
+    sources = []
+    for prefix, name, twin in HEADLINE_CASES:
+        if prefix not in records:
+            continue
+        source, record = records[prefix]
+        case = next((c for c in record["cases"] if c["name"] == name), None)
+        if case is None:
+            continue
+        by_name = {e["name"]: e for e in case["contenders"]}
+        auto = next(e for e in case["contenders"] if e["is_fastconv"] and e["method"] == "auto")
+        other = by_name.get(twin)
+        if auto["status"] != "ok" or other is None or other["status"] != "ok":
+            continue
+        t_auto, t_other = auto["timing"]["median_s"], other["timing"]["median_s"]
+        best = case["best_anchor"]
+        ratio = case["ratio_best_anchor_over_fastconv_auto"]
+        best_cell = f"{best}, {ratio:.2f}x" if best and ratio is not None else "-"
+        lines.append(f"| `{name}` | {report.format_seconds(t_auto)} | {twin} | "
+                     f"{report.format_seconds(t_other)} | {t_other / t_auto:.1f}x | {best_cell} |")
+        if source not in sources:
+            sources.append(source)
+    return "\n".join(lines), sources
+
+
+# --- the gallery's order: from the definition to a trained CNN -------------
+GALLERY_ORDER = ["plot_convolution_by_hand.py", "plot_flip.py", "plot_filters.py",
+                 "plot_learn_a_filter.py", "plot_cnn_digits.py", "plot_speed.py"]
+
+
+def example_order(filename):
+    """Sort key of sphinx-gallery's ``within_subsection_order``: the examples
+    in GALLERY_ORDER first, in that order, then any other by name."""
+    name = pathlib.Path(filename).name
+    return (GALLERY_ORDER.index(name), "") if name in GALLERY_ORDER else (len(GALLERY_ORDER), name)
