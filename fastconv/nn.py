@@ -22,7 +22,7 @@ fastconv/_nn_shapes.py and nowhere else.
 import numpy as np
 
 from fastconv import _blas_threads  # noqa: F401 - one BLAS thread in the im2col loops
-from fastconv import _config, _dtypes, _nn_shapes, _validation, _winograd
+from fastconv import _config, _dtypes, _isa, _nn_shapes, _threads, _validation, _winograd
 from fastconv._ext import _nn as _ext
 
 __all__ = [
@@ -137,11 +137,11 @@ def _choose_method(method, op, g, fname="conv2d"):
     return "direct" if og <= _AUTO_DIRECT_MAX_CHANNELS else "im2col"
 
 
-def _run(kernel, method, *args):
+def _run(kernel, method, *args, nthreads=1):
     if method == "winograd":
         _winograd.run(kernel is _ext.conv2d_grad_input, *args)
         return
-    kernel(*args, method == "im2col", _config.nn_tile_bytes())
+    kernel(*args, method == "im2col", _config.nn_tile_bytes(), nthreads, _isa.current)
 
 
 # --------------------------------------------------------------------------
@@ -161,7 +161,8 @@ def _layer_inputs(fname, x, weight, bias, method):
     return x, weight, bias, result, plan
 
 
-def _conv(fname, nd, x, weight, bias, stride, padding, dilation, groups, method):
+def _conv(fname, nd, x, weight, bias, stride, padding, dilation, groups, method, threads):
+    nthreads = _threads.resolve(threads)
     x, weight, bias, result, plan = _layer_inputs(fname, x, weight, bias, method)
     layer = _nn_shapes.conv_layer(fname, nd, x.shape, weight.shape,
                                   None if bias is None else bias.shape,
@@ -171,11 +172,12 @@ def _conv(fname, nd, x, weight, bias, stride, padding, dilation, groups, method)
     _run(_ext.conv2d_forward, _choose_method(method, "forward", g, fname),
          _kernel_input(x, g.x_shape, plan), _kernel_input(weight, g.w_shape, plan),
          None if bias is None else _kernel_input(bias, (g.c_out,), plan),
-         y, tuple(g), plan.code)
+         y, tuple(g), plan.code, nthreads=nthreads)
     return _finish(y, result, layer.out_shape)
 
 
-def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
+def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto",
+           threads=None):
     """1-D convolution layer (cross-correlation), like `torch.nn.functional.conv1d`.
 
     .. math::
@@ -204,6 +206,10 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
         its own slice of the weight (groups == C_in: depthwise).
     method : {'auto', 'direct', 'im2col'}, keyword-only
         Algorithm; all give the same result up to floating-point rounding.
+    threads : int or None, keyword-only
+        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
+        all cores; negative: counted back from the number of cores).  The
+        result does not depend on it (docs/guide/cnn_performance.rst).
 
     Returns
     -------
@@ -228,10 +234,11 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
     >>> nn.conv1d(x, np.ones((1, 1, 3)), padding='same')
     array([[[3., 6., 9., 7.]]])
     """
-    return _conv("conv1d", 1, x, weight, bias, stride, padding, dilation, groups, method)
+    return _conv("conv1d", 1, x, weight, bias, stride, padding, dilation, groups, method, threads)
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto",
+           threads=None):
     """2-D convolution layer (cross-correlation), like `torch.nn.functional.conv2d`.
 
     .. math::
@@ -256,6 +263,10 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
         'winograd' (3x3 kernels, stride 1, dilation 1 only, else ValueError):
         Winograd's F(4x4, 3x3), fewer multiplications and a larger rounding
         error (docs/guide/winograd.rst); 'auto' never picks it.
+    threads : int or None, keyword-only
+        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
+        all cores; negative: counted back from the number of cores).  The
+        result does not depend on it (docs/guide/cnn_performance.rst).
 
     Returns
     -------
@@ -280,7 +291,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
             [[110., 118.],
              [142., 150.]]]])
     """
-    return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation, groups, method)
+    return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation, groups, method, threads)
 
 
 # --------------------------------------------------------------------------
@@ -288,7 +299,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
 # --------------------------------------------------------------------------
 
 def _conv_transpose(fname, nd, x, weight, bias, stride, padding, output_padding, groups,
-                    dilation, method):
+                    dilation, method, threads):
+    nthreads = _threads.resolve(threads)
     x, weight, bias, result, plan = _layer_inputs(fname, x, weight, bias, method)
     layer = _nn_shapes.conv_transpose_layer(fname, nd, x.shape, weight.shape,
                                             None if bias is None else bias.shape, stride,
@@ -299,12 +311,12 @@ def _conv_transpose(fname, nd, x, weight, bias, stride, padding, output_padding,
     _run(_ext.conv2d_grad_input, _choose_method(method, "grad_input", g, fname),
          _kernel_input(x, g.y_shape, plan), _kernel_input(weight, g.w_shape, plan),
          None if bias is None else _kernel_input(bias, (g.c_in,), plan),
-         out, tuple(g), plan.code)
+         out, tuple(g), plan.code, nthreads=nthreads)
     return _finish(out, result, layer.out_shape)
 
 
 def conv_transpose1d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1, *, method="auto"):
+                     dilation=1, *, method="auto", threads=None):
     """1-D transposed convolution, like `torch.nn.functional.conv_transpose1d`.
 
     The adjoint of `conv1d` with the same weight, stride, padding, dilation
@@ -330,6 +342,10 @@ def conv_transpose1d(x, weight, bias=None, stride=1, padding=0, output_padding=0
         must be smaller than stride or dilation.
     groups : int, optional
     method : {'auto', 'direct', 'im2col'}, keyword-only
+    threads : int or None, keyword-only
+        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
+        all cores; negative: counted back from the number of cores).  The
+        result does not depend on it (docs/guide/cnn_performance.rst).
 
     Returns
     -------
@@ -346,11 +362,11 @@ def conv_transpose1d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     array([[[ 1., 10.,  0.,  2., 20.]]])
     """
     return _conv_transpose("conv_transpose1d", 1, x, weight, bias, stride, padding,
-                           output_padding, groups, dilation, method)
+                           output_padding, groups, dilation, method, threads)
 
 
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1, *, method="auto"):
+                     dilation=1, *, method="auto", threads=None):
     """2-D transposed convolution, like `torch.nn.functional.conv_transpose2d`.
 
     The adjoint of `conv2d` with the same weight and parameters (conv2d's
@@ -372,6 +388,10 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     groups : int, optional
     method : {'auto', 'direct', 'im2col', 'winograd'}, keyword-only
         'winograd': 3x3 kernels with stride 1 and dilation 1 only (see conv2d).
+    threads : int or None, keyword-only
+        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
+        all cores; negative: counted back from the number of cores).  The
+        result does not depend on it (docs/guide/cnn_performance.rst).
 
     Returns
     -------
@@ -390,7 +410,7 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
              [3., 3., 4., 4.]]]])
     """
     return _conv_transpose("conv_transpose2d", 2, x, weight, bias, stride, padding,
-                           output_padding, groups, dilation, method)
+                           output_padding, groups, dilation, method, threads)
 
 
 # --------------------------------------------------------------------------
@@ -418,7 +438,8 @@ def _output_mask(output_mask, fname):
 
 
 def _conv_backward(fname, nd, grad_output, x, weight, stride, padding, dilation, groups,
-                   output_mask, method):
+                   output_mask, method, threads):
+    nthreads = _threads.resolve(threads)
     grad_output = _float_array(grad_output, "grad_output", fname)
     x = _float_array(x, "input", fname)
     weight = _float_array(weight, "weight", fname)
@@ -435,12 +456,14 @@ def _conv_backward(fname, nd, grad_output, x, weight, stride, padding, dilation,
     if want_input:
         dx = np.empty(g.x_shape, dtype=plan.compute)
         _run(_ext.conv2d_grad_input, _choose_method(method, "grad_input", g, fname),
-             dy, _kernel_input(weight, g.w_shape, plan), None, dx, tuple(g), plan.code)
+             dy, _kernel_input(weight, g.w_shape, plan), None, dx, tuple(g), plan.code,
+             nthreads=nthreads)
         grad_input = _finish(dx, result, x.shape)
     if want_weight:
         dw = np.empty(g.w_shape, dtype=plan.compute)
         _run(_ext.conv2d_grad_weight, _choose_method(method, "grad_weight", g, fname),
-             _kernel_input(x, g.x_shape, plan), dy, dw, tuple(g), plan.code)
+             _kernel_input(x, g.x_shape, plan), dy, dw, tuple(g), plan.code,
+             nthreads=nthreads)
         grad_weight = _finish(dw, result, weight.shape)
     if want_bias:
         # sum over batch and positions, by NumPy in the compute dtype, on the
@@ -450,7 +473,8 @@ def _conv_backward(fname, nd, grad_output, x, weight, stride, padding, dilation,
 
 
 def conv1d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, groups=1, *,
-                    output_mask=(True, True, True), method="auto"):
+                    output_mask=(True, True, True), method="auto",
+                    threads=None):
     """Gradients of `conv1d` with respect to input, weight and bias.
 
     For ``y = conv1d(x, weight, bias, stride, padding, dilation, groups)`` and
@@ -474,6 +498,10 @@ def conv1d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, gro
         Which of (grad_input, grad_weight, grad_bias) to compute; the others
         are returned as None and cost nothing.
     method : {'auto', 'direct', 'im2col'}, keyword-only
+    threads : int or None, keyword-only
+        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
+        all cores; negative: counted back from the number of cores).  The
+        result does not depend on it (docs/guide/cnn_performance.rst).
 
     Returns
     -------
@@ -492,11 +520,12 @@ def conv1d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, gro
     (array([[[ 1.,  0., -1.]]]), array([[[3., 5.]]]), array([2.]))
     """
     return _conv_backward("conv1d_backward", 1, grad_output, x, weight, stride, padding,
-                          dilation, groups, output_mask, method)
+                          dilation, groups, output_mask, method, threads)
 
 
 def conv2d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, groups=1, *,
-                    output_mask=(True, True, True), method="auto"):
+                    output_mask=(True, True, True), method="auto",
+                    threads=None):
     """Gradients of `conv2d` with respect to input, weight and bias.
 
     For ``y = conv2d(x, weight, bias, stride, padding, dilation, groups)``
@@ -527,6 +556,10 @@ def conv2d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, gro
     method : {'auto', 'direct', 'im2col', 'winograd'}, keyword-only
         'winograd' (3x3, stride 1, dilation 1 only) computes grad_input by
         Winograd; grad_weight then uses the method 'auto' would.
+    threads : int or None, keyword-only
+        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
+        all cores; negative: counted back from the number of cores).  The
+        result does not depend on it (docs/guide/cnn_performance.rst).
 
     Returns
     -------
@@ -549,4 +582,4 @@ def conv2d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, gro
            [4., 4.]]), array([4.]))
     """
     return _conv_backward("conv2d_backward", 2, grad_output, x, weight, stride, padding,
-                          dilation, groups, output_mask, method)
+                          dilation, groups, output_mask, method, threads)

@@ -25,7 +25,8 @@
 #undef FC_DT
 
 fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
-                           const void *x, const void *w, const void *bias, void *y)
+                           const void *x, const void *w, const void *bias, void *y,
+                           const fc_exec *ex)
 {
     fc_status status = fc_conv2d_shape_check(s);
     if (status != FC_OK) {
@@ -33,7 +34,8 @@ fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
     }
 #define FC_CASE(code, sfx, T)                                                        \
     case code:                                                                       \
-        conv2d_forward_##sfx(s, (const T *)x, (const T *)w, (const T *)bias, (T *)y); \
+        conv2d_forward_##sfx(s, (const T *)x, (const T *)w, (const T *)bias, (T *)y,   \
+                             fc_exec_threads(ex));                                \
         return FC_OK;
     FC_NN_DISPATCH(dt, FC_CASE)
 #undef FC_CASE
@@ -41,7 +43,7 @@ fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
 
 fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
                                       const void *dy, const void *w, const void *bias,
-                                      void *dx)
+                                      void *dx, const fc_exec *ex)
 {
     fc_status status = fc_conv2d_shape_check(s);
     if (status != FC_OK) {
@@ -49,14 +51,16 @@ fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
     }
 #define FC_CASE(code, sfx, T)                                                             \
     case code:                                                                            \
-        conv2d_grad_input_##sfx(s, (const T *)dy, (const T *)w, (const T *)bias, (T *)dx); \
+        conv2d_grad_input_##sfx(s, (const T *)dy, (const T *)w, (const T *)bias, (T *)dx, \
+                                fc_exec_threads(ex));                                 \
         return FC_OK;
     FC_NN_DISPATCH(dt, FC_CASE)
 #undef FC_CASE
 }
 
 fc_status fc_conv2d_grad_weight_direct(fc_dtype dt, const fc_conv2d_shape *s,
-                                       const void *x, const void *dy, void *dw)
+                                       const void *x, const void *dy, void *dw,
+                                       const fc_exec *ex)
 {
     fc_status status = fc_conv2d_shape_check(s);
     if (status != FC_OK) {
@@ -64,7 +68,8 @@ fc_status fc_conv2d_grad_weight_direct(fc_dtype dt, const fc_conv2d_shape *s,
     }
 #define FC_CASE(code, sfx, T)                                                 \
     case code:                                                                \
-        conv2d_grad_weight_##sfx(s, (const T *)x, (const T *)dy, (T *)dw);    \
+        conv2d_grad_weight_##sfx(s, (const T *)x, (const T *)dy, (T *)dw,      \
+                                 fc_exec_threads(ex));                   \
         return FC_OK;
     FC_NN_DISPATCH(dt, FC_CASE)
 #undef FC_CASE

@@ -163,7 +163,7 @@ static void FC_SFX(forward_column)(const fc_conv2d_shape *s, const FC_T *xg, con
 }
 
 /*
- * Loop order: image -> group -> output row i -> block of 4 (or 1) output
+ * Loop order: (image, group, output row i), in parallel -> block of 4 (or 1) output
  * channels -> register tiles over the interior columns (stride 1 along the
  * row; the last tile flush with the interior's end, overlapping its
  * predecessor), then the edge columns one by one (forward_column); rows
@@ -172,7 +172,7 @@ static void FC_SFX(forward_column)(const fc_conv2d_shape *s, const FC_T *xg, con
  * read, so they stay in cache while all og output channels use them.
  */
 static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *w,
-                                   const FC_T *bias, FC_T *y)
+                                   const FC_T *bias, FC_T *y, int nthreads)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kw = s->kw, taps = s->kh * kw, w_out = s->w_out;
@@ -184,10 +184,15 @@ static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, cons
         n_in = fc_max(0, fc_min(w_out, s->w_in + s->pad_w - (kw - 1) * s->dil_w) - j_in);
     }
 
-    for (ptrdiff_t b = 0; b < s->n; ++b) {
-        for (ptrdiff_t g = 0; g < s->groups; ++g) {
+    /* one output row of one group of one image per iteration */
+    const ptrdiff_t nrows = s->n * s->groups * s->h_out;
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
+    for (ptrdiff_t row = 0; row < nrows; ++row) {
+        {
+            const ptrdiff_t i = row % s->h_out, g = row / s->h_out % s->groups;
+            const ptrdiff_t b = row / s->h_out / s->groups;
             const FC_T *xg = x + (b * s->c_in + g * cg) * in_plane;
-            for (ptrdiff_t i = 0; i < s->h_out; ++i) {
+            {
                 const ptrdiff_t top = i * s->stride_h - s->pad_h;   /* input row of tap r = 0 */
                 ptrdiff_t r_lo, r_hi;
                 fc_inside(top, s->dil_h, s->h_in, s->kh, &r_lo, &r_hi);
@@ -344,14 +349,14 @@ static void FC_SFX(grad_input_column)(const fc_conv2d_shape *s, const FC_T *dyg,
 }
 
 /*
- * Loop order: image -> group -> input row h -> block of 4 (or 1) input
+ * Loop order: (image, group, input row h), in parallel -> block of 4 (or 1) input
  * channels -> register tiles over the interior columns (stride 1 along the
  * row, the last tile flush with the interior's end), then the edge columns
  * one by one (grad_input_column); rows without a tile (other strides,
  * narrow rows) go through grad_input_segment.
  */
 static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, const FC_T *w,
-                                      const FC_T *bias, FC_T *dx)
+                                      const FC_T *bias, FC_T *dx, int nthreads)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kw = s->kw, taps = s->kh * kw, w_in = s->w_in;
@@ -364,10 +369,15 @@ static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, 
         n_in = fc_max(0, fc_min(w_in, s->w_out - s->pad_w) - v_in);
     }
 
-    for (ptrdiff_t b = 0; b < s->n; ++b) {
-        for (ptrdiff_t g = 0; g < s->groups; ++g) {
+    /* one input row of one group of one image per iteration */
+    const ptrdiff_t nrows = s->n * s->groups * s->h_in;
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
+    for (ptrdiff_t row = 0; row < nrows; ++row) {
+        {
+            const ptrdiff_t h = row % s->h_in, g = row / s->h_in % s->groups;
+            const ptrdiff_t b = row / s->h_in / s->groups;
             const FC_T *dyg = dy + (b * s->c_out + g * og) * out_plane;
-            for (ptrdiff_t h = 0; h < s->h_in; ++h) {
+            {
                 ptrdiff_t c = 0;
                 while (c < cg) {
                     const ptrdiff_t nc = c + 4 <= cg ? 4 : 1;
@@ -413,8 +423,8 @@ static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, 
  * grad_weight: dw[o, c, r, q] = sum over (b, i, j), in that order, of
  * dy[b, o, i, j] * x[b, g*cg + c, i*sh - ph + r*dh, j*sw - pw + q*dw].
  *
- * dw itself is the accumulator (zeroed first).  Loop order: image -> group ->
- * o -> c -> output row i -> block of kernel rows -> output column j -> the
+ * dw itself is the accumulator (zeroed first).  Loop order: (o, c) pair ->
+ * image -> output row i -> block of kernel rows -> output column j -> the
  * taps of those rows.  The independent sums are the taps, so the innermost
  * work is a vector of the taps of one kernel row (the kernel rows of a block
  * are independent chains); for one (o, c, r, q) the terms still arrive in
@@ -463,7 +473,7 @@ static void FC_SFX(grad_weight_columns)(const fc_conv2d_shape *s, const FC_T *co
 #undef FC_GW_VECS
 
 static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *dy,
-                                       FC_T *dw)
+                                       FC_T *dw, int nthreads)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw, dh = s->dil_h;
@@ -487,13 +497,18 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
     for (ptrdiff_t k = 0; k < total; ++k) {
         FC_ZERO(dw[k]);
     }
-    for (ptrdiff_t b = 0; b < s->n; ++b) {
-        for (ptrdiff_t g = 0; g < s->groups; ++g) {
-            for (ptrdiff_t o = g * og; o < (g + 1) * og; ++o) {
+    /* one (output channel, input channel) pair per iteration, the images
+     * inside: every dw element is one thread's, its terms in (b, i, j) order */
+    const ptrdiff_t pairs = s->c_out * cg;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads) if (nthreads > 1)
+    for (ptrdiff_t pair = 0; pair < pairs; ++pair) {
+        const ptrdiff_t o = pair / fc_max(cg, 1), c = pair % fc_max(cg, 1), g = o / og;
+        FC_T *dwk = dw + (o * cg + c) * taps;
+        for (ptrdiff_t b = 0; b < s->n; ++b) {
+            {
                 const FC_T *dyo = dy + (b * s->c_out + o) * out_plane;
-                for (ptrdiff_t c = 0; c < cg; ++c) {
+                {
                     const FC_T *xc = x + (b * s->c_in + g * cg + c) * in_plane;
-                    FC_T *dwk = dw + (o * cg + c) * taps;
                     for (ptrdiff_t i = 0; i < s->h_out; ++i) {
                         const ptrdiff_t top = i * s->stride_h - s->pad_h;
                         const FC_T *dyrow = dyo + i * w_out;
