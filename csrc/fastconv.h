@@ -260,9 +260,8 @@ fc_status fc_fold2d(fc_dtype dt,
  * overlap the output; every index expression (i*stride + r*dil + pad and
  * the like, extents included) is below 2**61 in magnitude, so no ptrdiff_t
  * arithmetic overflows.  The direct kernels sum each output in the element
- * type, in the order stated below, whatever the loop blocking and the
- * thread count (with fused multiply-adds in the AVX2 depthwise kernels of
- * the kernel table: one rounding per term instead of two); they need no
+ * type, in the order stated below, whatever the loop blocking, the thread
+ * count and the kernel-table level (SIMD depthwise rows); they need no
  * workspace and never fail once the checks pass.  ex: threads and kernel
  * level of the call (NULL: one thread, the scalar reference kernels); they
  * run in parallel over (image, group, output row), or over (output

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fastconv.h"
+#include "../core/kernels.h"
 #include "../dtype_list.h"
 #include "../util.h"
 #include "nn_internal.h"
@@ -13,6 +14,17 @@
 /* Output columns accumulated together: 256 accumulators of at most 8 bytes
  * (2 KiB) stay in L1 while every tap streams over them. */
 #define FC_NN_BLOCK 256
+
+/* The depthwise row kernel of the call's ISA level (the reference without ex). */
+static fc_dw_row_f32 dw_row_f32(const fc_exec *ex)
+{
+    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.row_f32;
+}
+
+static fc_dw_row_f64 dw_row_f64(const fc_exec *ex)
+{
+    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.row_f64;
+}
 
 #define FC_DT FC_DT_F32
 #include "../dtype_ops.h"
@@ -35,7 +47,7 @@ fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
 #define FC_CASE(code, sfx, T)                                                        \
     case code:                                                                       \
         conv2d_forward_##sfx(s, (const T *)x, (const T *)w, (const T *)bias, (T *)y,   \
-                             fc_exec_threads(ex));                                \
+                             fc_exec_threads(ex), dw_row_##sfx(ex));              \
         return FC_OK;
     FC_NN_DISPATCH(dt, FC_CASE)
 #undef FC_CASE
@@ -52,7 +64,7 @@ fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
 #define FC_CASE(code, sfx, T)                                                             \
     case code:                                                                            \
         conv2d_grad_input_##sfx(s, (const T *)dy, (const T *)w, (const T *)bias, (T *)dx, \
-                                fc_exec_threads(ex));                                 \
+                                fc_exec_threads(ex), dw_row_##sfx(ex));               \
         return FC_OK;
     FC_NN_DISPATCH(dt, FC_CASE)
 #undef FC_CASE
