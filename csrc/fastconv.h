@@ -309,7 +309,10 @@ fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
  *         * x[b, g*cg + c, i*stride_h - pad_h + r*dil_h, j*stride_w - pad_w + q*dil_w]
  *
  * summed over (b, i, j) in that order (terms reading the zero padding are
- * skipped).  dw is overwritten (zero for an empty batch); no workspace.
+ * skipped); depthwise layers (one input and output channel per group,
+ * stride_w 1 or 2, at most 25 taps) instead sum in vector lanes, the same
+ * way at every level (csrc/nn/nn_kernels.h).  dw is overwritten (zero for
+ * an empty batch); no workspace.
  */
 fc_status fc_conv2d_grad_weight_direct(fc_dtype dt, const fc_conv2d_shape *s,
                                        const void *x, const void *dy, void *dw,

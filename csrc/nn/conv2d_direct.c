@@ -26,6 +26,16 @@ static fc_dw_row_f64 dw_row_f64(const fc_exec *ex)
     return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.row_f64;
 }
 
+static fc_dw_gw_f32 dw_gw_f32(const fc_exec *ex)
+{
+    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.grad_weight_f32;
+}
+
+static fc_dw_gw_f64 dw_gw_f64(const fc_exec *ex)
+{
+    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.grad_weight_f64;
+}
+
 #define FC_DT FC_DT_F32
 #include "../dtype_ops.h"
 #include "conv2d_direct.template.c"
@@ -81,7 +91,7 @@ fc_status fc_conv2d_grad_weight_direct(fc_dtype dt, const fc_conv2d_shape *s,
 #define FC_CASE(code, sfx, T)                                                 \
     case code:                                                                \
         conv2d_grad_weight_##sfx(s, (const T *)x, (const T *)dy, (T *)dw,      \
-                                 fc_exec_threads(ex));                   \
+                                 fc_exec_threads(ex), dw_gw_##sfx(ex));  \
         return FC_OK;
     FC_NN_DISPATCH(dt, FC_CASE)
 #undef FC_CASE

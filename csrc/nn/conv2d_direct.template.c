@@ -72,8 +72,10 @@ typedef FC_T FC_SFX(fc_vector) __attribute__((vector_size(16)));
 /* The depthwise row kernel of the kernel table (nn_kernels.h) for this type. */
 #if FC_DT == FC_DT_F32
 #  define FC_DW_ROW fc_dw_row_f32
+#  define FC_DW_GW fc_dw_gw_f32
 #else
 #  define FC_DW_ROW fc_dw_row_f64
+#  define FC_DW_GW fc_dw_gw_f64
 #endif
 
 /*
@@ -561,7 +563,7 @@ static void FC_SFX(grad_weight_columns)(const fc_conv2d_shape *s, const FC_T *co
 #undef FC_GW_VECS
 
 static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *dy,
-                                       FC_T *dw, int nthreads)
+                                       FC_T *dw, int nthreads, FC_DW_GW dw_gw)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw, dh = s->dil_h;
@@ -582,6 +584,15 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
         j_b = fc_max(j_a, j_b);
     }
 
+    if (dw_gw != NULL && cg == 1 && og == 1 && taps <= FC_DW_GW_MAX_TAPS
+        && (s->stride_w == 1 || s->stride_w == 2)) {
+        /* depthwise: the kernel table's per-channel reduction (nn_kernels.h) */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads) if (nthreads > 1)
+        for (ptrdiff_t c = 0; c < s->c_out; ++c) {
+            dw_gw(s, x + c * in_plane, dy + c * out_plane, dw + c * taps);
+        }
+        return;
+    }
     for (ptrdiff_t k = 0; k < total; ++k) {
         FC_ZERO(dw[k]);
     }
@@ -643,3 +654,4 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
 #undef FC_P2
 #undef FC_P8
 #undef FC_DW_ROW
+#undef FC_DW_GW

@@ -22,6 +22,8 @@
  */
 #include <stddef.h>
 
+#include "../util.h"
+#include "nn_internal.h"
 #include "nn_kernels.h"
 
 /* The reference: blocks of FC_DW_BLOCK outputs whose accumulators take one
@@ -66,6 +68,85 @@
 
 FC_DW_REF(f32_ref, float)
 FC_DW_REF(f64_ref, double)
+
+/*
+ * Depthwise grad_weight of one channel (nn_kernels.h, fc_dw_gw_*): the
+ * geometry of where the interior columns' vectors may run, shared by the
+ * reference and the AVX2 kernel so both split every sum the same way.
+ */
+typedef struct {
+    ptrdiff_t j_a, j_v;   /* vector columns [j_a, j_v): (j_v - j_a) % lanes == 0 */
+} fc_dw_gw_split;
+
+static fc_dw_gw_split dw_gw_split(const fc_conv2d_shape *s, ptrdiff_t lanes)
+{
+    fc_dw_gw_split sp = {0, 0};
+    const ptrdiff_t span = s->w_in - (s->kw - 1) * s->dil_w;
+    if (span > 0) {
+        ptrdiff_t lo, hi;
+        fc_inside(-s->pad_w, s->stride_w, span, s->w_out, &lo, &hi);
+        lo = fc_min(lo, s->w_out);
+        hi = fc_max(lo, hi);
+        /* stride 2 reads one element past a vector's last input: keep one
+         * interior column after the last vector */
+        const ptrdiff_t usable = hi - lo - (s->stride_w == 2 ? 1 : 0);
+        sp.j_a = lo;
+        sp.j_v = lo + (usable > 0 ? usable / lanes * lanes : 0);
+    }
+    return sp;
+}
+
+#define FC_DW_GW_REF(SFX, T, L)                                                            \
+    static void dw_gw_##SFX(const fc_conv2d_shape *s, const T *x, const T *dy, T *dw)      \
+    {                                                                                      \
+        const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw;                            \
+        const ptrdiff_t sw = s->stride_w, dl = s->dil_w, w_in = s->w_in, w_out = s->w_out; \
+        const ptrdiff_t x_image = s->c_in * s->h_in * w_in;                                \
+        const ptrdiff_t dy_image = s->c_out * s->h_out * w_out;                            \
+        const fc_dw_gw_split sp = dw_gw_split(s, L);                                       \
+        T lane[FC_DW_GW_MAX_TAPS][L], edge[FC_DW_GW_MAX_TAPS];                             \
+        for (ptrdiff_t t = 0; t < taps; ++t) {                                             \
+            edge[t] = 0;                                                                   \
+            for (int l = 0; l < L; ++l) {                                                  \
+                lane[t][l] = 0;                                                            \
+            }                                                                              \
+        }                                                                                  \
+        for (ptrdiff_t b = 0; b < s->n; ++b) {                                             \
+            for (ptrdiff_t i = 0; i < s->h_out; ++i) {                                     \
+                const ptrdiff_t top = i * s->stride_h - s->pad_h;                          \
+                const T *dyrow = dy + b * dy_image + i * w_out;                            \
+                ptrdiff_t r_lo, r_hi;                                                      \
+                fc_inside(top, s->dil_h, s->h_in, kh, &r_lo, &r_hi);                       \
+                for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                                  \
+                    const T *xrow = x + b * x_image + (top + r * s->dil_h) * w_in;         \
+                    for (ptrdiff_t q = 0; q < kw; ++q) {                                   \
+                        const ptrdiff_t t = r * kw + q, off = q * dl - s->pad_w;           \
+                        for (ptrdiff_t j = sp.j_a; j < sp.j_v; ++j) {                      \
+                            lane[t][(j - sp.j_a) % L] += dyrow[j] * xrow[j * sw + off];    \
+                        }                                                                  \
+                        ptrdiff_t lo, hi;                                                  \
+                        fc_inside(off, sw, w_in, w_out, &lo, &hi);                         \
+                        for (ptrdiff_t j = lo; j < hi && j < sp.j_a; ++j) {                \
+                            edge[t] += dyrow[j] * xrow[j * sw + off];                      \
+                        }                                                                  \
+                        for (ptrdiff_t j = fc_max(lo, sp.j_v); j < hi; ++j) {              \
+                            edge[t] += dyrow[j] * xrow[j * sw + off];                      \
+                        }                                                                  \
+                    }                                                                      \
+                }                                                                          \
+            }                                                                              \
+        }                                                                                  \
+        for (ptrdiff_t t = 0; t < taps; ++t) {                                             \
+            T sum = 0;                                                                     \
+            for (int l = 0; l < L; ++l) {                                                  \
+                sum += lane[t][l];                                                         \
+            }                                                                              \
+            dw[t] = sum + edge[t];                                                         \
+        }                                                                                  \
+    }
+
+FC_DW_GW_REF(f32_ref, float, FC_DW_GW_LANES_F32)
+FC_DW_GW_REF(f64_ref, double, FC_DW_GW_LANES_F64)
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define FC_DW_HAVE_AVX2 1
@@ -190,16 +271,87 @@ FC_DW_AVX2(f32_avx2, float, __m256, 8, _mm256_loadu_ps, evens_ps, FC_GATHER_PS, 
            FC_MADD_PS, _mm256_add_ps, _mm256_storeu_ps, _mm256_setzero_ps(), FC_MADDS)
 FC_DW_AVX2(f64_avx2, double, __m256d, 4, _mm256_loadu_pd, evens_pd, FC_GATHER_PD, _mm256_set1_pd,
            FC_MADD_PD, _mm256_add_pd, _mm256_storeu_pd, _mm256_setzero_pd(), FC_MADDS)
+
+/* The AVX2 depthwise grad_weight: the reference's lanes as one vector per
+ * tap, kept across the whole sum; dy's vector loaded once per column block
+ * and used for every tap. */
+#define FC_DW_GW_AVX2(SFX, T, V, L, LOADU, EVENS, SET1, MADD, STOREU, ZERO)                 \
+    FC_AVX2 static void dw_gw_##SFX(const fc_conv2d_shape *s, const T *x, const T *dy,      \
+                                    T *dw)                                                  \
+    {                                                                                       \
+        const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw;                             \
+        const ptrdiff_t sw = s->stride_w, dl = s->dil_w, w_in = s->w_in, w_out = s->w_out;  \
+        const ptrdiff_t x_image = s->c_in * s->h_in * w_in;                                 \
+        const ptrdiff_t dy_image = s->c_out * s->h_out * w_out;                             \
+        const fc_dw_gw_split sp = dw_gw_split(s, L);                                        \
+        V acc[FC_DW_GW_MAX_TAPS];                                                           \
+        T edge[FC_DW_GW_MAX_TAPS], lanes[L];                                                \
+        for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
+            acc[t] = ZERO;                                                                  \
+            edge[t] = 0;                                                                    \
+        }                                                                                   \
+        for (ptrdiff_t b = 0; b < s->n; ++b) {                                              \
+            for (ptrdiff_t i = 0; i < s->h_out; ++i) {                                      \
+                const ptrdiff_t top = i * s->stride_h - s->pad_h;                           \
+                const T *dyrow = dy + b * dy_image + i * w_out;                             \
+                ptrdiff_t r_lo, r_hi;                                                       \
+                fc_inside(top, s->dil_h, s->h_in, kh, &r_lo, &r_hi);                        \
+                for (ptrdiff_t j = sp.j_a; j < sp.j_v; j += L) {                            \
+                    const V gv = LOADU(dyrow + j);                                          \
+                    for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                               \
+                        const T *xj = x + b * x_image + (top + r * s->dil_h) * w_in         \
+                                      + j * sw - s->pad_w;                                  \
+                        for (ptrdiff_t q = 0; q < kw; ++q) {                                \
+                            const T *p = xj + q * dl;                                       \
+                            const V xv = sw == 1 ? LOADU(p) : EVENS(p);                     \
+                            acc[r * kw + q] = MADD(gv, xv, acc[r * kw + q]);                \
+                        }                                                                   \
+                    }                                                                       \
+                }                                                                           \
+                for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                                   \
+                    const T *xrow = x + b * x_image + (top + r * s->dil_h) * w_in;          \
+                    for (ptrdiff_t q = 0; q < kw; ++q) {                                    \
+                        const ptrdiff_t t = r * kw + q, off = q * dl - s->pad_w;            \
+                        ptrdiff_t lo, hi;                                                   \
+                        fc_inside(off, sw, w_in, w_out, &lo, &hi);                          \
+                        for (ptrdiff_t j = lo; j < hi && j < sp.j_a; ++j) {                 \
+                            edge[t] += dyrow[j] * xrow[j * sw + off];                       \
+                        }                                                                   \
+                        for (ptrdiff_t j = fc_max(lo, sp.j_v); j < hi; ++j) {               \
+                            edge[t] += dyrow[j] * xrow[j * sw + off];                       \
+                        }                                                                   \
+                    }                                                                       \
+                }                                                                           \
+            }                                                                               \
+        }                                                                                   \
+        for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
+            T sum = 0;                                                                      \
+            STOREU(lanes, acc[t]);                                                          \
+            for (int l = 0; l < L; ++l) {                                                   \
+                sum += lanes[l];                                                            \
+            }                                                                               \
+            dw[t] = sum + edge[t];                                                          \
+        }                                                                                   \
+    }
+
+FC_DW_GW_AVX2(f32_avx2, float, __m256, 8, _mm256_loadu_ps, evens_ps, _mm256_set1_ps,
+              FC_MADD_PS, _mm256_storeu_ps, _mm256_setzero_ps())
+FC_DW_GW_AVX2(f64_avx2, double, __m256d, 4, _mm256_loadu_pd, evens_pd, _mm256_set1_pd,
+              FC_MADD_PD, _mm256_storeu_pd, _mm256_setzero_pd())
 #endif
 
 void fc_depthwise_kernels_init(fc_depthwise_kernels *t, fc_isa isa)
 {
     t->row_f32 = dw_row_f32_ref;
     t->row_f64 = dw_row_f64_ref;
+    t->grad_weight_f32 = dw_gw_f32_ref;
+    t->grad_weight_f64 = dw_gw_f64_ref;
 #ifdef FC_DW_HAVE_AVX2
     if (isa >= FC_ISA_AVX2) {
         t->row_f32 = dw_row_f32_avx2;
         t->row_f64 = dw_row_f64_avx2;
+        t->grad_weight_f32 = dw_gw_f32_avx2;
+        t->grad_weight_f64 = dw_gw_f64_avx2;
     }
 #else
     (void)isa;

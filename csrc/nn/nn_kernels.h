@@ -26,9 +26,37 @@ typedef void (*fc_dw_row_f64)(const double *x0, ptrdiff_t row_step, const double
                               ptrdiff_t tap_step, ptrdiff_t stride, ptrdiff_t n,
                               const double *bias, double *y);
 
+/*
+ * Depthwise grad_weight of one channel (a layer with one input and one
+ * output channel per group, stride_w 1 or 2, kh*kw <= FC_DW_GW_MAX_TAPS):
+ *
+ *     dw[r*kw + q] = sum_{b, i, j}  dy[b][i][j] * x[b][i*sh - ph + r*dh][j*sw - pw + q*dw]
+ *
+ * x: the channel's plane in image 0 (image b is b*c_in*h_in*w_in further),
+ * dy: the channel's plane in image 0 (b*c_out*h_out*w_out further), dw: the
+ * channel's kh*kw weights (overwritten).  Every lane is used: the interior
+ * columns of whole vectors, j in [j_a, j_v), add their terms to lane
+ * (j - j_a) % lanes of the tap (FC_DW_GW_LANES_*: 8 for float32, 4 for
+ * float64, at every level), in (b, i) order; the other columns add theirs to
+ * one scalar per tap in (b, i, j) order; dw = (lane 0 + ... + lane L-1) +
+ * that scalar.  Products and sums rounded separately: the same bits at
+ * every level (not those of fastconv.reference, which sums in (b, i, j)
+ * order).
+ */
+#define FC_DW_GW_MAX_TAPS 25
+#define FC_DW_GW_LANES_F32 8
+#define FC_DW_GW_LANES_F64 4
+
+typedef void (*fc_dw_gw_f32)(const fc_conv2d_shape *s, const float *x, const float *dy,
+                             float *dw);
+typedef void (*fc_dw_gw_f64)(const fc_conv2d_shape *s, const double *x, const double *dy,
+                             double *dw);
+
 typedef struct {
     fc_dw_row_f32 row_f32;
     fc_dw_row_f64 row_f64;
+    fc_dw_gw_f32 grad_weight_f32;
+    fc_dw_gw_f64 grad_weight_f64;
 } fc_depthwise_kernels;
 
 typedef struct {
