@@ -14,7 +14,7 @@ swaps or conjugation.
 """
 import numpy as np
 
-from fastconv import _dtypes, _validation
+from fastconv import _dtypes, _threads, _validation
 from fastconv._primitive import correlate_1d, correlate_2d, finish
 from fastconv._signal_shapes import numpy_lags, scipy_offsets, scipy_window
 
@@ -25,7 +25,7 @@ __all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
 # numpy.convolve / numpy.correlate
 # --------------------------------------------------------------------------
 
-def convolve(a, v, mode="full", *, method="auto"):
+def convolve(a, v, mode="full", *, method="auto", threads=None):
     """Discrete linear convolution of two 1-D sequences; a drop-in for
     `numpy.convolve`.
 
@@ -48,6 +48,12 @@ def convolve(a, v, mode="full", *, method="auto"):
         inputs' norms, not per output: force 'direct' for exact outputs or
         tiny values next to huge ones).  'auto' picks the fastest by a
         fitted cost model.
+    threads : int or None, keyword-only
+        Threads of the direct kernel (and workers of the FFT): None (default)
+        for the package's setting (`fastconv.set_num_threads`,
+        FASTCONV_NUM_THREADS, else OpenMP's default: every core); a negative
+        count counts back from the number of cores (-1: all).  Results do
+        not depend on it.
 
     Returns
     -------
@@ -72,6 +78,7 @@ def convolve(a, v, mode="full", *, method="auto"):
     >>> fastconv.convolve([1, 2, 3], [0, 1, 0.5], 'same')
     array([1. , 2.5, 4. ])
     """
+    nthreads = _threads.resolve(threads)
     a, v = np.array(a, copy=None, ndmin=1), np.array(v, copy=None, ndmin=1)
     if len(a) == 0:
         raise ValueError("a cannot be empty")
@@ -88,10 +95,10 @@ def convolve(a, v, mode="full", *, method="auto"):
     if len(v) > len(a):
         a, v = v, a
     k0, length = numpy_lags(mode_name, len(a), len(v))
-    return finish(correlate_1d(a, v[::-1], k0, length, plan, method), result)
+    return finish(correlate_1d(a, v[::-1], k0, length, plan, method, nthreads), result)
 
 
-def correlate(a, v, mode="valid", *, method="auto"):
+def correlate(a, v, mode="valid", *, method="auto", threads=None):
     """Cross-correlation of two 1-D sequences; a drop-in for `numpy.correlate`.
 
     .. math:: c_k = \\sum_n a_{n+k} \\, \\overline{v_n}
@@ -107,6 +114,8 @@ def correlate(a, v, mode="valid", *, method="auto"):
         ``-(N - M) .. 0``).
     method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `convolve`.
+    threads : int or None, keyword-only
+        See `convolve`.
 
     Returns
     -------
@@ -121,6 +130,7 @@ def correlate(a, v, mode="valid", *, method="auto"):
     >>> fastconv.correlate([1, 2, 3], [0, 1, 0.5], 'full')
     array([0.5, 2. , 3.5, 3. , 0. ])
     """
+    nthreads = _threads.resolve(threads)
     mode_name = _validation.numpy_mode(mode)
     method = _validation.method(method, _validation.SIGNAL_METHODS)
     try:
@@ -142,12 +152,12 @@ def correlate(a, v, mode="valid", *, method="auto"):
     v = np.conj(v) if v.dtype.kind == "c" else v
     if len(a) >= len(v):
         k0, length = numpy_lags(mode_name, len(a), len(v))
-        out = correlate_1d(a, v, k0, length, plan, method)
+        out = correlate_1d(a, v, k0, length, plan, method, nthreads)
     else:
         # NumPy's order: correlate the longer (conjugated) v with a, then
         # reverse; c_k = r_{-k}, so the lags come out increasing.
         k0, length = numpy_lags(mode_name, len(v), len(a))
-        out = np.ascontiguousarray(correlate_1d(v, a, k0, length, plan, method)[::-1])
+        out = np.ascontiguousarray(correlate_1d(v, a, k0, length, plan, method, nthreads)[::-1])
     return finish(out, result)
 
 
@@ -155,8 +165,9 @@ def correlate(a, v, mode="valid", *, method="auto"):
 # scipy.signal.convolve2d / correlate2d
 # --------------------------------------------------------------------------
 
-def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
+def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution, threads):
     name = "convolve2d" if convolution else "correlate2d"
+    nthreads = _threads.resolve(threads)
     in1, in2, swapped, mode_name, boundary_name, method = _validation.scipy_2d_arguments(
         name, in1, in2, mode, boundary, method)
     result = _dtypes.result_dtype(in1, in2)
@@ -185,15 +196,17 @@ def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution):
     window = scipy_window(mode_name, x.shape, w.shape, out_shape, boundary, boundary_name, fill,
                            kernel_finite)
     if window is None:
-        out = correlate_2d(x, w, out_shape, r0, c0, plan, method)
+        out = correlate_2d(x, w, out_shape, r0, c0, plan, method, threads=nthreads)
     else:   # the kernels read the extension through a few extended rows at a time
-        out = correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary_name, fill)
+        out = correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary_name, fill,
+                          threads=nthreads)
     if flip_output:
         out = np.ascontiguousarray(out[::-1, ::-1])
     return finish(out, result)
 
 
-def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto"):
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto",
+               threads=None):
     """Two-dimensional convolution; a drop-in for `scipy.signal.convolve2d`.
 
     .. math:: out_{m,n} = \\sum_{j,k} in2_{j,k} \\, in1^{ext}_{m-j,\\,n-k}
@@ -218,6 +231,8 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="a
         rules and messages).
     method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `fastconv.convolve`.
+    threads : int or None, keyword-only
+        See `fastconv.convolve`.
 
     Returns
     -------
@@ -232,10 +247,11 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="a
     array([[1, 3, 2],
            [3, 7, 4]])
     """
-    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution=True)
+    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, True, threads)
 
 
-def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto"):
+def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto",
+                threads=None):
     """Two-dimensional cross-correlation; a drop-in for `scipy.signal.correlate2d`.
 
     .. math:: out_{m,n} = \\sum_{j,k} in1^{ext}_{m+j-c_0,\\,n+k-c_1} \\, \\overline{in2_{j,k}}
@@ -258,4 +274,4 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="
     >>> fastconv.correlate2d([[1, 2, 3]], [[1, 1]], 'valid')
     array([[3, 5]])
     """
-    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution=False)
+    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, False, threads)

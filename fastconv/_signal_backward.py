@@ -28,7 +28,7 @@ modes, swaps and flips of the forward are undone on the way out.
 """
 import numpy as np
 
-from fastconv import _dtypes, _validation
+from fastconv import _dtypes, _threads, _validation
 from fastconv._primitive import correlation_backward, finish
 from fastconv._signal_shapes import numpy_lags, scipy_offsets, scipy_window
 
@@ -74,7 +74,7 @@ def _result(grad, shape, result_dtype):
 # numpy.convolve / numpy.correlate
 # --------------------------------------------------------------------------
 
-def convolve_backward(grad_output, a, v, mode="full", *, method="auto"):
+def convolve_backward(grad_output, a, v, mode="full", *, method="auto", threads=None):
     """Gradients of `fastconv.convolve` (`numpy.convolve`) with respect to
     both inputs: the vector-Jacobian products of ``convolve(a, v, mode)``.
 
@@ -106,6 +106,9 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto"):
     method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         Algorithm of both correlations (see `fastconv.convolve`); all agree
         up to rounding.
+    threads : int or None, keyword-only
+        Threads of both correlations (see `fastconv.convolve`); results do
+        not depend on it.
 
     Returns
     -------
@@ -141,6 +144,7 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto"):
     >>> grad_v
     array([1., 6.])
     """
+    nthreads = _threads.resolve(threads)
     a, v = np.asarray(a), np.asarray(v)
     a_shape, v_shape = a.shape, v.shape
     a, v = np.atleast_1d(a), np.atleast_1d(v)
@@ -161,13 +165,14 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto"):
     g = _grad_output("convolve_backward", grad_output, (length,),
                      f"convolve(a, v, mode={mode_name!r})", plan)
     grad_x, grad_w = correlation_backward(g.reshape(1, -1), x.reshape(1, -1),
-                                           w[::-1].reshape(1, -1), 0, k0, plan, method)
+                                           w[::-1].reshape(1, -1), 0, k0, plan, method,
+                                           threads=nthreads)
     grad_x, grad_w = grad_x[0], grad_w[0, ::-1]
     grad_a, grad_v = (grad_w, grad_x) if swapped else (grad_x, grad_w)
     return _result(grad_a, a_shape, result), _result(grad_v, v_shape, result)
 
 
-def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
+def correlate_backward(grad_output, a, v, mode="valid", *, method="auto", threads=None):
     """Gradients of `fastconv.correlate` (`numpy.correlate`) with respect to
     both inputs: the vector-Jacobian products of ``correlate(a, v, mode)``.
 
@@ -196,6 +201,8 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
         The forward's mode.
     method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `convolve_backward`.
+    threads : int or None, keyword-only
+        See `convolve_backward`.
 
     Returns
     -------
@@ -223,6 +230,7 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
     """
     mode_name = _validation.numpy_mode(mode)
     method = _validation.method(method, _validation.SIGNAL_METHODS)
+    nthreads = _threads.resolve(threads)
     a, v = np.asarray(a), np.asarray(v)
     for array in (a, v):
         if array.ndim < 1:
@@ -245,7 +253,8 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
     if swapped:
         g = g[::-1]
     grad_x, grad_w = correlation_backward(g.reshape(1, -1), x.reshape(1, -1),
-                                           w.reshape(1, -1), 0, k0, plan, method)
+                                           w.reshape(1, -1), 0, k0, plan, method,
+                                           threads=nthreads)
     grad_x, grad_w = grad_x[0], grad_w[0]
     grad_a, grad_v = (grad_w, grad_x) if swapped else (grad_x, grad_w)
     return _result(grad_a, a.shape, result), _result(grad_v, v.shape, result)
@@ -256,8 +265,9 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto"):
 # --------------------------------------------------------------------------
 
 def _scipy_2d_backward(name, grad_output, in1, in2, mode, boundary, fillvalue, method,
-                       convolution):
+                       convolution, threads=None):
     forward = "convolve2d" if convolution else "correlate2d"
+    nthreads = _threads.resolve(threads)
     in1, in2, swapped, mode_name, boundary_name, method = _validation.scipy_2d_arguments(
         forward, in1, in2, mode, boundary, method)
     result, plan = _floating_plan(name, in1=in1, in2=in2)
@@ -277,7 +287,7 @@ def _scipy_2d_backward(name, grad_output, in1, in2, mode, boundary, fillvalue, m
     if swapped and not convolution:
         g = g[::-1, ::-1]
     grad_x, grad_w = correlation_backward(g, x, w, r0, c0, plan, method,
-                                           window, boundary_name, fill)
+                                           window, boundary_name, fill, nthreads)
     if convolution:
         grad_w = grad_w[::-1, ::-1]
     grad1, grad2 = (grad_w, grad_x) if swapped else (grad_x, grad_w)
@@ -285,7 +295,7 @@ def _scipy_2d_backward(name, grad_output, in1, in2, mode, boundary, fillvalue, m
 
 
 def convolve2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fillvalue=0,
-                        *, method="auto"):
+                        *, method="auto", threads=None):
     """Gradients of `fastconv.convolve2d` (`scipy.signal.convolve2d`) with
     respect to both inputs: the vector-Jacobian products of
     ``convolve2d(in1, in2, mode, boundary, fillvalue)``.
@@ -325,6 +335,8 @@ def convolve2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fil
         inputs in 'valid' mode when `in2` is the larger).
     method : {'auto', 'direct', 'im2col', 'fft'}, keyword-only
         See `convolve_backward`.
+    threads : int or None, keyword-only
+        See `convolve_backward`.
 
     Returns
     -------
@@ -358,11 +370,11 @@ def convolve2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fil
     array([[1., 3.]])
     """
     return _scipy_2d_backward("convolve2d_backward", grad_output, in1, in2, mode, boundary,
-                              fillvalue, method, convolution=True)
+                              fillvalue, method, True, threads)
 
 
 def correlate2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fillvalue=0,
-                         *, method="auto"):
+                         *, method="auto", threads=None):
     """Gradients of `fastconv.correlate2d` (`scipy.signal.correlate2d`) with
     respect to both inputs: the vector-Jacobian products of
     ``correlate2d(in1, in2, mode, boundary, fillvalue)``.
@@ -416,4 +428,4 @@ def correlate2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fi
     array([[ 7., 10.]])
     """
     return _scipy_2d_backward("correlate2d_backward", grad_output, in1, in2, mode, boundary,
-                              fillvalue, method, convolution=False)
+                              fillvalue, method, False, threads)

@@ -20,11 +20,15 @@ from fastconv._ext.cfastconv cimport (
     fc_status, fc_dtype, fc_boundary, FC_OK, FC_ERR_NOMEM, FC_ERR_BADARG,
     FC_PAD_ZERO, FC_PAD_FILL, FC_PAD_WRAP, FC_PAD_SYMM,
     FC_BOOL, FC_F32, FC_F64, FC_C64, FC_C128, FC_NDTYPES,
-    fc_itemsize, fc_corr2d_direct, fc_im2col2d, fc_matvec, fc_pad2d,
-    check_status,
+    fc_itemsize, fc_corr2d_direct, fc_im2col2d, fc_matvec, fc_pad2d, fc_exec,
+    check_status, make_exec, fc_kernel_tables_init,
 )
 
 cnp.import_array()
+
+# Each extension module links its own copy of the C core, kernel table
+# included: fill this module's copy once, before any kernel runs.
+fc_kernel_tables_init()
 
 # The column matrix of a tile always holds at least this many output rows, so
 # the tap dimension is split only for kernels with very many taps.
@@ -124,7 +128,8 @@ cdef fc_status _corr2d_im2col(fc_dtype dt, const char *x, Py_ssize_t xr, Py_ssiz
 cdef fc_status _direct_on_border(fc_dtype dt, const char *x, Py_ssize_t xr, Py_ssize_t xc,
                                  const char *w, Py_ssize_t wr, Py_ssize_t wc,
                                  char *out, Py_ssize_t orows, Py_ssize_t ocols,
-                                 Py_ssize_t r0, Py_ssize_t c0) noexcept nogil:
+                                 Py_ssize_t r0, Py_ssize_t c0,
+                                 const fc_exec *ex) noexcept nogil:
     """Recompute, with the direct kernel, the outputs whose kernel window
     hangs over the edge of x (zero extension): the top and bottom bands of
     rows and the left and right bands of the rows between.  im2col multiplies
@@ -150,7 +155,7 @@ cdef fc_status _direct_on_border(fc_dtype dt, const char *x, Py_ssize_t xr, Py_s
                 dt, x, xr, xc, w, wr, wc,
                 out + <size_t>(bands[b][0] * ocols + bands[b][2]) * itemsize,
                 bands[b][1], bands[b][3], ocols, r0 + bands[b][0], c0 + bands[b][2],
-                FC_PAD_ZERO, NULL)
+                FC_PAD_ZERO, NULL, ex)
     return status
 
 
@@ -160,7 +165,8 @@ _BOUNDARIES = {"zero": FC_PAD_ZERO, "fill": FC_PAD_FILL, "wrap": FC_PAD_WRAP,
 
 def corr2d(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, Py_ssize_t c0,
            int dtype_code, bint use_im2col, Py_ssize_t tile_bytes,
-           str boundary="zero", cnp.ndarray fill=None, bint kernel_finite=True):
+           str boundary="zero", cnp.ndarray fill=None, bint kernel_finite=True,
+           int nthreads=1, int isa=0):
     """out[i, j] = sum_{p, q} ext(x)[i + r0 + p, j + c0 + q] * w[p, q].
 
     x, w, out: 2-D C-contiguous arrays of the compute dtype named by
@@ -168,7 +174,9 @@ def corr2d(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, Py_ssiz
     outside x are skipped), 'fill' (with the 0-d array `fill`), 'wrap' or
     'symm'.  kernel_finite=False tells the im2col method that w holds an inf
     or nan, so that the zero-extension border is recomputed by the direct
-    kernel.  Writes into out; returns nothing.
+    kernel.  The direct kernel runs on `nthreads` OpenMP threads with the
+    kernel table of level `isa` (an fc_isa code) and stops on Ctrl-C
+    (KeyboardInterrupt).  Writes into out; returns nothing.
     """
     if dtype_code < 0 or dtype_code >= <int>FC_NDTYPES:
         raise TypeError(f"unknown dtype code {dtype_code}")
@@ -194,6 +202,7 @@ def corr2d(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, Py_ssiz
     cdef Py_ssize_t xr = x.shape[0], xc = x.shape[1]
     cdef Py_ssize_t wr = w.shape[0], wc = w.shape[1]
     cdef Py_ssize_t orows = out.shape[0], ocols = out.shape[1]
+    cdef fc_exec ex = make_exec(nthreads, isa)
     cdef fc_status status
     with nogil:
         if use_im2col:
@@ -201,10 +210,10 @@ def corr2d(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, Py_ssiz
                                     r0, c0, bnd, fp, tile_bytes)
             if status == FC_OK and bnd == FC_PAD_ZERO and not kernel_finite:
                 status = _direct_on_border(dt, xp, xr, xc, wp, wr, wc, op, orows, ocols,
-                                           r0, c0)
+                                           r0, c0, &ex)
         else:
             status = fc_corr2d_direct(dt, xp, xr, xc, wp, wr, wc, op, orows, ocols, ocols,
-                                      r0, c0, bnd, fp)
+                                      r0, c0, bnd, fp, &ex)
     check_status(status)
 
 
