@@ -141,7 +141,7 @@ size_t fc_itemsize(fc_dtype dt);
  * level ex->isa (fused multiply-adds from AVX2 on), the others multiply then
  * add.  Tiles of output rows x columns run on ex->nthreads OpenMP threads
  * (one for small calls); no output's value depends on the thread count.
- * The calling thread polls ex->interrupted between tiles (about every 2**24
+ * The calling thread polls ex->interrupted between tiles (about every 2**22
  * multiply-adds): FC_ERR_INTERRUPTED, out partly written.  ex NULL: one
  * thread, the scalar level, no polling.  FC_ERR_NOMEM if the scratch (row
  * pointers, and for the fill / wrap / symm ring a few extended rows per

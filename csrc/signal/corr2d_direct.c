@@ -92,7 +92,7 @@ typedef void (*fc_corr2d_tile_fn)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptr
 /* Multiply-adds in one tile (its work unit), and between two interrupt polls
  * of the calling thread. */
 #define FC_TILE_MACS ((ptrdiff_t)1 << 18)
-#define FC_POLL_MACS ((ptrdiff_t)1 << 24)
+#define FC_POLL_MACS ((ptrdiff_t)1 << 22)
 /* Below this many multiply-adds a call runs on one thread: a parallel region
  * costs a few microseconds to wake the other threads. */
 #define FC_PARALLEL_MIN_MACS ((ptrdiff_t)1 << 17)
