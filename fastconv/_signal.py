@@ -14,11 +14,55 @@ swaps or conjugation.
 """
 import numpy as np
 
-from fastconv import _dtypes, _threads, _validation
+from fastconv import _dtypes, _isa, _method, _threads, _validation
+from fastconv._ext import _signal as _ext
 from fastconv._primitive import correlate_1d, correlate_2d, finish
 from fastconv._signal_shapes import numpy_lags, scipy_offsets, scipy_window
 
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
+
+
+# --------------------------------------------------------------------------
+# the fast path of small 1-D calls
+# --------------------------------------------------------------------------
+
+# The C kernel runs a call below this many multiply-adds on one thread
+# (FC_PARALLEL_MIN_MACS in csrc/signal/corr2d_direct.c).
+_SERIAL_MACS = 1 << 17
+_fast_bound = (None, 0)   # (the cost model it was derived from, bound)
+
+
+def _fast_macs():
+    """The largest call (in multiply-adds) for which 'auto' surely picks the
+    direct method under the cost model in use, at any ISA level and width:
+    its worst direct cost is below the fixed cost of im2col and of the FFT.
+    Such calls may skip the chooser (and run on one thread, as they would)."""
+    global _fast_bound
+    model = _method.model()
+    if _fast_bound[0] is not model:
+        bound = _SERIAL_MACS
+        try:
+            for key in ("float32", "float64"):
+                floor = min(model["im2col"][key]["a"], model["fft"][key]["a"])
+                for level in model["direct"].values():
+                    c = level[key]
+                    slope = c["b"] * (1.0 + c["v"])   # the narrowest output row
+                    bound = min(bound, int(max(floor - c["a"], 0.0) / slope))
+        except (KeyError, TypeError, ZeroDivisionError):
+            bound = 0
+        _fast_bound = (model, bound)
+    return _fast_bound[1]
+
+
+def _fast_1d(a, v, mode, method, threads, convolution):
+    """The result of a small float32 / float64 1-D call by the direct kernel,
+    or None when the call needs the full path (any unusual argument, or a
+    size where 'auto' might choose another method).  Same values, dtype and
+    shape as the full path for the calls it accepts."""
+    if threads is not None or (method != "auto" and method != "direct"):
+        return None
+    limit = _fast_macs() if method == "auto" else _SERIAL_MACS
+    return _ext.corr1d_small(a, v, mode, convolution, _isa.current, limit)
 
 
 # --------------------------------------------------------------------------
@@ -78,6 +122,9 @@ def convolve(a, v, mode="full", *, method="auto", threads=None):
     >>> fastconv.convolve([1, 2, 3], [0, 1, 0.5], 'same')
     array([1. , 2.5, 4. ])
     """
+    out = _fast_1d(a, v, mode, method, threads, True)
+    if out is not None:
+        return out
     nthreads = _threads.resolve(threads)
     a, v = np.array(a, copy=None, ndmin=1), np.array(v, copy=None, ndmin=1)
     if len(a) == 0:
@@ -130,6 +177,9 @@ def correlate(a, v, mode="valid", *, method="auto", threads=None):
     >>> fastconv.correlate([1, 2, 3], [0, 1, 0.5], 'full')
     array([0.5, 2. , 3.5, 3. , 0. ])
     """
+    out = _fast_1d(a, v, mode, method, threads, False)
+    if out is not None:
+        return out
     nthreads = _threads.resolve(threads)
     mode_name = _validation.numpy_mode(mode)
     method = _validation.method(method, _validation.SIGNAL_METHODS)

@@ -98,6 +98,8 @@ typedef void (*fc_corr2d_tile_fn)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptr
 #define FC_PARALLEL_MIN_MACS ((ptrdiff_t)1 << 17)
 /* Column blocks are multiples of this (the widest micro-kernel pass). */
 #define FC_TILE_COL_QUANTUM 256
+/* The narrowest column block (four AVX2 float32 vectors). */
+#define FC_TILE_COL_MIN 32
 
 /*
  * The tiling: bands of `band` output rows (a multiple of FC_CORR_ROWS_BLOCK
@@ -118,8 +120,14 @@ static void corr2d_tiling(ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t taps,
     }
     *band = fc_min(orows, FC_CORR_ROWS_BLOCK);
     ptrdiff_t cols = FC_TILE_MACS / (*band * taps);
-    cols -= cols % FC_TILE_COL_QUANTUM;
-    *cblock = fc_min(ocols, fc_max(cols, FC_TILE_COL_QUANTUM));
+    if (cols >= FC_TILE_COL_QUANTUM) {
+        cols -= cols % FC_TILE_COL_QUANTUM;
+    } else {
+        /* very many taps (a kernel gradient): narrow tiles, so that the
+         * interrupt is still polled every fraction of a second */
+        cols = fc_max(FC_TILE_COL_MIN, cols - cols % FC_TILE_COL_MIN);
+    }
+    *cblock = fc_min(ocols, cols);
 }
 
 fc_status fc_corr2d_direct(fc_dtype dt,

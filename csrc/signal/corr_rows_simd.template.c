@@ -91,31 +91,36 @@ S_ATTR static inline void S_NAME(vec4)(const S_T *const *rows, ptrdiff_t j, int 
     }
 }
 
-/* one row, columns [j, j + S_VW * S_L) */
-S_ATTR static inline void S_NAME(block1)(const S_T *const *rows, ptrdiff_t j,
-                                         const S_T *w, ptrdiff_t wr, ptrdiff_t wc, S_T *out)
-{
-    S_V acc[S_VW];
-#pragma GCC unroll 16
-    for (int v = 0; v < S_VW; ++v) {
-        acc[v] = S_ZERO();
-    }
-    for (ptrdiff_t p = 0; p < wr; ++p) {
-        const S_T *xp = rows[p] + j;
-        const S_T *wp = w + p * wc;
-        for (ptrdiff_t q = 0; q < wc; ++q) {
-            const S_V wv = S_SET1(wp[q]);
-#pragma GCC unroll 16
-            for (int v = 0; v < S_VW; ++v) {
-                acc[v] = S_FMA(wv, S_LOADU(xp + q + v * S_L), acc[v]);
-            }
-        }
-    }
-#pragma GCC unroll 16
-    for (int v = 0; v < S_VW; ++v) {
-        S_STOREU(out + j + v * S_L, acc[v]);
-    }
+/* one row, columns [j, j + NV * S_L): S_VW vectors (block1), or 4 (block1_4)
+ * for the right edge and narrow tiles */
+#define S_BLOCK1(NAME, NV)                                                              \
+S_ATTR static inline void NAME(const S_T *const *rows, ptrdiff_t j,                     \
+                               const S_T *w, ptrdiff_t wr, ptrdiff_t wc, S_T *out)      \
+{                                                                                       \
+    S_V acc[NV];                                                                        \
+    _Pragma("GCC unroll 16")                                                            \
+    for (int v = 0; v < NV; ++v) {                                                      \
+        acc[v] = S_ZERO();                                                              \
+    }                                                                                   \
+    for (ptrdiff_t p = 0; p < wr; ++p) {                                                \
+        const S_T *xp = rows[p] + j;                                                    \
+        const S_T *wp = w + p * wc;                                                     \
+        for (ptrdiff_t q = 0; q < wc; ++q) {                                            \
+            const S_V wv = S_SET1(wp[q]);                                               \
+    _Pragma("GCC unroll 16")                                                            \
+            for (int v = 0; v < NV; ++v) {                                              \
+                acc[v] = S_FMA(wv, S_LOADU(xp + q + v * S_L), acc[v]);                  \
+            }                                                                           \
+        }                                                                               \
+    }                                                                                   \
+    _Pragma("GCC unroll 16")                                                            \
+    for (int v = 0; v < NV; ++v) {                                                      \
+        S_STOREU(out + j + v * S_L, acc[v]);                                            \
+    }                                                                                   \
 }
+S_BLOCK1(S_NAME(block1), S_VW)
+S_BLOCK1(S_NAME(block1_4), 4)
+#undef S_BLOCK1
 
 /* one row, columns [j, j + n), n <= S_L */
 S_ATTR static inline void S_NAME(vec1)(const S_T *const *rows, ptrdiff_t j, int n,
@@ -157,6 +162,9 @@ S_ATTR static void S_NAME(corr_rows)(const S_T *const *rows, ptrdiff_t nrows, pt
         ptrdiff_t j = 0;
         for (; j + S_VW * S_L <= ncols; j += S_VW * S_L) {
             S_NAME(block1)(rr, j, w, wr, wc, orow);
+        }
+        for (; j + 4 * S_L <= ncols; j += 4 * S_L) {
+            S_NAME(block1_4)(rr, j, w, wr, wc, orow);
         }
         for (; j < ncols; j += S_L) {
             const int n = ncols - j < S_L ? (int)(ncols - j) : S_L;

@@ -8,7 +8,7 @@ the buffers match what the C contract needs, releases the GIL and runs the C
 core.  1-D problems are the case of one row.
 """
 from libc.stdlib cimport malloc, free
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 from libc.limits cimport INT_MAX
 
 cimport numpy as cnp
@@ -269,3 +269,76 @@ def fold2d(cnp.ndarray g, cnp.ndarray x, Py_ssize_t r0, Py_ssize_t c0,
     with nogil:
         status = fc_fold2d(dt, gp, gr, gc, xp, xr, xc, r0, c0, bnd)
     check_status(status)
+
+
+# --------------------------------------------------------------------------
+# the per-call fast path of small 1-D calls (fastconv/_signal.py)
+# --------------------------------------------------------------------------
+
+_NUMPY_MODES = {"valid": 0, "same": 1, "full": 2}
+
+
+def corr1d_small(object a, object v, object mode, bint convolution, int isa,
+                 Py_ssize_t max_macs):
+    """numpy.convolve (convolution=True) or numpy.correlate of a and v by the
+    direct kernel on one thread, with the least Python work, when the call is
+    the common case: a and v exact ndarrays, 1-D, non-empty, aligned,
+    C-contiguous, native float32 or float64 of one dtype, mode one of the
+    three names, at most max_macs multiply-adds, and for correlate a at least
+    as long as v.  Returns the result array, or None when the call is not
+    that case (the caller then takes the full path, which gives the same
+    result for the calls accepted here)."""
+    if type(a) is not cnp.ndarray or type(v) is not cnp.ndarray:
+        return None
+    cdef cnp.ndarray xa = <cnp.ndarray>a, va = <cnp.ndarray>v
+    if cnp.PyArray_NDIM(xa) != 1 or cnp.PyArray_NDIM(va) != 1:
+        return None
+    cdef int type_num = cnp.PyArray_TYPE(xa)
+    if type_num != cnp.PyArray_TYPE(va) or (type_num != cnp.NPY_FLOAT64
+                                             and type_num != cnp.NPY_FLOAT32):
+        return None
+    if not (cnp.PyArray_ISCARRAY_RO(xa) and cnp.PyArray_ISCARRAY_RO(va)
+            and cnp.PyArray_ISNOTSWAPPED(xa) and cnp.PyArray_ISNOTSWAPPED(va)):
+        return None
+    mode_code = _NUMPY_MODES.get(mode) if type(mode) is str else None
+    if mode_code is None:
+        return None
+    cdef Py_ssize_t n = cnp.PyArray_DIM(xa, 0), k = cnp.PyArray_DIM(va, 0)
+    if n == 0 or k == 0 or n > max_macs // k:
+        return None
+    if k > n:
+        if not convolution:
+            return None      # NumPy's reversed output: the full path
+        xa, va = va, xa
+        n, k = k, n
+    cdef Py_ssize_t k0, length
+    if mode_code == 2:
+        k0, length = -(k - 1), n + k - 1
+    elif mode_code == 1:
+        k0, length = -(k // 2), n
+    else:
+        k0, length = 0, n - k + 1
+    cdef fc_dtype dt = FC_F64 if type_num == cnp.NPY_FLOAT64 else FC_F32
+    cdef size_t itemsize = fc_itemsize(dt)
+    cdef cnp.npy_intp out_len = length
+    cdef cnp.ndarray out = cnp.PyArray_EMPTY(1, &out_len, type_num, 0)
+    cdef const char *xp = <const char *>cnp.PyArray_DATA(xa)
+    cdef const char *wp = <const char *>cnp.PyArray_DATA(va)
+    cdef char *reversed_w = NULL
+    cdef Py_ssize_t t
+    if convolution:
+        reversed_w = <char *>malloc(<size_t>k * itemsize)
+        if reversed_w == NULL:
+            raise MemoryError()
+        for t in range(k):
+            memcpy(reversed_w + <size_t>t * itemsize, wp + <size_t>(k - 1 - t) * itemsize,
+                   itemsize)
+        wp = reversed_w
+    cdef fc_exec ex = make_exec(1, isa)
+    cdef fc_status status
+    with nogil:
+        status = fc_corr2d_direct(dt, xp, 1, n, wp, 1, k, cnp.PyArray_DATA(out), 1, length,
+                                  length, 0, k0, FC_PAD_ZERO, NULL, &ex)
+    free(reversed_w)
+    check_status(status)
+    return out
