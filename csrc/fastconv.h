@@ -127,8 +127,8 @@ size_t fc_itemsize(fc_dtype dt);
  * ext is x extended by `boundary`.  FC_PAD_ZERO skips the products that fall
  * outside x (the definition above, NumPy's semantics); FC_PAD_FILL (with
  * *fill), FC_PAD_WRAP and FC_PAD_SYMM compute every product, reading the
- * extension through a ring of wr extended rows (wr x (ocols + wc - 1)
- * elements of scratch) instead of a padded copy of the image.
+ * extension through a ring of a few extended rows per thread instead of a
+ * padded copy of the image.
  *
  * Contract (checked by the caller, not here): x, w are C-contiguous arrays of
  * dtype dt with the given extents (any extent may be 0); ldo >= ocols; out
@@ -136,15 +136,23 @@ size_t fc_itemsize(fc_dtype dt);
  * non-empty for FC_PAD_WRAP / FC_PAD_SYMM when out and w are non-empty
  * (FC_ERR_BADARG otherwise); all index arithmetic fits ptrdiff_t.  Each output
  * is accumulated over the taps in row-major tap order, starting from zero, in
- * the element type (integers wrap modulo 2**bits).  FC_ERR_NOMEM if the
- * scratch cannot be allocated.
+ * the element type (integers wrap modulo 2**bits); float32 / float64 outputs
+ * whose taps all read stored elements use the kernel table's corr_rows of
+ * level ex->isa (fused multiply-adds from AVX2 on), the others multiply then
+ * add.  Tiles of output rows x columns run on ex->nthreads OpenMP threads
+ * (one for small calls); no output's value depends on the thread count.
+ * The calling thread polls ex->interrupted between tiles (about every 2**22
+ * multiply-adds): FC_ERR_INTERRUPTED, out partly written.  ex NULL: one
+ * thread, the scalar level, no polling.  FC_ERR_NOMEM if the scratch (row
+ * pointers, and for the fill / wrap / symm ring a few extended rows per
+ * thread) cannot be allocated.
  */
 fc_status fc_corr2d_direct(fc_dtype dt,
                            const void *x, ptrdiff_t xr, ptrdiff_t xc,
                            const void *w, ptrdiff_t wr, ptrdiff_t wc,
                            void *out, ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t ldo,
                            ptrdiff_t r0, ptrdiff_t c0,
-                           fc_boundary boundary, const void *fill);
+                           fc_boundary boundary, const void *fill, const fc_exec *ex);
 
 /*
  * fc_im2col2d: one tile of the column (Toeplitz) matrix of the correlation

@@ -54,7 +54,7 @@ cdef extern from "fastconv.h" nogil:
                                const void *w, Py_ssize_t wr, Py_ssize_t wc,
                                void *out, Py_ssize_t orows, Py_ssize_t ocols, Py_ssize_t ldo,
                                Py_ssize_t r0, Py_ssize_t c0,
-                               fc_boundary boundary, const void *fill)
+                               fc_boundary boundary, const void *fill, const fc_exec *ex)
 
     fc_status fc_im2col2d(size_t itemsize,
                           const void *x, Py_ssize_t xr, Py_ssize_t xc,
