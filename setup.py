@@ -65,7 +65,11 @@ def openmp_flags():
 
 OPENMP_FLAGS = [] if os.environ.get("FASTCONV_NO_OPENMP") else openmp_flags()
 
-C_FLAGS = ["-O3", "-std=c99", "-Wall", "-Wextra", "-fno-math-errno"] + OPENMP_FLAGS
+# Optimisation level: .ci/sanitize.sh builds with FASTCONV_OPT_FLAG=-O1, the
+# sanitizers' usual level (-O3 with ASan + UBSan takes minutes per SIMD file).
+OPT_FLAG = os.environ.get("FASTCONV_OPT_FLAG", "-O3")
+
+C_FLAGS = [OPT_FLAG, "-std=c99", "-Wall", "-Wextra", "-fno-math-errno"] + OPENMP_FLAGS
 
 c_core = (
     "fastconv_core",
@@ -103,7 +107,7 @@ def extension(name):
         [f"fastconv/_ext/{name}.pyx"],
         include_dirs=[numpy.get_include(), CSRC],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
-        extra_compile_args=["-O3"] + OPENMP_FLAGS,
+        extra_compile_args=[OPT_FLAG] + OPENMP_FLAGS,
         extra_link_args=OPENMP_FLAGS,
         # editing any C file relinks the module (the archive is added in run())
         depends=C_CORE_SOURCES + C_CORE_DEPENDS,

@@ -7,7 +7,12 @@ kernel's boundary arithmetic is most likely to step outside an argument
 (issue 11, defect 1 was such a read past the end of grad_output).
 
 The methods come from fastconv itself (tests/methods.py) and the ISA levels
-from fastconv._isa.available(), so new ones are covered without edits here.
+from fastconv._isa.available(), so new ones are covered without edits here;
+each method draws only cases it computes (method='fft' no integers,
+method='winograd' only 3x3 stride-1 layers: elsewhere they raise ValueError,
+which their own test files check).  The default run tries a few examples of
+every (op, method, ISA level); `pytest -m slow` runs the *_sweep twins with
+100-200 each.
 """
 import contextlib
 
