@@ -93,13 +93,16 @@ typedef void (*fc_corr2d_tile_fn)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptr
  * of the calling thread. */
 #define FC_TILE_MACS ((ptrdiff_t)1 << 18)
 #define FC_POLL_MACS ((ptrdiff_t)1 << 22)
-/* Below this many multiply-adds a call runs on one thread: a parallel region
- * costs a few microseconds to wake the other threads. */
-#define FC_PARALLEL_MIN_MACS ((ptrdiff_t)1 << 17)
+/* Below this many multiply-adds (about 0.05 ms of AVX2 float32 work) a call
+ * runs on one thread: waking the other threads costs microseconds on an idle
+ * machine, and on a busy one the region's closing barrier waits until the OS
+ * runs every team thread (measured on a loaded 2-core VM: a 3e5
+ * multiply-add call took 36 ms on 2 threads against 36 us on one). */
+#define FC_PARALLEL_MIN_MACS ((ptrdiff_t)1 << 21)
 /* Column blocks are multiples of this (the widest micro-kernel pass). */
 #define FC_TILE_COL_QUANTUM 256
-/* The narrowest column block (four AVX2 float32 vectors). */
-#define FC_TILE_COL_MIN 32
+/* The narrowest column block (two AVX2 float32 vectors). */
+#define FC_TILE_COL_MIN 16
 
 /*
  * The tiling: bands of `band` output rows (a multiple of FC_CORR_ROWS_BLOCK
