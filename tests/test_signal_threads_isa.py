@@ -170,11 +170,12 @@ def test_2d_threads_bitwise_identical(isa_level, dtype, case):
     shape1, shape2, mode, boundary = case
     rng = np.random.default_rng(5)
     in1, in2 = _random(rng, shape1, dtype), _random(rng, shape2, dtype)
-    for method in ("direct", "auto"):
-        outs = [fastconv.convolve2d(in1, in2, mode, boundary, method=method, threads=t)
-                for t in (1, 2, 3)]
-        for out in outs[1:]:
-            np.testing.assert_array_equal(out, outs[0])
+    # 'auto' prices threads, so it may pick another method at another count:
+    # the guarantee is per method
+    outs = [fastconv.convolve2d(in1, in2, mode, boundary, method="direct", threads=t)
+            for t in (1, 2, 3)]
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out, outs[0])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -101,8 +101,8 @@ typedef void (*fc_corr2d_tile_fn)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptr
 #define FC_PARALLEL_MIN_MACS ((ptrdiff_t)1 << 21)
 /* Column blocks are multiples of this (the widest micro-kernel pass). */
 #define FC_TILE_COL_QUANTUM 256
-/* The narrowest column block (two AVX2 float32 vectors). */
-#define FC_TILE_COL_MIN 16
+/* The narrowest column block (one AVX2 float32 vector). */
+#define FC_TILE_COL_MIN 8
 
 /*
  * The tiling: bands of `band` output rows (a multiple of FC_CORR_ROWS_BLOCK
