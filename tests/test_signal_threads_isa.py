@@ -349,3 +349,24 @@ def test_fast_path_declines_unusual_arguments():
         fastconv.correlate(a, np.array([]))
     with pytest.raises(ValueError, match="method"):
         fastconv.convolve(a, a, method="bogus")
+
+
+@pytest.mark.skipif("avx512" not in _isa.available(), reason="this CPU has no avx512")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_avx2_and_avx512_bitwise_identical(dtype):
+    """Both use fused multiply-adds in the same order for every output."""
+    rng = np.random.default_rng(9)
+    x, w = rng.standard_normal((37, 301)).astype(dtype), rng.standard_normal((5, 7)).astype(dtype)
+    a, v = rng.standard_normal(5003).astype(dtype), rng.standard_normal(17).astype(dtype)
+    results = {}
+    old = _isa.current
+    try:
+        for level in ("avx2", "avx512"):
+            _isa.set_isa(level)
+            results[level] = (fastconv.correlate2d(x, w, "full", "symm", method="direct"),
+                              fastconv.convolve2d(x, w, "same", method="direct"),
+                              fastconv.convolve(a, v, method="direct"))
+    finally:
+        _isa.set_isa(_isa.LEVELS[old])
+    for got, want in zip(results["avx512"], results["avx2"]):
+        np.testing.assert_array_equal(got, want)
