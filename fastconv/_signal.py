@@ -28,7 +28,7 @@ __all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
 
 # The C kernel runs a call below this many multiply-adds on one thread
 # (FC_PARALLEL_MIN_MACS in csrc/signal/corr2d_direct.c).
-_SERIAL_MACS = 1 << 17
+_SERIAL_MACS = 1 << 21
 _fast_bound = (None, 0)   # (the cost model it was derived from, bound)
 
 
@@ -59,8 +59,10 @@ def _fast_1d(a, v, mode, method, threads, convolution):
     or None when the call needs the full path (any unusual argument, or a
     size where 'auto' might choose another method).  Same values, dtype and
     shape as the full path for the calls it accepts."""
-    if threads is not None or (method != "auto" and method != "direct"):
+    if method != "auto" and method != "direct":
         return None
+    if threads is not None and not (type(threads) is int and threads > 0):
+        return None   # (a positive count changes nothing: such calls run on one thread)
     limit = _fast_macs() if method == "auto" else _SERIAL_MACS
     return _ext.corr1d_small(a, v, mode, convolution, _isa.current, limit)
 

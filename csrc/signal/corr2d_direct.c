@@ -93,13 +93,16 @@ typedef void (*fc_corr2d_tile_fn)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptr
  * of the calling thread. */
 #define FC_TILE_MACS ((ptrdiff_t)1 << 18)
 #define FC_POLL_MACS ((ptrdiff_t)1 << 22)
-/* Below this many multiply-adds a call runs on one thread: a parallel region
- * costs a few microseconds to wake the other threads. */
-#define FC_PARALLEL_MIN_MACS ((ptrdiff_t)1 << 17)
+/* Below this many multiply-adds (about 0.05 ms of AVX2 float32 work) a call
+ * runs on one thread: waking the other threads costs microseconds on an idle
+ * machine, and on a busy one the region's closing barrier waits until the OS
+ * runs every team thread (measured on a loaded 2-core VM: a 3e5
+ * multiply-add call took 36 ms on 2 threads against 36 us on one). */
+#define FC_PARALLEL_MIN_MACS ((ptrdiff_t)1 << 21)
 /* Column blocks are multiples of this (the widest micro-kernel pass). */
 #define FC_TILE_COL_QUANTUM 256
-/* The narrowest column block (four AVX2 float32 vectors). */
-#define FC_TILE_COL_MIN 32
+/* The narrowest column block (one AVX2 float32 vector). */
+#define FC_TILE_COL_MIN 8
 
 /*
  * The tiling: bands of `band` output rows (a multiple of FC_CORR_ROWS_BLOCK
@@ -221,6 +224,17 @@ fc_status fc_corr2d_direct(fc_dtype dt,
         return FC_ERR_NOMEM;
     }
 
+#ifdef _OPENMP
+    /* Let the OpenMP runtime run fewer threads than asked when the machine
+     * is busy (libgomp: cores minus the load average): on a shared machine a
+     * team thread the OS does not run stalls the region's closing barrier.
+     * No value depends on the thread count.  The calling thread's setting is
+     * restored below. */
+    const int dynamic_was = omp_get_dynamic();
+    if (nthreads > 1) {
+        omp_set_dynamic(1);
+    }
+#endif
     const int pollable = ex != NULL && ex->interrupted != NULL;
     const ptrdiff_t tile_macs =
         cblock * taps > PTRDIFF_MAX / band ? FC_POLL_MACS : band * cblock * taps;
@@ -264,6 +278,9 @@ fc_status fc_corr2d_direct(fc_dtype dt,
             }
         }
     }
+#ifdef _OPENMP
+    omp_set_dynamic(dynamic_was);
+#endif
     free(scratch);
     return stop ? FC_ERR_INTERRUPTED : FC_OK;
 }
