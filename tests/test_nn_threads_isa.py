@@ -26,6 +26,9 @@ LAYERS = {
     "grouped": ((2, 4, 6, 7), (6, 2, 3, 2), dict(padding=(1, 0), groups=2)),
     "depthwise": ((2, 3, 6, 21), (3, 1, 3, 3), dict(padding=1, groups=3)),
     "depthwise-s2": ((2, 3, 7, 23), (3, 1, 3, 3), dict(stride=2, padding=1, groups=3)),
+    "depthwise-s2-edges": ((1, 2, 6, 13), (2, 1, 4, 3), dict(stride=2, padding=(1, 0),
+                                                            groups=2)),
+    "depthwise-s2-5x5": ((1, 2, 7, 29), (2, 1, 5, 5), dict(stride=(1, 2), padding=2, groups=2)),
     "depthwise-5x5-dil": ((1, 2, 9, 26), (2, 1, 5, 3), dict(padding=2, dilation=(1, 2),
                                                             groups=2)),
     "pointwise": ((2, 5, 4, 6), (3, 5, 1, 1), {}),
@@ -107,7 +110,8 @@ def test_threads_identical_and_close_to_reference(isa_level, name, dtype):
                                 what=f"{name} {method} {op} {np.dtype(dtype)} {isa_level}")
 
 
-@pytest.mark.parametrize("name", ["depthwise", "depthwise-s2", "depthwise-5x5-dil", "dense"])
+@pytest.mark.parametrize("name", ["depthwise", "depthwise-s2", "depthwise-s2-edges",
+                                  "depthwise-s2-5x5", "depthwise-5x5-dil", "dense"])
 def test_direct_same_bits_at_every_level(name):
     """The SIMD rows of the direct kernels do the reference's arithmetic."""
     results = {}
