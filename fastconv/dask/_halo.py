@@ -222,8 +222,10 @@ def _nest(items, counts):
 
 
 def _export(chunk, indices):
-    """The slices of one input chunk that its neighbours' windows need."""
-    return [chunk[index] for index in indices]
+    """The slices of one input chunk that its neighbours' windows need, as
+    contiguous copies: a strided view (a column strip) would be sent to
+    another worker with most of its chunk's buffer."""
+    return [np.ascontiguousarray(chunk[index]) for index in indices]
 
 
 def _run_chunk(func, sources, picks, counts, *args):
