@@ -31,6 +31,7 @@ C_CORE_SOURCES = [
     "csrc/nn/im2col.c",
     "csrc/nn/winograd.c",
     "csrc/nn/winograd_kernels.c",
+    "csrc/nn/depthwise_kernels.c",
 ]
 
 # Headers and templates (#included, so invisible to the default timestamp

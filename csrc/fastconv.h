@@ -127,8 +127,8 @@ size_t fc_itemsize(fc_dtype dt);
  * ext is x extended by `boundary`.  FC_PAD_ZERO skips the products that fall
  * outside x (the definition above, NumPy's semantics); FC_PAD_FILL (with
  * *fill), FC_PAD_WRAP and FC_PAD_SYMM compute every product, reading the
- * extension through a ring of wr extended rows (wr x (ocols + wc - 1)
- * elements of scratch) instead of a padded copy of the image.
+ * extension through a ring of a few extended rows per thread instead of a
+ * padded copy of the image.
  *
  * Contract (checked by the caller, not here): x, w are C-contiguous arrays of
  * dtype dt with the given extents (any extent may be 0); ldo >= ocols; out
@@ -136,15 +136,23 @@ size_t fc_itemsize(fc_dtype dt);
  * non-empty for FC_PAD_WRAP / FC_PAD_SYMM when out and w are non-empty
  * (FC_ERR_BADARG otherwise); all index arithmetic fits ptrdiff_t.  Each output
  * is accumulated over the taps in row-major tap order, starting from zero, in
- * the element type (integers wrap modulo 2**bits).  FC_ERR_NOMEM if the
- * scratch cannot be allocated.
+ * the element type (integers wrap modulo 2**bits); float32 / float64 outputs
+ * whose taps all read stored elements use the kernel table's corr_rows of
+ * level ex->isa (fused multiply-adds from AVX2 on), the others multiply then
+ * add.  Tiles of output rows x columns run on ex->nthreads OpenMP threads
+ * (one for small calls); no output's value depends on the thread count.
+ * The calling thread polls ex->interrupted between tiles (about every 2**22
+ * multiply-adds): FC_ERR_INTERRUPTED, out partly written.  ex NULL: one
+ * thread, the scalar level, no polling.  FC_ERR_NOMEM if the scratch (row
+ * pointers, and for the fill / wrap / symm ring a few extended rows per
+ * thread) cannot be allocated.
  */
 fc_status fc_corr2d_direct(fc_dtype dt,
                            const void *x, ptrdiff_t xr, ptrdiff_t xc,
                            const void *w, ptrdiff_t wr, ptrdiff_t wc,
                            void *out, ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t ldo,
                            ptrdiff_t r0, ptrdiff_t c0,
-                           fc_boundary boundary, const void *fill);
+                           fc_boundary boundary, const void *fill, const fc_exec *ex);
 
 /*
  * fc_im2col2d: one tile of the column (Toeplitz) matrix of the correlation
@@ -260,8 +268,12 @@ fc_status fc_fold2d(fc_dtype dt,
  * overlap the output; every index expression (i*stride + r*dil + pad and
  * the like, extents included) is below 2**61 in magnitude, so no ptrdiff_t
  * arithmetic overflows.  The direct kernels sum each output in the element
- * type, in the order stated below, whatever the loop blocking; they need no
- * workspace and never fail once the checks pass.
+ * type, in the order stated below, whatever the loop blocking, the thread
+ * count and the kernel-table level (SIMD depthwise rows); they need no
+ * workspace and never fail once the checks pass.  ex: threads and kernel
+ * level of the call (NULL: one thread, the scalar reference kernels); they
+ * run in parallel over (image, group, output row), or over (output
+ * channel, input channel) pairs for grad_weight.
  */
 typedef struct {
     ptrdiff_t n, groups;
@@ -279,7 +291,8 @@ typedef struct {
  * (c, r, q) in that order, then the bias is added.  No workspace.
  */
 fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
-                           const void *x, const void *w, const void *bias, void *y);
+                           const void *x, const void *w, const void *bias, void *y,
+                           const fc_exec *ex);
 
 /*
  * fc_conv2d_grad_input_direct: dx = the adjoint of the layer applied to dy
@@ -295,7 +308,7 @@ fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
  */
 fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
                                       const void *dy, const void *w, const void *bias,
-                                      void *dx);
+                                      void *dx, const fc_exec *ex);
 
 /*
  * fc_conv2d_grad_weight_direct: the gradient of sum(y * dy) with respect to w,
@@ -304,10 +317,14 @@ fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
  *         * x[b, g*cg + c, i*stride_h - pad_h + r*dil_h, j*stride_w - pad_w + q*dil_w]
  *
  * summed over (b, i, j) in that order (terms reading the zero padding are
- * skipped).  dw is overwritten (zero for an empty batch); no workspace.
+ * skipped); depthwise layers (one input and output channel per group,
+ * stride_w 1 or 2, at most 25 taps) instead sum in vector lanes, the same
+ * way at every level (csrc/nn/nn_kernels.h).  dw is overwritten (zero for
+ * an empty batch); no workspace.
  */
 fc_status fc_conv2d_grad_weight_direct(fc_dtype dt, const fc_conv2d_shape *s,
-                                       const void *x, const void *dy, void *dw);
+                                       const void *x, const void *dy, void *dw,
+                                       const fc_exec *ex);
 
 /*
  * fc_conv2d_im2col: one tile of the column matrix of one image and group
@@ -345,22 +362,84 @@ fc_status fc_conv2d_col2im(fc_dtype dt, const fc_conv2d_shape *s, const void *co
                            ptrdiff_t k0, ptrdiff_t nk, ptrdiff_t p0, ptrdiff_t np,
                            int zero_fill, void *xg);
 
+/*
+ * GEMM supplied by the caller (BLAS ?gemm through the Cython driver):
+ * column-major C[m x n] = op(A) op(B) (+ C when accumulate is non-zero),
+ * op(A) m x k, op(B) k x n, trans* 'N' or 'T', in the element type dt
+ * (FC_F32 or FC_F64).  m, n >= 1, k >= 0 (k = 0: an empty sum, C = 0 or
+ * unchanged); sizes and leading dimensions fit a C int (the callers
+ * guarantee it).  Called concurrently from several OpenMP threads on
+ * disjoint C: it must be reentrant.  Returns 0.
+ */
+typedef int (*fc_gemm_fn)(void *context, fc_dtype dt, char transa, char transb,
+                          ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                          const void *a, ptrdiff_t lda, const void *b, ptrdiff_t ldb,
+                          int accumulate, void *c, ptrdiff_t ldc);
+
+/* What an nn kernel computes (for fc_conv2d_im2col_tile). */
+typedef enum {
+    FC_NN_FORWARD = 0,
+    FC_NN_GRAD_INPUT = 1,
+    FC_NN_GRAD_WEIGHT = 2
+} fc_nn_op;
+
+/*
+ * The im2col + GEMM method of the three kernels (csrc/nn/im2col_gemm.template.c):
+ * per image and group, the column matrix (fc_conv2d_im2col) is built one
+ * tile at a time within budget_bytes for all threads together (one tile per
+ * thread, fc_conv2d_im2col_tile), and multiplied through `gemm`:
+ *
+ *     forward       Y_g = W_g . cols (+ bias; the tile of positions is the
+ *                   unit of work: units (image, group, position tile))
+ *     grad_input    cols = W_g^T . dY_g, then col2im into dX_g (+ bias per
+ *                   input channel); units (image, group)
+ *     grad_weight   dW_g = sum over images and position tiles of
+ *                   dY_g[:, tile] . cols^T; units (group, block of rows of
+ *                   dW_g), so no two threads write one element
+ *
+ * 1x1 layers with stride 1 and no padding use the image itself as the
+ * column matrix (no workspace).  Units run on ex->nthreads OpenMP threads
+ * (fewer when there are fewer units, or when their tiles would not fit the
+ * budget); `gemm` is called from all of them (BLAS must run single-threaded
+ * inside, the driver's job).  Every GEMM has a shape fixed by the layer and
+ * the budget alone (positions and rows in aligned chunks), and every sum
+ * and col2im runs over those chunks in a fixed order, so the results do not
+ * depend on the thread count.  Contract: the shared nn
+ * one; every GEMM size (h_out*w_out, c_in/groups*kh*kw, c_out/groups and the
+ * leading dimensions) fits a C int (trusted).  FC_ERR_NOMEM, or
+ * FC_ERR_INTERRUPTED (ex's callback, asked by thread 0 between units;
+ * the output is then partly written).
+ */
+fc_status fc_conv2d_forward_im2col(fc_dtype dt, const fc_conv2d_shape *s,
+                                   const void *x, const void *w, const void *bias, void *y,
+                                   ptrdiff_t budget_bytes, fc_gemm_fn gemm,
+                                   void *gemm_context, const fc_exec *ex);
+fc_status fc_conv2d_grad_input_im2col(fc_dtype dt, const fc_conv2d_shape *s,
+                                      const void *dy, const void *w, const void *bias,
+                                      void *dx, ptrdiff_t budget_bytes, fc_gemm_fn gemm,
+                                      void *gemm_context, const fc_exec *ex);
+fc_status fc_conv2d_grad_weight_im2col(fc_dtype dt, const fc_conv2d_shape *s,
+                                       const void *x, const void *dy, void *dw,
+                                       ptrdiff_t budget_bytes, fc_gemm_fn gemm,
+                                       void *gemm_context, const fc_exec *ex);
+
+/*
+ * fc_conv2d_im2col_tile: the column-matrix tile (*rows x *positions
+ * elements) each of nthreads threads uses for op within budget_bytes in
+ * all, or 0 x 0 when the method needs none (1x1 layers, empty sums).
+ */
+fc_status fc_conv2d_im2col_tile(fc_dtype dt, const fc_conv2d_shape *s, fc_nn_op op,
+                                ptrdiff_t budget_bytes, int nthreads,
+                                ptrdiff_t *rows, ptrdiff_t *positions);
+
 
 /* ------------------------------------------------------------------------ */
 /* Winograd 3x3 stride-1 correlations (csrc/nn/winograd.c)                   */
 /* ------------------------------------------------------------------------ */
 
-/*
- * GEMM supplied by the caller (BLAS ?gemm through the Cython driver):
- * column-major C[m x n] = A[m x k] . B[k x n], no transposition, beta 0, in
- * the element type dt (FC_F32 or FC_F64).  m, n, k >= 1 and the leading
- * dimensions fit a C int (the kernel guarantees both).  Returns 0.
- */
-typedef int (*fc_winograd_gemm_fn)(void *context, fc_dtype dt,
-                                   ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
-                                   const void *a, ptrdiff_t lda,
-                                   const void *b, ptrdiff_t ldb,
-                                   void *c, ptrdiff_t ldc);
+/* fc_winograd_gemm_fn: the caller's GEMM (fc_gemm_fn above); Winograd calls
+ * it with 'N', 'N' and accumulate = 0. */
+typedef fc_gemm_fn fc_winograd_gemm_fn;
 
 /*
  * One grouped 3x3 correlation with stride 1 and dilation 1 at an offset:

@@ -23,7 +23,7 @@ import operator
 
 import numpy as np
 
-from fastconv import _config, _dtypes, _lags, _method, _threads, _validation
+from fastconv import _config, _dtypes, _isa, _lags, _method, _threads, _validation
 from fastconv._ext import _signal as _ext
 from fastconv._method import Method
 from fastconv._primitive import as_kernel_input, correlate_2d, correlation_backward, finish
@@ -203,12 +203,13 @@ def correlate_stack(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill
     tile_bytes = _config.im2col_tile_bytes()
     for b in range(batch):
         _ext.corr2d(xs[b if len(xs) > 1 else 0], ws[b if len(ws) > 1 else 0], outs[b], r0, c0,
-                    plan.code, im2col, tile_bytes, boundary, fill, kernel_finite)
+                    plan.code, im2col, tile_bytes, boundary, fill, kernel_finite, nthreads,
+                    _isa.current)
     return out
 
 
 def correlation_backward_stack(g, x, w, r0, c0, plan, method, window=None, boundary="fill",
-                               fill=None):
+                               fill=None, threads=None):
     """_primitive.correlation_backward for every item of a batch: g of shape
     (B, orows, ocols), x (Bx, ...) and w (Bw, ...) with Bx, Bw each 1 or B.
     Returns (grad_x, grad_w) of shapes (Bx, ...) and (Bw, ...): the gradient
@@ -219,7 +220,7 @@ def correlation_backward_stack(g, x, w, r0, c0, plan, method, window=None, bound
             and r0 == 0 and window is None and batch > 0):
         rows = np.broadcast_to(x.reshape(len(x), x.shape[2]), (batch, x.shape[2]))
         grad_x, grad_w = correlation_backward(g.reshape(batch, g.shape[2]), rows, w[0], 0, c0,
-                                              plan, method)
+                                              plan, method, threads=threads)
         grad_x = grad_x.reshape(batch, 1, -1)
         if len(x) == 1:
             grad_x = grad_x.sum(axis=0, keepdims=True)
@@ -228,7 +229,7 @@ def correlation_backward_stack(g, x, w, r0, c0, plan, method, window=None, bound
     grad_w = np.zeros(w.shape, dtype=plan.compute)
     for b in range(batch):
         gx, gw = correlation_backward(g[b], x[b if len(x) > 1 else 0], w[b if len(w) > 1 else 0],
-                                      r0, c0, plan, method, window, boundary, fill)
+                                      r0, c0, plan, method, window, boundary, fill, threads)
         grad_x[b if len(x) > 1 else 0] += gx
         grad_w[b if len(w) > 1 else 0] += gw
     return grad_x, grad_w
@@ -385,7 +386,8 @@ def _floating_plan(name, **inputs):
     return plan_of(name, **inputs)
 
 
-def numpy_backward(name, grad_output, a, v, mode_name, method, axis, convolution):
+def numpy_backward(name, grad_output, a, v, mode_name, method, axis, convolution, *,
+                   threads=None):
     """convolve_backward / correlate_backward(..., axis=axis)."""
     forward = "convolve" if convolution else "correlate"
     a, v = np.asarray(a), np.asarray(v)
@@ -413,7 +415,7 @@ def numpy_backward(name, grad_output, a, v, mode_name, method, axis, convolution
     if swapped and not convolution:
         g = g[:, ::-1]
     grad_x, grad_w = correlation_backward_stack(_one_row(g), _one_row(x), _one_row(w), 0, k0,
-                                                plan, method)
+                                                plan, method, threads=threads)
     grad_x, grad_w = grad_x[:, 0], grad_w[:, 0]
     if convolution:
         grad_w = grad_w[:, ::-1]
@@ -423,7 +425,7 @@ def numpy_backward(name, grad_output, a, v, mode_name, method, axis, convolution
 
 
 def scipy_backward(name, grad_output, in1, in2, mode, boundary, fillvalue, method, axes,
-                   convolution):
+                   convolution, *, threads=None):
     """convolve2d_backward / correlate2d_backward(..., axes=axes)."""
     forward = "convolve2d" if convolution else "correlate2d"
     in1, in2 = np.asarray(in1), np.asarray(in2)
@@ -444,7 +446,7 @@ def scipy_backward(name, grad_output, in1, in2, mode, boundary, fillvalue, metho
     if swapped and not convolution:
         g = g[:, ::-1, ::-1]
     grad_x, grad_w = correlation_backward_stack(g, x, w, r0, c0, plan, method, window,
-                                                boundary_name, fill)
+                                                boundary_name, fill, threads)
     if convolution:
         grad_w = grad_w[:, ::-1, ::-1]
     grad1, grad2 = (grad_w, grad_x) if swapped else (grad_x, grad_w)

@@ -15,7 +15,7 @@ translate NumPy's and SciPy's arguments into (x, w, offsets, output shape).
 import numpy as np
 
 from fastconv import _blas_threads  # noqa: F401 - one BLAS thread in the im2col loops
-from fastconv import _config, _fft, _method, _threads
+from fastconv import _config, _fft, _isa, _method, _threads
 from fastconv._method import Method
 from fastconv._ext import _signal as _ext
 
@@ -62,7 +62,7 @@ def correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=No
         fill = np.require(fill.astype(plan.compute), requirements=["C", "A"]).view(plan.view)
     _ext.corr2d(as_kernel_input(x, plan), as_kernel_input(w, plan), out.view(plan.view),
                 r0, c0, plan.code, im2col, _config.im2col_tile_bytes(),
-                boundary, fill, kernel_finite)
+                boundary, fill, kernel_finite, nthreads, _isa.current)
     return out
 
 
@@ -71,10 +71,10 @@ def _all_finite(x, w, fill):
             and (fill is None or bool(np.isfinite(fill))))
 
 
-def correlate_1d(x, w, k0, length, plan, method):
+def correlate_1d(x, w, k0, length, plan, method, threads=None):
     """out[t] = sum_n x[n + k0 + t] * w[n] for t < length, x zero outside."""
     return correlate_2d(x.reshape(1, -1), w.reshape(1, -1), (1, length), 0, k0,
-                        plan, method).reshape(length)
+                        plan, method, threads=threads).reshape(length)
 
 
 def finish(out, result_dtype):
@@ -97,20 +97,22 @@ def extend(x, window, r0, c0, boundary, fill, plan):
 
 
 def correlation_backward(g, x, w, r0, c0, plan, method,
-                          window=None, boundary="fill", fill=None):
+                          window=None, boundary="fill", fill=None, threads=None):
     """(grad_x, grad_w) of out = corr(X, w) at offset (r0, c0), all 2-D.
 
     X is x, zero outside its extent, when `window` is None; otherwise X is
     the `window`-shaped block (rows r0.., columns c0..) of x extended by
     `boundary` / `fill`, and the correlation runs at offset (0, 0), as in
-    the forward pass.  Results are new arrays of plan.compute dtype.
+    the forward pass.  Results are new arrays of plan.compute dtype;
+    `threads` is the call's threads= argument.
     """
     wr, wc = w.shape
     if window is None:
         image, ir0, ic0 = x, r0, c0
     else:
         image, ir0, ic0 = extend(x, window, r0, c0, boundary, fill, plan), 0, 0
-    grad_w = correlate_2d(image, g, w.shape, ir0, ic0, plan, method, op="kernel_grad")
+    grad_w = correlate_2d(image, g, w.shape, ir0, ic0, plan, method, op="kernel_grad",
+                          threads=threads)
 
     w_reversed = w[::-1, ::-1]
     if window is None or boundary == "fill":
@@ -118,10 +120,10 @@ def correlation_backward(g, x, w, r0, c0, plan, method,
         # the transposed convolution evaluated over x's extent is the fold
         # of the window's gradient for 'fill', without building the window.
         grad_x = correlate_2d(g, w_reversed, x.shape, -(r0 + wr - 1), -(c0 + wc - 1),
-                              plan, method)
+                              plan, method, threads=threads)
     else:
         grad_window = correlate_2d(g, w_reversed, window, -(wr - 1), -(wc - 1),
-                                   plan, method)
+                                   plan, method, threads=threads)
         grad_x = np.empty(x.shape, dtype=plan.compute)
         _ext.fold2d(grad_window.view(plan.view), grad_x.view(plan.view), r0, c0, boundary,
                     plan.code)

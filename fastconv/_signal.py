@@ -14,7 +14,8 @@ swaps or conjugation.
 """
 import numpy as np
 
-from fastconv import _batch, _dtypes, _lags, _out, _validation
+from fastconv import _batch, _dtypes, _isa, _lags, _method, _out, _threads, _validation
+from fastconv._ext import _signal as _ext
 from fastconv._primitive import correlate_1d, correlate_2d, finish
 from fastconv._signal_shapes import numpy_lags, scipy_offsets, scipy_window
 
@@ -22,10 +23,53 @@ __all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
 
 
 # --------------------------------------------------------------------------
+# the fast path of small 1-D calls
+# --------------------------------------------------------------------------
+
+# The C kernel runs a call below this many multiply-adds on one thread
+# (FC_PARALLEL_MIN_MACS in csrc/signal/corr2d_direct.c).
+_SERIAL_MACS = 1 << 17
+_fast_bound = (None, 0)   # (the cost model it was derived from, bound)
+
+
+def _fast_macs():
+    """The largest call (in multiply-adds) for which 'auto' surely picks the
+    direct method under the cost model in use, at any ISA level and width:
+    its worst direct cost is below the fixed cost of im2col and of the FFT.
+    Such calls may skip the chooser (and run on one thread, as they would)."""
+    global _fast_bound
+    model = _method.model()
+    if _fast_bound[0] is not model:
+        bound = _SERIAL_MACS
+        try:
+            for key in ("float32", "float64"):
+                floor = min(model["im2col"][key]["a"], model["fft"][key]["a"])
+                for level in model["direct"].values():
+                    c = level[key]
+                    slope = c["b"] * (1.0 + c["v"])   # the narrowest output row
+                    bound = min(bound, int(max(floor - c["a"], 0.0) / slope))
+        except (KeyError, TypeError, ZeroDivisionError):
+            bound = 0
+        _fast_bound = (model, bound)
+    return _fast_bound[1]
+
+
+def _fast_1d(a, v, mode, method, threads, convolution):
+    """The result of a small float32 / float64 1-D call by the direct kernel,
+    or None when the call needs the full path (any unusual argument, or a
+    size where 'auto' might choose another method).  Same values, dtype and
+    shape as the full path for the calls it accepts."""
+    if threads is not None or (method != "auto" and method != "direct"):
+        return None
+    limit = _fast_macs() if method == "auto" else _SERIAL_MACS
+    return _ext.corr1d_small(a, v, mode, convolution, _isa.current, limit)
+
+
+# --------------------------------------------------------------------------
 # numpy.convolve / numpy.correlate
 # --------------------------------------------------------------------------
 
-def convolve(a, v, mode="full", *, method="auto", axis=None, out=None):
+def convolve(a, v, mode="full", *, method="auto", axis=None, out=None, threads=None):
     """Discrete linear convolution of two 1-D sequences; a drop-in for
     `numpy.convolve`.
 
@@ -64,6 +108,12 @@ def convolve(a, v, mode="full", *, method="auto", axis=None, out=None):
         have exactly the result's shape (else ValueError) and dtype (else
         TypeError; no casting) and be writeable.  It may overlap the inputs:
         the result is computed first, then copied in.
+    threads : int or None, keyword-only
+        Threads of the direct kernel (and workers of the FFT): None (default)
+        for the package's setting (`fastconv.set_num_threads`,
+        FASTCONV_NUM_THREADS, else OpenMP's default: every core); a negative
+        count counts back from the number of cores (-1: all).  Results do
+        not depend on it.
 
     Returns
     -------
@@ -97,11 +147,17 @@ def convolve(a, v, mode="full", *, method="auto", axis=None, out=None):
     array([[1, 3, 5, 3],
            [0, 1, 1, 0]])
     """
+    if axis is None and out is None:
+        fast = _fast_1d(a, v, mode, method, threads, True)
+        if fast is not None:
+            return fast
     _out.check_array(out, "convolve")
+    nthreads = _threads.resolve(threads)
     if axis is not None:
         return _out.deliver(_batch.convolve(
             a, v, _validation.numpy_mode(mode),
-            _validation.method(method, _validation.SIGNAL_METHODS), axis), out, "convolve")
+            _validation.method(method, _validation.SIGNAL_METHODS), axis, threads=nthreads),
+            out, "convolve")
     a, v = np.array(a, copy=None, ndmin=1), np.array(v, copy=None, ndmin=1)
     if len(a) == 0:
         raise ValueError("a cannot be empty")
@@ -118,11 +174,12 @@ def convolve(a, v, mode="full", *, method="auto", axis=None, out=None):
     if len(v) > len(a):
         a, v = v, a
     k0, length = numpy_lags(mode_name, len(a), len(v))
-    return _out.deliver(finish(correlate_1d(a, v[::-1], k0, length, plan, method), result),
+    return _out.deliver(finish(correlate_1d(a, v[::-1], k0, length, plan, method, nthreads), result),
                         out, "convolve")
 
 
-def correlate(a, v, mode="valid", *, method="auto", axis=None, lags=None, out=None):
+def correlate(a, v, mode="valid", *, method="auto", axis=None, lags=None, out=None,
+              threads=None):
     """Cross-correlation of two 1-D sequences; a drop-in for `numpy.correlate`.
 
     .. math:: c_k = \\sum_n a_{n+k} \\, \\overline{v_n}
@@ -163,6 +220,8 @@ def correlate(a, v, mode="valid", *, method="auto", axis=None, lags=None, out=No
         have exactly the result's shape (else ValueError) and dtype (else
         TypeError; no casting) and be writeable.  It may overlap the inputs:
         the result is computed first, then copied in.
+    threads : int or None, keyword-only
+        See `convolve`.
 
     Returns
     -------
@@ -182,12 +241,17 @@ def correlate(a, v, mode="valid", *, method="auto", axis=None, lags=None, out=No
     >>> fastconv.correlate([1, 2, 3, 4, 5], [1, 2], 'full', lags=1)
     array([2, 5, 8])
     """
+    if axis is None and lags is None and out is None:
+        fast = _fast_1d(a, v, mode, method, threads, False)
+        if fast is not None:
+            return fast
+    nthreads = _threads.resolve(threads)
     mode_name = _validation.numpy_mode(mode)
     method = _validation.method(method, _validation.SIGNAL_METHODS)
     _out.check_array(out, "correlate")
     if axis is not None:
-        return _out.deliver(_batch.correlate(a, v, mode_name, method, axis, lags), out,
-                            "correlate")
+        return _out.deliver(_batch.correlate(a, v, mode_name, method, axis, lags,
+                                             threads=nthreads), out, "correlate")
     try:
         a_arr, v_arr = np.asarray(a), np.asarray(v)
     except Exception:   # ragged sequences etc.: NumPy's own conversion error
@@ -209,12 +273,12 @@ def correlate(a, v, mode="valid", *, method="auto", axis=None, lags=None, out=No
     v = np.conj(v) if v.dtype.kind == "c" else v
     if len(a) >= len(v):
         k0, length = numpy_lags(mode_name, len(a), len(v))
-        result_array = correlate_1d(a, v, k0, length, plan, method)
+        result_array = correlate_1d(a, v, k0, length, plan, method, nthreads)
     else:
         # NumPy's order: correlate the longer (conjugated) v with a, then
         # reverse; c_k = r_{-k}, so the lags come out increasing.
         k0, length = numpy_lags(mode_name, len(v), len(a))
-        result_array = np.ascontiguousarray(correlate_1d(v, a, k0, length, plan, method)[::-1])
+        result_array = np.ascontiguousarray(correlate_1d(v, a, k0, length, plan, method, nthreads)[::-1])
     return _out.deliver(finish(result_array, result), out, "correlate")
 
 
@@ -222,12 +286,13 @@ def correlate(a, v, mode="valid", *, method="auto", axis=None, lags=None, out=No
 # scipy.signal.convolve2d / correlate2d
 # --------------------------------------------------------------------------
 
-def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution, axes=None, out=None):
+def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution, axes, out, threads):
     name = "convolve2d" if convolution else "correlate2d"
     _out.check_array(out, name)
+    nthreads = _threads.resolve(threads)
     if axes is not None:
         return _out.deliver(_batch.scipy_2d(name, in1, in2, mode, boundary, fillvalue, method,
-                                            axes, convolution), out, name)
+                                            axes, convolution, threads=nthreads), out, name)
     in1, in2, swapped, mode_name, boundary_name, method = _validation.scipy_2d_arguments(
         name, in1, in2, mode, boundary, method)
     result = _dtypes.result_dtype(in1, in2)
@@ -257,16 +322,17 @@ def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution, axes=Non
     window = scipy_window(mode_name, x.shape, w.shape, out_shape, boundary, boundary_name, fill,
                            kernel_finite)
     if window is None:
-        result_array = correlate_2d(x, w, out_shape, r0, c0, plan, method)
+        result_array = correlate_2d(x, w, out_shape, r0, c0, plan, method, threads=nthreads)
     else:   # the kernels read the extension through a few extended rows at a time
-        result_array = correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary_name, fill)
+        result_array = correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary_name, fill,
+                                    threads=nthreads)
     if flip_output:
         result_array = np.ascontiguousarray(result_array[::-1, ::-1])
     return _out.deliver(finish(result_array, result), out, name)
 
 
 def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto",
-               axes=None, out=None):
+               axes=None, out=None, threads=None):
     """Two-dimensional convolution; a drop-in for `scipy.signal.convolve2d`.
 
     .. math:: out_{m,n} = \\sum_{j,k} in2_{j,k} \\, in1^{ext}_{m-j,\\,n-k}
@@ -305,6 +371,8 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="a
         have exactly the result's shape (else ValueError) and dtype (else
         TypeError; no casting) and be writeable.  It may overlap the inputs:
         the result is computed first, then copied in.
+    threads : int or None, keyword-only
+        See `fastconv.convolve`.
 
     Returns
     -------
@@ -324,11 +392,11 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="a
     >>> fastconv.convolve2d(np.ones((5, 8, 8)), np.ones((3, 3)), 'valid', axes=(-2, -1)).shape
     (5, 6, 6)
     """
-    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, True, axes, out)
+    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, True, axes, out, threads)
 
 
 def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="auto",
-                axes=None, out=None):
+                axes=None, out=None, threads=None):
     """Two-dimensional cross-correlation; a drop-in for `scipy.signal.correlate2d`.
 
     .. math:: out_{m,n} = \\sum_{j,k} in1^{ext}_{m+j-c_0,\\,n+k-c_1} \\, \\overline{in2_{j,k}}
@@ -351,4 +419,4 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, method="
     >>> fastconv.correlate2d([[1, 2, 3]], [[1, 1]], 'valid')
     array([[3, 5]])
     """
-    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, False, axes, out)
+    return _scipy_2d(in1, in2, mode, boundary, fillvalue, method, False, axes, out, threads)

@@ -28,7 +28,7 @@ modes, swaps and flips of the forward are undone on the way out.
 """
 import numpy as np
 
-from fastconv import _batch, _dtypes, _out, _validation
+from fastconv import _batch, _dtypes, _out, _threads, _validation
 from fastconv._primitive import correlation_backward, finish
 from fastconv._signal_shapes import numpy_lags, scipy_offsets, scipy_window
 
@@ -74,7 +74,8 @@ def _result(grad, shape, result_dtype):
 # numpy.convolve / numpy.correlate
 # --------------------------------------------------------------------------
 
-def convolve_backward(grad_output, a, v, mode="full", *, method="auto", axis=None, out=None):
+def convolve_backward(grad_output, a, v, mode="full", *, method="auto", axis=None, out=None,
+                      threads=None):
     """Gradients of `fastconv.convolve` (`numpy.convolve`) with respect to
     both inputs: the vector-Jacobian products of ``convolve(a, v, mode)``.
 
@@ -116,6 +117,9 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto", axis=Non
         one), each of exactly its gradient's shape and dtype and writeable;
         they may overlap the inputs.  The pair is returned, with `out`'s
         arrays in it.
+    threads : int or None, keyword-only
+        Threads of both correlations (see `fastconv.convolve`); results do
+        not depend on it.
 
     Returns
     -------
@@ -151,11 +155,12 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto", axis=Non
     >>> grad_v
     array([1., 6.])
     """
+    nthreads = _threads.resolve(threads)
     if axis is not None:
         return _out.deliver_pair(_batch.numpy_backward(
             "convolve_backward", grad_output, a, v, _validation.numpy_mode(mode),
-            _validation.method(method, _validation.SIGNAL_METHODS), axis, True),
-            out, "convolve_backward")
+            _validation.method(method, _validation.SIGNAL_METHODS), axis, True,
+            threads=nthreads), out, "convolve_backward")
     a, v = np.asarray(a), np.asarray(v)
     a_shape, v_shape = a.shape, v.shape
     a, v = np.atleast_1d(a), np.atleast_1d(v)
@@ -176,7 +181,8 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto", axis=Non
     g = _grad_output("convolve_backward", grad_output, (length,),
                      f"convolve(a, v, mode={mode_name!r})", plan)
     grad_x, grad_w = correlation_backward(g.reshape(1, -1), x.reshape(1, -1),
-                                           w[::-1].reshape(1, -1), 0, k0, plan, method)
+                                           w[::-1].reshape(1, -1), 0, k0, plan, method,
+                                           threads=nthreads)
     grad_x, grad_w = grad_x[0], grad_w[0, ::-1]
     grad_a, grad_v = (grad_w, grad_x) if swapped else (grad_x, grad_w)
     return _out.deliver_pair((_result(grad_a, a_shape, result), _result(grad_v, v_shape, result)),
@@ -184,7 +190,7 @@ def convolve_backward(grad_output, a, v, mode="full", *, method="auto", axis=Non
 
 
 def correlate_backward(grad_output, a, v, mode="valid", *, method="auto", axis=None,
-                       out=None):
+                       out=None, threads=None):
     """Gradients of `fastconv.correlate` (`numpy.correlate`) with respect to
     both inputs: the vector-Jacobian products of ``correlate(a, v, mode)``.
 
@@ -223,6 +229,8 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto", axis=N
         one), each of exactly its gradient's shape and dtype and writeable;
         they may overlap the inputs.  The pair is returned, with `out`'s
         arrays in it.
+    threads : int or None, keyword-only
+        See `convolve_backward`.
 
     Returns
     -------
@@ -250,10 +258,11 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto", axis=N
     """
     mode_name = _validation.numpy_mode(mode)
     method = _validation.method(method, _validation.SIGNAL_METHODS)
+    nthreads = _threads.resolve(threads)
     if axis is not None:
         return _out.deliver_pair(_batch.numpy_backward(
-            "correlate_backward", grad_output, a, v, mode_name, method, axis, False),
-            out, "correlate_backward")
+            "correlate_backward", grad_output, a, v, mode_name, method, axis, False,
+            threads=nthreads), out, "correlate_backward")
     a, v = np.asarray(a), np.asarray(v)
     for array in (a, v):
         if array.ndim < 1:
@@ -276,7 +285,8 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto", axis=N
     if swapped:
         g = g[::-1]
     grad_x, grad_w = correlation_backward(g.reshape(1, -1), x.reshape(1, -1),
-                                           w.reshape(1, -1), 0, k0, plan, method)
+                                           w.reshape(1, -1), 0, k0, plan, method,
+                                           threads=nthreads)
     grad_x, grad_w = grad_x[0], grad_w[0]
     grad_a, grad_v = (grad_w, grad_x) if swapped else (grad_x, grad_w)
     return _out.deliver_pair((_result(grad_a, a.shape, result), _result(grad_v, v.shape, result)),
@@ -288,12 +298,13 @@ def correlate_backward(grad_output, a, v, mode="valid", *, method="auto", axis=N
 # --------------------------------------------------------------------------
 
 def _scipy_2d_backward(name, grad_output, in1, in2, mode, boundary, fillvalue, method,
-                       convolution, axes=None, out=None):
+                       convolution, axes, out, threads):
     forward = "convolve2d" if convolution else "correlate2d"
+    nthreads = _threads.resolve(threads)
     if axes is not None:
         return _out.deliver_pair(_batch.scipy_backward(
-            name, grad_output, in1, in2, mode, boundary, fillvalue, method, axes, convolution),
-            out, name)
+            name, grad_output, in1, in2, mode, boundary, fillvalue, method, axes, convolution,
+            threads=nthreads), out, name)
     in1, in2, swapped, mode_name, boundary_name, method = _validation.scipy_2d_arguments(
         forward, in1, in2, mode, boundary, method)
     result, plan = _floating_plan(name, in1=in1, in2=in2)
@@ -313,7 +324,7 @@ def _scipy_2d_backward(name, grad_output, in1, in2, mode, boundary, fillvalue, m
     if swapped and not convolution:
         g = g[::-1, ::-1]
     grad_x, grad_w = correlation_backward(g, x, w, r0, c0, plan, method,
-                                           window, boundary_name, fill)
+                                           window, boundary_name, fill, nthreads)
     if convolution:
         grad_w = grad_w[::-1, ::-1]
     grad1, grad2 = (grad_w, grad_x) if swapped else (grad_x, grad_w)
@@ -322,7 +333,7 @@ def _scipy_2d_backward(name, grad_output, in1, in2, mode, boundary, fillvalue, m
 
 
 def convolve2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fillvalue=0,
-                        *, method="auto", axes=None, out=None):
+                        *, method="auto", axes=None, out=None, threads=None):
     """Gradients of `fastconv.convolve2d` (`scipy.signal.convolve2d`) with
     respect to both inputs: the vector-Jacobian products of
     ``convolve2d(in1, in2, mode, boundary, fillvalue)``.
@@ -372,6 +383,8 @@ def convolve2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fil
         one), each of exactly its gradient's shape and dtype and writeable;
         they may overlap the inputs.  The pair is returned, with `out`'s
         arrays in it.
+    threads : int or None, keyword-only
+        See `convolve_backward`.
 
     Returns
     -------
@@ -405,11 +418,11 @@ def convolve2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fil
     array([[1., 3.]])
     """
     return _scipy_2d_backward("convolve2d_backward", grad_output, in1, in2, mode, boundary,
-                              fillvalue, method, True, axes, out)
+                              fillvalue, method, True, axes, out, threads)
 
 
 def correlate2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fillvalue=0,
-                         *, method="auto", axes=None, out=None):
+                         *, method="auto", axes=None, out=None, threads=None):
     """Gradients of `fastconv.correlate2d` (`scipy.signal.correlate2d`) with
     respect to both inputs: the vector-Jacobian products of
     ``correlate2d(in1, in2, mode, boundary, fillvalue)``.
@@ -463,4 +476,4 @@ def correlate2d_backward(grad_output, in1, in2, mode="full", boundary="fill", fi
     array([[ 7., 10.]])
     """
     return _scipy_2d_backward("correlate2d_backward", grad_output, in1, in2, mode, boundary,
-                              fillvalue, method, False, axes, out)
+                              fillvalue, method, False, axes, out, threads)

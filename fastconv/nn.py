@@ -22,7 +22,7 @@ fastconv/_nn_shapes.py and nowhere else.
 import numpy as np
 
 from fastconv import _blas_threads  # noqa: F401 - one BLAS thread in the im2col loops
-from fastconv import _config, _dtypes, _nn_shapes, _out, _validation, _winograd
+from fastconv import _config, _dtypes, _isa, _nn_shapes, _out, _threads, _validation, _winograd
 from fastconv._ext import _nn as _ext
 
 __all__ = [
@@ -151,11 +151,11 @@ def _choose_method(method, op, g, fname="conv2d"):
     return "direct" if og <= _AUTO_DIRECT_MAX_CHANNELS else "im2col"
 
 
-def _run(kernel, method, *args):
+def _run(kernel, method, *args, nthreads=1):
     if method == "winograd":
         _winograd.run(kernel is _ext.conv2d_grad_input, *args)
         return
-    kernel(*args, method == "im2col", _config.nn_tile_bytes())
+    kernel(*args, method == "im2col", _config.nn_tile_bytes(), nthreads, _isa.current)
 
 
 # --------------------------------------------------------------------------
@@ -175,7 +175,8 @@ def _layer_inputs(fname, x, weight, bias, method):
     return x, weight, bias, result, plan
 
 
-def _conv(fname, nd, x, weight, bias, stride, padding, dilation, groups, method, out=None):
+def _conv(fname, nd, x, weight, bias, stride, padding, dilation, groups, method, out, threads):
+    nthreads = _threads.resolve(threads)
     _out.check_array(out, fname)
     x, weight, bias, result, plan = _layer_inputs(fname, x, weight, bias, method)
     layer = _nn_shapes.conv_layer(fname, nd, x.shape, weight.shape,
@@ -187,14 +188,14 @@ def _conv(fname, nd, x, weight, bias, stride, padding, dilation, groups, method,
     _run(_ext.conv2d_forward, _choose_method(method, "forward", g, fname),
          _kernel_input(x, g.x_shape, plan), _kernel_input(weight, g.w_shape, plan),
          None if bias is None else _kernel_input(bias, (g.c_out,), plan),
-         y, tuple(g), plan.code)
+         y, tuple(g), plan.code, nthreads=nthreads)
     if into_out:
         return out
     return _out.deliver(_finish(y, result, layer.out_shape), out, fname)
 
 
 def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto",
-           out=None):
+           out=None, threads=None):
     """1-D convolution layer (cross-correlation), like `torch.nn.functional.conv1d`.
 
     .. math::
@@ -230,6 +231,10 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
         with the inputs is written by the kernels directly; otherwise the
         result is computed first, then copied in (an `out` overlapping an
         input is allowed).
+    threads : int or None, keyword-only
+        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
+        all cores; negative: counted back from the number of cores).  The
+        result does not depend on it (docs/guide/cnn_performance.rst).
 
     Returns
     -------
@@ -254,11 +259,12 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
     >>> nn.conv1d(x, np.ones((1, 1, 3)), padding='same')
     array([[[3., 6., 9., 7.]]])
     """
-    return _conv("conv1d", 1, x, weight, bias, stride, padding, dilation, groups, method, out)
+    return _conv("conv1d", 1, x, weight, bias, stride, padding, dilation, groups, method, out,
+                 threads)
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto",
-           out=None):
+           out=None, threads=None):
     """2-D convolution layer (cross-correlation), like `torch.nn.functional.conv2d`.
 
     .. math::
@@ -285,6 +291,10 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
         error (docs/guide/winograd.rst); 'auto' never picks it.
     out : ndarray, keyword-only, optional
         See `conv1d`.
+    threads : int or None, keyword-only
+        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
+        all cores; negative: counted back from the number of cores).  The
+        result does not depend on it (docs/guide/cnn_performance.rst).
 
     Returns
     -------
@@ -309,7 +319,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
             [[110., 118.],
              [142., 150.]]]])
     """
-    return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation, groups, method, out)
+    return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation, groups, method, out,
+                 threads)
 
 
 # --------------------------------------------------------------------------
@@ -317,7 +328,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
 # --------------------------------------------------------------------------
 
 def _conv_transpose(fname, nd, x, weight, bias, stride, padding, output_padding, groups,
-                    dilation, method, out=None):
+                    dilation, method, out, threads):
+    nthreads = _threads.resolve(threads)
     _out.check_array(out, fname)
     x, weight, bias, result, plan = _layer_inputs(fname, x, weight, bias, method)
     layer = _nn_shapes.conv_transpose_layer(fname, nd, x.shape, weight.shape,
@@ -330,14 +342,15 @@ def _conv_transpose(fname, nd, x, weight, bias, stride, padding, output_padding,
     _run(_ext.conv2d_grad_input, _choose_method(method, "grad_input", g, fname),
          _kernel_input(x, g.y_shape, plan), _kernel_input(weight, g.w_shape, plan),
          None if bias is None else _kernel_input(bias, (g.c_in,), plan),
-         y, tuple(g), plan.code)
+         y, tuple(g), plan.code, nthreads=nthreads)
     if into_out:
         return out
     return _out.deliver(_finish(y, result, layer.out_shape), out, fname)
 
 
 def conv_transpose1d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1, *, method="auto", out=None):
+                     dilation=1, *, method="auto", out=None,
+                     threads=None):
     """1-D transposed convolution, like `torch.nn.functional.conv_transpose1d`.
 
     The adjoint of `conv1d` with the same weight, stride, padding, dilation
@@ -365,6 +378,10 @@ def conv_transpose1d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     method : {'auto', 'direct', 'im2col'}, keyword-only
     out : ndarray, keyword-only, optional
         See `conv1d`.
+    threads : int or None, keyword-only
+        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
+        all cores; negative: counted back from the number of cores).  The
+        result does not depend on it (docs/guide/cnn_performance.rst).
 
     Returns
     -------
@@ -381,11 +398,12 @@ def conv_transpose1d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     array([[[ 1., 10.,  0.,  2., 20.]]])
     """
     return _conv_transpose("conv_transpose1d", 1, x, weight, bias, stride, padding,
-                           output_padding, groups, dilation, method, out)
+                           output_padding, groups, dilation, method, out, threads)
 
 
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1, *, method="auto", out=None):
+                     dilation=1, *, method="auto", out=None,
+                     threads=None):
     """2-D transposed convolution, like `torch.nn.functional.conv_transpose2d`.
 
     The adjoint of `conv2d` with the same weight and parameters (conv2d's
@@ -409,6 +427,10 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
         'winograd': 3x3 kernels with stride 1 and dilation 1 only (see conv2d).
     out : ndarray, keyword-only, optional
         See `conv1d`.
+    threads : int or None, keyword-only
+        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
+        all cores; negative: counted back from the number of cores).  The
+        result does not depend on it (docs/guide/cnn_performance.rst).
 
     Returns
     -------
@@ -427,7 +449,7 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
              [3., 3., 4., 4.]]]])
     """
     return _conv_transpose("conv_transpose2d", 2, x, weight, bias, stride, padding,
-                           output_padding, groups, dilation, method, out)
+                           output_padding, groups, dilation, method, out, threads)
 
 
 # --------------------------------------------------------------------------
@@ -455,7 +477,8 @@ def _output_mask(output_mask, fname):
 
 
 def _conv_backward(fname, nd, grad_output, x, weight, stride, padding, dilation, groups,
-                   output_mask, method):
+                   output_mask, method, threads):
+    nthreads = _threads.resolve(threads)
     grad_output = _float_array(grad_output, "grad_output", fname)
     x = _float_array(x, "input", fname)
     weight = _float_array(weight, "weight", fname)
@@ -472,12 +495,14 @@ def _conv_backward(fname, nd, grad_output, x, weight, stride, padding, dilation,
     if want_input:
         dx = np.empty(g.x_shape, dtype=plan.compute)
         _run(_ext.conv2d_grad_input, _choose_method(method, "grad_input", g, fname),
-             dy, _kernel_input(weight, g.w_shape, plan), None, dx, tuple(g), plan.code)
+             dy, _kernel_input(weight, g.w_shape, plan), None, dx, tuple(g), plan.code,
+             nthreads=nthreads)
         grad_input = _finish(dx, result, x.shape)
     if want_weight:
         dw = np.empty(g.w_shape, dtype=plan.compute)
         _run(_ext.conv2d_grad_weight, _choose_method(method, "grad_weight", g, fname),
-             _kernel_input(x, g.x_shape, plan), dy, dw, tuple(g), plan.code)
+             _kernel_input(x, g.x_shape, plan), dy, dw, tuple(g), plan.code,
+             nthreads=nthreads)
         grad_weight = _finish(dw, result, weight.shape)
     if want_bias:
         # sum over batch and positions, by NumPy in the compute dtype, on the
@@ -487,7 +512,8 @@ def _conv_backward(fname, nd, grad_output, x, weight, stride, padding, dilation,
 
 
 def conv1d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, groups=1, *,
-                    output_mask=(True, True, True), method="auto"):
+                    output_mask=(True, True, True), method="auto",
+                    threads=None):
     """Gradients of `conv1d` with respect to input, weight and bias.
 
     For ``y = conv1d(x, weight, bias, stride, padding, dilation, groups)`` and
@@ -511,6 +537,10 @@ def conv1d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, gro
         Which of (grad_input, grad_weight, grad_bias) to compute; the others
         are returned as None and cost nothing.
     method : {'auto', 'direct', 'im2col'}, keyword-only
+    threads : int or None, keyword-only
+        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
+        all cores; negative: counted back from the number of cores).  The
+        result does not depend on it (docs/guide/cnn_performance.rst).
 
     Returns
     -------
@@ -529,11 +559,12 @@ def conv1d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, gro
     (array([[[ 1.,  0., -1.]]]), array([[[3., 5.]]]), array([2.]))
     """
     return _conv_backward("conv1d_backward", 1, grad_output, x, weight, stride, padding,
-                          dilation, groups, output_mask, method)
+                          dilation, groups, output_mask, method, threads)
 
 
 def conv2d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, groups=1, *,
-                    output_mask=(True, True, True), method="auto"):
+                    output_mask=(True, True, True), method="auto",
+                    threads=None):
     """Gradients of `conv2d` with respect to input, weight and bias.
 
     For ``y = conv2d(x, weight, bias, stride, padding, dilation, groups)``
@@ -564,6 +595,10 @@ def conv2d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, gro
     method : {'auto', 'direct', 'im2col', 'winograd'}, keyword-only
         'winograd' (3x3, stride 1, dilation 1 only) computes grad_input by
         Winograd; grad_weight then uses the method 'auto' would.
+    threads : int or None, keyword-only
+        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
+        all cores; negative: counted back from the number of cores).  The
+        result does not depend on it (docs/guide/cnn_performance.rst).
 
     Returns
     -------
@@ -586,4 +621,4 @@ def conv2d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, gro
            [4., 4.]]), array([4.]))
     """
     return _conv_backward("conv2d_backward", 2, grad_output, x, weight, stride, padding,
-                          dilation, groups, output_mask, method)
+                          dilation, groups, output_mask, method, threads)

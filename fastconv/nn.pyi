@@ -7,25 +7,29 @@ __all__: list[str]
 
 def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: Size1 = 1,
            padding: Padding1 = 0, dilation: Size1 = 1, groups: int = 1, *,
-           method: NNMethod = "auto", out: Array | None = None) -> Array: ...
+           method: NNMethod = "auto", out: Array | None = None,
+           threads: int | None = None) -> Array: ...
 def conv2d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: Size2 = 1,
            padding: Padding2 = 0, dilation: Size2 = 1, groups: int = 1, *,
-           method: NNMethod = "auto", out: Array | None = None) -> Array: ...
+           method: NNMethod = "auto", out: Array | None = None,
+           threads: int | None = None) -> Array: ...
 def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
                      stride: Size1 = 1, padding: Size1 = 0, output_padding: Size1 = 0,
                      groups: int = 1, dilation: Size1 = 1, *,
-                     method: NNMethod = "auto", out: Array | None = None) -> Array: ...
+                     method: NNMethod = "auto", out: Array | None = None,
+           threads: int | None = None) -> Array: ...
 def conv_transpose2d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
                      stride: Size2 = 1, padding: Size2 = 0, output_padding: Size2 = 0,
                      groups: int = 1, dilation: Size2 = 1, *,
-                     method: NNMethod = "auto", out: Array | None = None) -> Array: ...
+                     method: NNMethod = "auto", out: Array | None = None,
+           threads: int | None = None) -> Array: ...
 def conv1d_backward(grad_output: ArrayLike, x: ArrayLike, weight: ArrayLike,
                     stride: Size1 = 1, padding: Padding1 = 0, dilation: Size1 = 1,
                     groups: int = 1, *, output_mask: OutputMask = (True, True, True),
-                    method: NNMethod = "auto") -> tuple[Array | None, Array | None,
+                    method: NNMethod = "auto", threads: int | None = None) -> tuple[Array | None, Array | None,
                                                          Array | None]: ...
 def conv2d_backward(grad_output: ArrayLike, x: ArrayLike, weight: ArrayLike,
                     stride: Size2 = 1, padding: Padding2 = 0, dilation: Size2 = 1,
                     groups: int = 1, *, output_mask: OutputMask = (True, True, True),
-                    method: NNMethod = "auto") -> tuple[Array | None, Array | None,
+                    method: NNMethod = "auto", threads: int | None = None) -> tuple[Array | None, Array | None,
                                                          Array | None]: ...

@@ -91,6 +91,8 @@ GALLERY = sorted((ROOT / "examples").glob("*.py"))
 
 
 def test_gallery_has_the_examples_of_the_issue():
+    if not (ROOT / "examples").is_dir():
+        pytest.skip("no examples/ here (tests run from an unpacked sdist)")
     names = {p.stem for p in GALLERY}
     assert {"plot_convolution_by_hand", "plot_flip", "plot_filters", "plot_learn_a_filter",
             "plot_cnn_digits", "plot_speed"} <= names

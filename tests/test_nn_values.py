@@ -128,14 +128,17 @@ def test_im2col_tiles_do_not_change_the_result(method, monkeypatch):
 
 
 def test_tile_shape_respects_budget():
-    """The column-matrix tile of every layer fits the budget (whole output
-    rows when one fits), whatever the batch size."""
+    """The column-matrix tiles of every layer, one per thread, fit the budget
+    together, whatever the batch size and thread count; 1x1 layers need none."""
     from fastconv._ext import _nn as ext
     from fastconv._nn_shapes import conv_layer
     for batch in (1, 64, 4096):
         layer = conv_layer("conv2d", 2, (batch, 64, 56, 56), (64, 64, 3, 3), None, 1, 1, 1, 1)
-        rows, positions = ext.im2col_tile_shape(tuple(layer.geometry), 4, 8 << 20)
-        assert rows == 64 * 9 and rows * positions * 4 <= 8 << 20 and positions % 56 == 0
+        for op in ("forward", "grad_input", "grad_weight"):
+            for threads in (1, 2, 8):
+                rows, positions = ext.im2col_tile_shape(tuple(layer.geometry), 4, 8 << 20,
+                                                        op, threads)
+                assert 1 <= rows <= 64 * 9 and rows * positions * 4 * threads <= 8 << 20
     layer = conv_layer("conv2d", 2, (1, 4096, 9, 9), (8, 4096, 7, 7), None, 1, 0, 1, 1)
     rows, positions = ext.im2col_tile_shape(tuple(layer.geometry), 8, 1 << 20)
     assert rows < 4096 * 49 and rows * positions * 8 <= 1 << 20 and positions == 9

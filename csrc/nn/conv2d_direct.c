@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fastconv.h"
+#include "../core/kernels.h"
 #include "../dtype_list.h"
 #include "../util.h"
 #include "nn_internal.h"
@@ -13,6 +14,27 @@
 /* Output columns accumulated together: 256 accumulators of at most 8 bytes
  * (2 KiB) stay in L1 while every tap streams over them. */
 #define FC_NN_BLOCK 256
+
+/* The depthwise row kernel of the call's ISA level (the reference without ex). */
+static fc_dw_row_f32 dw_row_f32(const fc_exec *ex)
+{
+    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.row_f32;
+}
+
+static fc_dw_row_f64 dw_row_f64(const fc_exec *ex)
+{
+    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.row_f64;
+}
+
+static fc_dw_gw_f32 dw_gw_f32(const fc_exec *ex)
+{
+    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.grad_weight_f32;
+}
+
+static fc_dw_gw_f64 dw_gw_f64(const fc_exec *ex)
+{
+    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.grad_weight_f64;
+}
 
 #define FC_DT FC_DT_F32
 #include "../dtype_ops.h"
@@ -25,7 +47,8 @@
 #undef FC_DT
 
 fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
-                           const void *x, const void *w, const void *bias, void *y)
+                           const void *x, const void *w, const void *bias, void *y,
+                           const fc_exec *ex)
 {
     fc_status status = fc_conv2d_shape_check(s);
     if (status != FC_OK) {
@@ -33,7 +56,8 @@ fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
     }
 #define FC_CASE(code, sfx, T)                                                        \
     case code:                                                                       \
-        conv2d_forward_##sfx(s, (const T *)x, (const T *)w, (const T *)bias, (T *)y); \
+        conv2d_forward_##sfx(s, (const T *)x, (const T *)w, (const T *)bias, (T *)y,   \
+                             fc_exec_threads(ex), dw_row_##sfx(ex));              \
         return FC_OK;
     FC_NN_DISPATCH(dt, FC_CASE)
 #undef FC_CASE
@@ -41,7 +65,7 @@ fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
 
 fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
                                       const void *dy, const void *w, const void *bias,
-                                      void *dx)
+                                      void *dx, const fc_exec *ex)
 {
     fc_status status = fc_conv2d_shape_check(s);
     if (status != FC_OK) {
@@ -49,14 +73,16 @@ fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
     }
 #define FC_CASE(code, sfx, T)                                                             \
     case code:                                                                            \
-        conv2d_grad_input_##sfx(s, (const T *)dy, (const T *)w, (const T *)bias, (T *)dx); \
+        conv2d_grad_input_##sfx(s, (const T *)dy, (const T *)w, (const T *)bias, (T *)dx, \
+                                fc_exec_threads(ex), dw_row_##sfx(ex));               \
         return FC_OK;
     FC_NN_DISPATCH(dt, FC_CASE)
 #undef FC_CASE
 }
 
 fc_status fc_conv2d_grad_weight_direct(fc_dtype dt, const fc_conv2d_shape *s,
-                                       const void *x, const void *dy, void *dw)
+                                       const void *x, const void *dy, void *dw,
+                                       const fc_exec *ex)
 {
     fc_status status = fc_conv2d_shape_check(s);
     if (status != FC_OK) {
@@ -64,7 +90,8 @@ fc_status fc_conv2d_grad_weight_direct(fc_dtype dt, const fc_conv2d_shape *s,
     }
 #define FC_CASE(code, sfx, T)                                                 \
     case code:                                                                \
-        conv2d_grad_weight_##sfx(s, (const T *)x, (const T *)dy, (T *)dw);    \
+        conv2d_grad_weight_##sfx(s, (const T *)x, (const T *)dy, (T *)dw,      \
+                                 fc_exec_threads(ex), dw_gw_##sfx(ex));  \
         return FC_OK;
     FC_NN_DISPATCH(dt, FC_CASE)
 #undef FC_CASE

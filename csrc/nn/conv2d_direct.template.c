@@ -69,6 +69,15 @@ typedef FC_T FC_SFX(fc_vector) __attribute__((vector_size(16)));
 #define FC_P2 (2 * FC_LANES)
 #define FC_P8 (8 * FC_LANES)
 
+/* The depthwise row kernel of the kernel table (nn_kernels.h) for this type. */
+#if FC_DT == FC_DT_F32
+#  define FC_DW_ROW fc_dw_row_f32
+#  define FC_DW_GW fc_dw_gw_f32
+#else
+#  define FC_DW_ROW fc_dw_row_f64
+#  define FC_DW_GW fc_dw_gw_f64
+#endif
+
 /*
  * Forward: y[b, o, i, j] = sum_{c, r, q} w[o, c, r, q] * x[b, g*cg + c, i*sh - ph + r*dh,
  * j*sw - pw + q*dw] (+ bias[o]), summed over (c, r, q) in that order.
@@ -163,7 +172,32 @@ static void FC_SFX(forward_column)(const fc_conv2d_shape *s, const FC_T *xg, con
 }
 
 /*
- * Loop order: image -> group -> output row i -> block of 4 (or 1) output
+ * forward_depthwise_row: output row i of a depthwise layer's channel
+ * (cg = og = 1): the interior columns [d_lo, d_hi), whose every tap is
+ * inside the input row, by the kernel table's row kernel (SIMD over the
+ * columns, stride 1 or 2), the edge columns by forward_column.
+ */
+static void FC_SFX(forward_depthwise_row)(const fc_conv2d_shape *s, const FC_T *xg,
+                                          const FC_T *wo, ptrdiff_t top, ptrdiff_t r_lo,
+                                          ptrdiff_t r_hi, const FC_T *bias, FC_T *yrow,
+                                          FC_DW_ROW dw_row, ptrdiff_t d_lo, ptrdiff_t d_hi)
+{
+    const ptrdiff_t kw = s->kw, w_in = s->w_in, sw = s->stride_w;
+    for (ptrdiff_t j = 0; j < d_lo; ++j) {
+        FC_SFX(forward_column)(s, xg, wo, top, r_lo, r_hi, j, bias, yrow);
+    }
+    if (d_hi > d_lo) {
+        dw_row(xg + (top + r_lo * s->dil_h) * w_in + d_lo * sw - s->pad_w, s->dil_h * w_in,
+               wo + r_lo * kw, kw, fc_max(0, r_hi - r_lo), kw, s->dil_w, sw, d_hi - d_lo, bias,
+               yrow + d_lo);
+    }
+    for (ptrdiff_t j = fc_max(d_lo, d_hi); j < s->w_out; ++j) {
+        FC_SFX(forward_column)(s, xg, wo, top, r_lo, r_hi, j, bias, yrow);
+    }
+}
+
+/*
+ * Loop order: (image, group, output row i), in parallel -> block of 4 (or 1) output
  * channels -> register tiles over the interior columns (stride 1 along the
  * row; the last tile flush with the interior's end, overlapping its
  * predecessor), then the edge columns one by one (forward_column); rows
@@ -172,7 +206,8 @@ static void FC_SFX(forward_column)(const fc_conv2d_shape *s, const FC_T *xg, con
  * read, so they stay in cache while all og output channels use them.
  */
 static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *w,
-                                   const FC_T *bias, FC_T *y)
+                                   const FC_T *bias, FC_T *y, int nthreads,
+                                   FC_DW_ROW dw_row)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kw = s->kw, taps = s->kh * kw, w_out = s->w_out;
@@ -184,13 +219,35 @@ static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, cons
         n_in = fc_max(0, fc_min(w_out, s->w_in + s->pad_w - (kw - 1) * s->dil_w) - j_in);
     }
 
-    for (ptrdiff_t b = 0; b < s->n; ++b) {
-        for (ptrdiff_t g = 0; g < s->groups; ++g) {
+    /* depthwise layers (stride 1 or 2 along the row): the row kernel's
+     * interior columns [d_lo, d_hi) */
+    const int depthwise = dw_row != NULL && cg == 1 && og == 1
+                          && (s->stride_w == 1 || s->stride_w == 2);
+    ptrdiff_t d_lo = 0, d_hi = 0;
+    if (depthwise && s->w_in - (kw - 1) * s->dil_w > 0) {
+        fc_inside(-s->pad_w, s->stride_w, s->w_in - (kw - 1) * s->dil_w, w_out, &d_lo, &d_hi);
+        d_lo = fc_min(d_lo, w_out);
+        d_hi = fc_max(d_lo, d_hi);
+    }
+    /* one output row of one group of one image per iteration */
+    const ptrdiff_t nrows = s->n * s->groups * s->h_out;
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
+    for (ptrdiff_t row = 0; row < nrows; ++row) {
+        {
+            const ptrdiff_t i = row % s->h_out, g = row / s->h_out % s->groups;
+            const ptrdiff_t b = row / s->h_out / s->groups;
             const FC_T *xg = x + (b * s->c_in + g * cg) * in_plane;
-            for (ptrdiff_t i = 0; i < s->h_out; ++i) {
+            {
                 const ptrdiff_t top = i * s->stride_h - s->pad_h;   /* input row of tap r = 0 */
                 ptrdiff_t r_lo, r_hi;
                 fc_inside(top, s->dil_h, s->h_in, s->kh, &r_lo, &r_hi);
+                if (depthwise) {
+                    FC_SFX(forward_depthwise_row)(s, xg, w + g * taps, top, r_lo, r_hi,
+                                                  bias ? bias + g : NULL,
+                                                  y + ((b * s->c_out + g) * s->h_out + i) * w_out,
+                                                  dw_row, d_lo, d_hi);
+                    continue;
+                }
                 ptrdiff_t o = g * og;
                 while (o < (g + 1) * og) {
                     const ptrdiff_t nc = o + 4 <= (g + 1) * og ? 4 : 1;
@@ -344,14 +401,43 @@ static void FC_SFX(grad_input_column)(const fc_conv2d_shape *s, const FC_T *dyg,
 }
 
 /*
- * Loop order: image -> group -> input row h -> block of 4 (or 1) input
+ * grad_input_depthwise_row: input row h of a depthwise layer's channel
+ * (cg = og = 1) with stride 1: the interior columns [v_in, v_in + n_in) by
+ * the row kernel as the flipped correlation (dy rows upwards, taps
+ * leftwards, so the terms keep the (r, q) order), the edges by
+ * grad_input_column.
+ */
+static void FC_SFX(grad_input_depthwise_row)(const fc_conv2d_shape *s, const FC_T *dyg,
+                                             const FC_T *wc, ptrdiff_t h, ptrdiff_t v_in,
+                                             ptrdiff_t n_in, const FC_T *bias, FC_T *dxrow,
+                                             FC_DW_ROW dw_row)
+{
+    const ptrdiff_t kw = s->kw, dh = s->dil_h, w_out = s->w_out, top = h + s->pad_h;
+    /* kernel rows r with output row top - r*dh in [0, h_out) */
+    const ptrdiff_t r_lo = fc_max(0, fc_ceil_div(top - s->h_out + 1, dh));
+    const ptrdiff_t r_hi = fc_min(s->kh, top >= 0 ? top / dh + 1 : 0);
+    for (ptrdiff_t v = 0; v < v_in; ++v) {
+        FC_SFX(grad_input_column)(s, dyg, wc, h, v, bias, dxrow);
+    }
+    if (n_in > 0) {
+        dw_row(dyg + (top - r_lo * dh) * w_out + v_in + s->pad_w, -dh * w_out, wc + r_lo * kw,
+               kw, fc_max(0, r_hi - r_lo), kw, -s->dil_w, 1, n_in, bias, dxrow + v_in);
+    }
+    for (ptrdiff_t v = v_in + n_in; v < s->w_in; ++v) {
+        FC_SFX(grad_input_column)(s, dyg, wc, h, v, bias, dxrow);
+    }
+}
+
+/*
+ * Loop order: (image, group, input row h), in parallel -> block of 4 (or 1) input
  * channels -> register tiles over the interior columns (stride 1 along the
  * row, the last tile flush with the interior's end), then the edge columns
  * one by one (grad_input_column); rows without a tile (other strides,
  * narrow rows) go through grad_input_segment.
  */
 static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, const FC_T *w,
-                                      const FC_T *bias, FC_T *dx)
+                                      const FC_T *bias, FC_T *dx, int nthreads,
+                                      FC_DW_ROW dw_row)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kw = s->kw, taps = s->kh * kw, w_in = s->w_in;
@@ -364,10 +450,24 @@ static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, 
         n_in = fc_max(0, fc_min(w_in, s->w_out - s->pad_w) - v_in);
     }
 
-    for (ptrdiff_t b = 0; b < s->n; ++b) {
-        for (ptrdiff_t g = 0; g < s->groups; ++g) {
+    const int depthwise = dw_row != NULL && cg == 1 && og == 1 && s->stride_w == 1
+                          && s->stride_h == 1;
+    /* one input row of one group of one image per iteration */
+    const ptrdiff_t nrows = s->n * s->groups * s->h_in;
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
+    for (ptrdiff_t row = 0; row < nrows; ++row) {
+        {
+            const ptrdiff_t h = row % s->h_in, g = row / s->h_in % s->groups;
+            const ptrdiff_t b = row / s->h_in / s->groups;
             const FC_T *dyg = dy + (b * s->c_out + g * og) * out_plane;
-            for (ptrdiff_t h = 0; h < s->h_in; ++h) {
+            {
+                if (depthwise) {
+                    FC_SFX(grad_input_depthwise_row)(s, dyg, w + g * taps, h, v_in, n_in,
+                                                     bias ? bias + g : NULL,
+                                                     dx + ((b * s->c_in + g) * s->h_in + h) * w_in,
+                                                     dw_row);
+                    continue;
+                }
                 ptrdiff_t c = 0;
                 while (c < cg) {
                     const ptrdiff_t nc = c + 4 <= cg ? 4 : 1;
@@ -413,8 +513,8 @@ static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, 
  * grad_weight: dw[o, c, r, q] = sum over (b, i, j), in that order, of
  * dy[b, o, i, j] * x[b, g*cg + c, i*sh - ph + r*dh, j*sw - pw + q*dw].
  *
- * dw itself is the accumulator (zeroed first).  Loop order: image -> group ->
- * o -> c -> output row i -> block of kernel rows -> output column j -> the
+ * dw itself is the accumulator (zeroed first).  Loop order: (o, c) pair ->
+ * image -> output row i -> block of kernel rows -> output column j -> the
  * taps of those rows.  The independent sums are the taps, so the innermost
  * work is a vector of the taps of one kernel row (the kernel rows of a block
  * are independent chains); for one (o, c, r, q) the terms still arrive in
@@ -463,7 +563,7 @@ static void FC_SFX(grad_weight_columns)(const fc_conv2d_shape *s, const FC_T *co
 #undef FC_GW_VECS
 
 static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *dy,
-                                       FC_T *dw)
+                                       FC_T *dw, int nthreads, FC_DW_GW dw_gw)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw, dh = s->dil_h;
@@ -484,16 +584,30 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
         j_b = fc_max(j_a, j_b);
     }
 
+    if (dw_gw != NULL && cg == 1 && og == 1 && taps <= FC_DW_GW_MAX_TAPS
+        && (s->stride_w == 1 || s->stride_w == 2)) {
+        /* depthwise: the kernel table's per-channel reduction (nn_kernels.h) */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads) if (nthreads > 1)
+        for (ptrdiff_t c = 0; c < s->c_out; ++c) {
+            dw_gw(s, x + c * in_plane, dy + c * out_plane, dw + c * taps);
+        }
+        return;
+    }
     for (ptrdiff_t k = 0; k < total; ++k) {
         FC_ZERO(dw[k]);
     }
-    for (ptrdiff_t b = 0; b < s->n; ++b) {
-        for (ptrdiff_t g = 0; g < s->groups; ++g) {
-            for (ptrdiff_t o = g * og; o < (g + 1) * og; ++o) {
+    /* one (output channel, input channel) pair per iteration, the images
+     * inside: every dw element is one thread's, its terms in (b, i, j) order */
+    const ptrdiff_t pairs = s->c_out * cg;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads) if (nthreads > 1)
+    for (ptrdiff_t pair = 0; pair < pairs; ++pair) {
+        const ptrdiff_t o = pair / fc_max(cg, 1), c = pair % fc_max(cg, 1), g = o / og;
+        FC_T *dwk = dw + (o * cg + c) * taps;
+        for (ptrdiff_t b = 0; b < s->n; ++b) {
+            {
                 const FC_T *dyo = dy + (b * s->c_out + o) * out_plane;
-                for (ptrdiff_t c = 0; c < cg; ++c) {
+                {
                     const FC_T *xc = x + (b * s->c_in + g * cg + c) * in_plane;
-                    FC_T *dwk = dw + (o * cg + c) * taps;
                     for (ptrdiff_t i = 0; i < s->h_out; ++i) {
                         const ptrdiff_t top = i * s->stride_h - s->pad_h;
                         const FC_T *dyrow = dyo + i * w_out;
@@ -539,3 +653,5 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
 #undef FC_VADD
 #undef FC_P2
 #undef FC_P8
+#undef FC_DW_ROW
+#undef FC_DW_GW

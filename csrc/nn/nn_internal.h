@@ -4,7 +4,53 @@
 
 #include <stddef.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "fastconv.h"
+
+/* The calling OpenMP thread's number (0 outside parallel regions). */
+static inline int fc_thread_num(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* Threads of a call: ex->nthreads, or 1 without ex or without OpenMP. */
+static inline int fc_exec_threads(const fc_exec *ex)
+{
+#ifdef _OPENMP
+    return ex != NULL && ex->nthreads > 1 ? ex->nthreads : 1;
+#else
+    (void)ex;
+    return 1;
+#endif
+}
+
+/* Asked before each work unit of a parallel loop: non-zero when the call
+ * is being stopped.  Thread 0 (the caller's thread, the only one allowed to
+ * run the callback) asks ex's interrupt callback and raises *stop; every
+ * thread reads *stop. */
+static inline int fc_nn_stopped(const fc_exec *ex, int *stop)
+{
+    int stopped;
+#pragma omp atomic read
+    stopped = *stop;
+    if (stopped) {
+        return 1;
+    }
+    if (ex != NULL && ex->interrupted != NULL && fc_thread_num() == 0
+        && ex->interrupted(ex->interrupt_data)) {
+#pragma omp atomic write
+        *stop = 1;
+        return 1;
+    }
+    return 0;
+}
 
 /* The element types the CNN kernels are instantiated for (X-macro over
  * (dtype code, kernel suffix, element type)), and a switch over them that

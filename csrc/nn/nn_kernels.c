@@ -3,7 +3,6 @@
 
 void fc_nn_kernels_init(fc_nn_kernels *t, fc_isa isa)
 {
-    (void)isa;
-    t->placeholder = 0;
+    fc_depthwise_kernels_init(&t->depthwise, isa);
     fc_winograd_kernels_init(&t->winograd, isa);
 }

@@ -1,6 +1,6 @@
 /*
  * nn_kernels.h -- the nn family's part of the kernel table
- * (csrc/core/kernels.h): the register tiles of the CNN layers.
+ * (csrc/core/kernels.h): the micro-kernels of the CNN layers.
  */
 #ifndef FASTCONV_NN_KERNELS_H
 #define FASTCONV_NN_KERNELS_H
@@ -8,12 +8,64 @@
 #include "fastconv.h"
 #include "winograd_kernels.h"
 
+/*
+ * Depthwise row kernels (depthwise_kernels.c): n outputs of one row of one
+ * channel,
+ *
+ *     y[j] = sum_{r < nr} sum_{q < kw}  w0[r*wrow_step + q] * x0[r*row_step + j*stride + q*tap_step]
+ *
+ * (+ *bias when bias is not NULL), summed in (r, q) order with a rounding
+ * after every product and sum at every level (reference, AVX2).
+ */
+typedef void (*fc_dw_row_f32)(const float *x0, ptrdiff_t row_step, const float *w0,
+                              ptrdiff_t wrow_step, ptrdiff_t nr, ptrdiff_t kw,
+                              ptrdiff_t tap_step, ptrdiff_t stride, ptrdiff_t n,
+                              const float *bias, float *y);
+typedef void (*fc_dw_row_f64)(const double *x0, ptrdiff_t row_step, const double *w0,
+                              ptrdiff_t wrow_step, ptrdiff_t nr, ptrdiff_t kw,
+                              ptrdiff_t tap_step, ptrdiff_t stride, ptrdiff_t n,
+                              const double *bias, double *y);
+
+/*
+ * Depthwise grad_weight of one channel (a layer with one input and one
+ * output channel per group, stride_w 1 or 2, kh*kw <= FC_DW_GW_MAX_TAPS):
+ *
+ *     dw[r*kw + q] = sum_{b, i, j}  dy[b][i][j] * x[b][i*sh - ph + r*dh][j*sw - pw + q*dw]
+ *
+ * x: the channel's plane in image 0 (image b is b*c_in*h_in*w_in further),
+ * dy: the channel's plane in image 0 (b*c_out*h_out*w_out further), dw: the
+ * channel's kh*kw weights (overwritten).  Every lane is used: the interior
+ * columns of whole vectors, j in [j_a, j_v), add their terms to lane
+ * (j - j_a) % lanes of the tap (FC_DW_GW_LANES_*: 8 for float32, 4 for
+ * float64, at every level), in (b, i) order; the other columns add theirs to
+ * one scalar per tap in (b, i, j) order; dw = (lane 0 + ... + lane L-1) +
+ * that scalar.  Products and sums rounded separately: the same bits at
+ * every level (not those of fastconv.reference, which sums in (b, i, j)
+ * order).
+ */
+#define FC_DW_GW_MAX_TAPS 25
+#define FC_DW_GW_LANES_F32 8
+#define FC_DW_GW_LANES_F64 4
+
+typedef void (*fc_dw_gw_f32)(const fc_conv2d_shape *s, const float *x, const float *dy,
+                             float *dw);
+typedef void (*fc_dw_gw_f64)(const fc_conv2d_shape *s, const double *x, const double *dy,
+                             double *dw);
+
 typedef struct {
-    int placeholder;   /* replaced by the micro-kernel entries (issue 10) */
-    fc_winograd_kernels winograd;   /* transforms of the Winograd method */
+    fc_dw_row_f32 row_f32;
+    fc_dw_row_f64 row_f64;
+    fc_dw_gw_f32 grad_weight_f32;
+    fc_dw_gw_f64 grad_weight_f64;
+} fc_depthwise_kernels;
+
+typedef struct {
+    fc_depthwise_kernels depthwise;   /* rows of depthwise layers (direct kernels) */
+    fc_winograd_kernels winograd;     /* transforms of the Winograd method */
 } fc_nn_kernels;
 
 /* Fill t with the reference kernels, then the overrides of levels <= isa. */
 void fc_nn_kernels_init(fc_nn_kernels *t, fc_isa isa);
+void fc_depthwise_kernels_init(fc_depthwise_kernels *t, fc_isa isa);
 
 #endif

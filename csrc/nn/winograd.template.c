@@ -167,8 +167,8 @@ static fc_status FC_SFX(corr3x3_winograd)(const fc_corr3x3_shape *s, int m,
                     /* M_e = V_e . U_e: column-major M_e^T (nob x nt) = U_e^T . V_e^T,
                      * the rows of V_e and M_e a2 * ncb and a2 * nob apart */
                     for (int e = 0; e < a2; ++e) {
-                        gemm(gemm_context, FC_SFX_DTYPE, nob, nt, ncb,
-                             U + e * ncb * nob, nob, V + e * ncb, a2 * ncb,
+                        gemm(gemm_context, FC_SFX_DTYPE, 'N', 'N', nob, nt, ncb,
+                             U + e * ncb * nob, nob, V + e * ncb, a2 * ncb, 0,
                              M + e * nob, a2 * nob);
                     }
                     /* y tile = A^T M A, o across the lanes; the first channel

@@ -1,6 +1,7 @@
 /*
  * corr2d_direct.c -- instantiates corr2d_direct.template.c for every element
- * type and dispatches on the dtype code (fc_corr2d_direct, fc_matvec).
+ * type and runs its tiles, on OpenMP threads when the call asks for them
+ * (fc_corr2d_direct), and dispatches fc_matvec on the dtype code.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,10 +11,35 @@
 #include "../dtype_list.h"
 #include "../util.h"
 #include "extend.h"
+#include "../core/kernels.h"
 
-/* Output columns accumulated together: 256 accumulators of at most 16 bytes
- * (4 KiB) stay in L1 while every tap streams over them. */
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Output columns accumulated together by corr_row: 256 accumulators of at
+ * most 16 bytes (4 KiB) stay in L1 while every tap streams over them. */
 #define FC_COL_BLOCK 256
+
+/* One call of fc_corr2d_direct, as every tile sees it. */
+typedef struct {
+    const void *x;
+    ptrdiff_t xr, xc;
+    const void *w;
+    ptrdiff_t wr, wc;
+    void *out;
+    ptrdiff_t ldo, r0, c0;
+    fc_boundary boundary;
+    const void *fill;
+    void (*kernel)(void);   /* the table's corr_rows for the dtype, or NULL */
+} fc_corr2d_problem;
+
+/* Bytes of the row-pointer scratch of a tile (the ring follows it). */
+static size_t fc_rows_scratch_bytes(ptrdiff_t wr)
+{
+    const size_t bytes = (size_t)(wr + FC_CORR_ROWS_BLOCK - 1) * sizeof(void *);
+    return (bytes + 63) & ~(size_t)63;
+}
 
 #define FC_DT FC_DT_BOOL
 #include "../dtype_ops.h"
@@ -60,12 +86,56 @@
 #include "corr2d_direct.template.c"
 #undef FC_DT
 
+typedef void (*fc_corr2d_tile_fn)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptrdiff_t i1,
+                                  ptrdiff_t a, ptrdiff_t b, void *scratch);
+
+/* Multiply-adds in one tile (its work unit), and between two interrupt polls
+ * of the calling thread. */
+#define FC_TILE_MACS ((ptrdiff_t)1 << 18)
+#define FC_POLL_MACS ((ptrdiff_t)1 << 22)
+/* Below this many multiply-adds a call runs on one thread: a parallel region
+ * costs a few microseconds to wake the other threads. */
+#define FC_PARALLEL_MIN_MACS ((ptrdiff_t)1 << 17)
+/* Column blocks are multiples of this (the widest micro-kernel pass). */
+#define FC_TILE_COL_QUANTUM 256
+/* The narrowest column block (four AVX2 float32 vectors). */
+#define FC_TILE_COL_MIN 32
+
+/*
+ * The tiling: bands of `band` output rows (a multiple of FC_CORR_ROWS_BLOCK
+ * unless it is the whole output) x blocks of `cblock` columns, each about
+ * FC_TILE_MACS multiply-adds, so that threads share the work evenly and the
+ * interrupt is polled often enough.  The tiling never changes a value.
+ */
+static void corr2d_tiling(ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t taps,
+                          ptrdiff_t *band, ptrdiff_t *cblock)
+{
+    const ptrdiff_t row_macs = ocols * taps;   /* fits: checked by the caller */
+    if (row_macs <= FC_TILE_MACS / FC_CORR_ROWS_BLOCK) {
+        ptrdiff_t rows = FC_TILE_MACS / row_macs;
+        rows -= rows % FC_CORR_ROWS_BLOCK;
+        *band = fc_min(orows, fc_max(rows, FC_CORR_ROWS_BLOCK));
+        *cblock = ocols;
+        return;
+    }
+    *band = fc_min(orows, FC_CORR_ROWS_BLOCK);
+    ptrdiff_t cols = FC_TILE_MACS / (*band * taps);
+    if (cols >= FC_TILE_COL_QUANTUM) {
+        cols -= cols % FC_TILE_COL_QUANTUM;
+    } else {
+        /* very many taps (a kernel gradient): narrow tiles, so that the
+         * interrupt is still polled every fraction of a second */
+        cols = fc_max(FC_TILE_COL_MIN, cols - cols % FC_TILE_COL_MIN);
+    }
+    *cblock = fc_min(ocols, cols);
+}
+
 fc_status fc_corr2d_direct(fc_dtype dt,
                            const void *x, ptrdiff_t xr, ptrdiff_t xc,
                            const void *w, ptrdiff_t wr, ptrdiff_t wc,
                            void *out, ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t ldo,
                            ptrdiff_t r0, ptrdiff_t c0,
-                           fc_boundary boundary, const void *fill)
+                           fc_boundary boundary, const void *fill, const fc_exec *ex)
 {
     if (xr < 0 || xc < 0 || wr < 0 || wc < 0 || orows < 0 || ocols < 0 || ldo < ocols) {
         return FC_ERR_BADARG;
@@ -92,44 +162,110 @@ fc_status fc_corr2d_direct(fc_dtype dt,
         || ((boundary == FC_PAD_WRAP || boundary == FC_PAD_SYMM) && (xr == 0 || xc == 0))) {
         return FC_ERR_BADARG;
     }
+    if (wr > PTRDIFF_MAX / wc || ocols > PTRDIFF_MAX / (wr * wc)
+        || wr > PTRDIFF_MAX / 2 - FC_CORR_ROWS_BLOCK || wc > PTRDIFF_MAX / 2 - ocols) {
+        return FC_ERR_OVERFLOW;
+    }
+    const ptrdiff_t taps = wr * wc;
 
-    const void **rows = malloc((size_t)wr * sizeof(*rows));
-    void *ring = NULL;
-    if (rows == NULL) {
-        return FC_ERR_NOMEM;
+    /* the micro-kernel of the requested level, and the tiles */
+    const fc_kernel_table *table = fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR);
+    fc_corr2d_problem pb = {x, xr, xc, w, wr, wc, out, ldo, r0, c0, boundary, fill, NULL};
+    if (dt == FC_F32) {
+        pb.kernel = (void (*)(void))table->signal.corr_rows_f32;
+    } else if (dt == FC_F64) {
+        pb.kernel = (void (*)(void))table->signal.corr_rows_f64;
     }
-    if (boundary != FC_PAD_ZERO) {
-        const ptrdiff_t width = ocols + wc - 1;
-        if (width > PTRDIFF_MAX / wr || (size_t)(wr * width) > SIZE_MAX / itemsize) {
-            free(rows);
-            return FC_ERR_OVERFLOW;
-        }
-        ring = malloc((size_t)(wr * width) * itemsize);
-        if (ring == NULL) {
-            free(rows);
-            return FC_ERR_NOMEM;
-        }
-    }
-#define FC_CASE(code, sfx, T)                                                        \
-    case code:                                                                       \
-        if (boundary == FC_PAD_ZERO) {                                               \
-            corr2d_zero_##sfx((const T *)x, xr, xc, (const T *)w, wr, wc, (T *)out,   \
-                              orows, ocols, ldo, r0, c0, (const T **)rows);          \
-        } else {                                                                     \
-            corr2d_extended_##sfx((const T *)x, xr, xc, (const T *)w, wr, wc,         \
-                                  (T *)out, orows, ocols, ldo, r0, c0, boundary,     \
-                                  (const T *)fill, (T *)ring, (const T **)rows);     \
-        }                                                                            \
+    fc_corr2d_tile_fn tile = NULL;
+#define FC_CASE(code, sfx, T)        \
+    case code:                       \
+        tile = corr2d_tile_##sfx;    \
         break;
     switch (dt) {
         FC_FOR_EACH_DTYPE(FC_CASE)
         default:
-            break;
+            return FC_ERR_DTYPE;
     }
 #undef FC_CASE
-    free(ring);
-    free(rows);
-    return FC_OK;
+    ptrdiff_t band, cblock;
+    corr2d_tiling(orows, ocols, taps, &band, &cblock);
+    const ptrdiff_t nbands = (orows + band - 1) / band, nblocks = (ocols + cblock - 1) / cblock;
+    const ptrdiff_t ntiles = nbands * nblocks;
+
+    int nthreads = ex != NULL && ex->nthreads > 1 ? ex->nthreads : 1;
+    if (orows > PTRDIFF_MAX / (ocols * taps) || orows * ocols * taps < FC_PARALLEL_MIN_MACS) {
+        nthreads = 1;
+    }
+    if (nthreads > ntiles) {
+        nthreads = (int)ntiles;
+    }
+#ifndef _OPENMP
+    nthreads = 1;
+#endif
+
+    /* per-thread scratch: row pointers, then (fill / wrap / symm) the ring */
+    size_t per_thread = fc_rows_scratch_bytes(wr);
+    if (boundary != FC_PAD_ZERO) {
+        const ptrdiff_t slots = wr + FC_CORR_ROWS_BLOCK - 1, width = cblock + wc - 1;
+        if (width > PTRDIFF_MAX / slots
+            || (size_t)(slots * width) > (SIZE_MAX - per_thread - 64) / itemsize) {
+            return FC_ERR_OVERFLOW;
+        }
+        per_thread += ((size_t)(slots * width) * itemsize + 63) & ~(size_t)63;
+    }
+    if (per_thread > SIZE_MAX / (size_t)nthreads) {
+        return FC_ERR_OVERFLOW;
+    }
+    char *scratch = malloc(per_thread * (size_t)nthreads);
+    if (scratch == NULL) {
+        return FC_ERR_NOMEM;
+    }
+
+    const int pollable = ex != NULL && ex->interrupted != NULL;
+    const ptrdiff_t tile_macs =
+        cblock * taps > PTRDIFF_MAX / band ? FC_POLL_MACS : band * cblock * taps;
+    int stop = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
+#endif
+    {
+#ifdef _OPENMP
+        const int tid = omp_get_thread_num();
+#else
+        const int tid = 0;
+#endif
+        void *mine = scratch + per_thread * (size_t)tid;
+        ptrdiff_t since_poll = 0;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (ptrdiff_t t = 0; t < ntiles; ++t) {
+            int stopped;
+#ifdef _OPENMP
+#pragma omp atomic read
+#endif
+            stopped = stop;
+            if (stopped) {
+                continue;
+            }
+            const ptrdiff_t i0 = (t / nblocks) * band, a = (t % nblocks) * cblock;
+            tile(&pb, i0, fc_min(i0 + band, orows), a, fc_min(a + cblock, ocols), mine);
+            if (tid == 0 && pollable) {
+                since_poll += tile_macs;
+                if (since_poll >= FC_POLL_MACS) {
+                    since_poll = 0;
+                    if (ex->interrupted(ex->interrupt_data)) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+                        stop = 1;
+                    }
+                }
+            }
+        }
+    }
+    free(scratch);
+    return stop ? FC_ERR_INTERRUPTED : FC_OK;
 }
 
 fc_status fc_matvec(fc_dtype dt, const void *cols, ptrdiff_t np, ptrdiff_t nt,

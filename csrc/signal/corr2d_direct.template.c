@@ -4,11 +4,14 @@
  *
  *     out[i, j] = sum_{p < wr, q < wc}  ext(x)[i + r0 + p, j + c0 + q] * w[p, q]
  *
- * One routine computes an output row from the wr image rows it reads
- * (corr_row); two drivers hand it those rows: straight from x for the zero
- * extension (rows outside x are skipped, and columns outside x are skipped
- * tap by tap, so no padded copy is made), or from a ring of extended rows
- * for the fill / wrap / symm boundaries (each extended row built once).
+ The work is cut into tiles (bands of output rows x blocks of columns,
+ * corr2d_direct.c) that threads share.  In a tile, two routines compute the
+ * outputs: the kernel table's micro-kernel (corr_rows, float32 / float64)
+ * where every tap reads a stored element, and corr_row, the portable loop,
+ * for the other dtypes and for the outputs near the edges of x under the zero
+ * extension, whose missing taps it skips (NumPy's rule).  They read the image
+ * rows straight from x (zero extension), or from a ring of extended rows for
+ * the fill / wrap / symm boundaries (each extended row of a tile built once).
  */
 
 /*
@@ -59,49 +62,110 @@ static void FC_SFX(corr_row)(const FC_T *const *rows, ptrdiff_t xc,
 }
 
 /*
- * corr2d_zero: the zero extension.  rows is scratch for wr pointers.
- * Contract: see fc_corr2d_direct (boundary FC_PAD_ZERO).
+ * The micro-kernel of the kernel table for this dtype (signal_kernels.h), or
+ * NULL: the type it is called through.
  */
-static void FC_SFX(corr2d_zero)(const FC_T *x, ptrdiff_t xr, ptrdiff_t xc,
-                                const FC_T *w, ptrdiff_t wr, ptrdiff_t wc,
-                                FC_T *out, ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t ldo,
-                                ptrdiff_t r0, ptrdiff_t c0, const FC_T **rows)
+typedef void (*FC_SFX(rows_kernel_fn))(const FC_T *const *rows, ptrdiff_t nrows,
+                                       ptrdiff_t ncols, const FC_T *w, ptrdiff_t wr,
+                                       ptrdiff_t wc, FC_T *out, ptrdiff_t ldo);
+
+/*
+ * corr2d_zero_tile: output rows [i0, i1) x columns [a, b) of the zero
+ * extension (products outside x skipped).  Inside x (every tap of the output
+ * reads an element of x) the outputs go to the table's micro-kernel, up to
+ * FC_CORR_ROWS_BLOCK rows at a time; the band around the edges of x goes to
+ * corr_row, which skips the missing taps.  Each output is computed by one
+ * rule that depends only on its position, so tiles never change a value.
+ * rows: scratch for wr + FC_CORR_ROWS_BLOCK - 1 pointers.
+ */
+static void FC_SFX(corr2d_zero_tile)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptrdiff_t i1,
+                                     ptrdiff_t a, ptrdiff_t b, const FC_T **rows)
 {
-    for (ptrdiff_t i = 0; i < orows; ++i) {
-        for (ptrdiff_t p = 0; p < wr; ++p) {
-            const ptrdiff_t k = i + r0 + p;
-            rows[p] = (k >= 0 && k < xr) ? x + k * xc : NULL;
+    const FC_T *x = (const FC_T *)pb->x, *w = (const FC_T *)pb->w;
+    FC_T *out = (FC_T *)pb->out;
+    const ptrdiff_t xr = pb->xr, xc = pb->xc, wr = pb->wr, wc = pb->wc;
+    const ptrdiff_t r0 = pb->r0, c0 = pb->c0, ldo = pb->ldo;
+    const FC_SFX(rows_kernel_fn) kernel = (FC_SFX(rows_kernel_fn))pb->kernel;
+    /* interior: 0 <= i + r0, i + r0 + wr <= xr; likewise for columns */
+    const ptrdiff_t ilo = -r0, ihi = xr - wr - r0 + 1;
+    const ptrdiff_t ja = fc_max(a, -c0), jb = fc_min(b, xc - wc - c0 + 1);
+    ptrdiff_t i = i0;
+    while (i < i1) {
+        ptrdiff_t n = 1;
+        if (kernel != NULL && i >= ilo && i < ihi && ja < jb) {
+            n = fc_min(FC_CORR_ROWS_BLOCK, fc_min(i1, ihi) - i);
+            for (ptrdiff_t m = 0; m < n + wr - 1; ++m) {
+                rows[m] = x + (i + r0 + m) * xc + c0 + ja;
+            }
+            kernel(rows, n, jb - ja, w, wr, wc, out + i * ldo + ja, ldo);
         }
-        FC_SFX(corr_row)(rows, xc, w, wr, wc, out + i * ldo, ocols, c0);
+        for (ptrdiff_t k = i; k < i + n; ++k) {
+            for (ptrdiff_t p = 0; p < wr; ++p) {
+                const ptrdiff_t row = k + r0 + p;
+                rows[p] = (row >= 0 && row < xr) ? x + row * xc : NULL;
+            }
+            FC_T *orow = out + k * ldo;
+            if (kernel != NULL && k >= ilo && k < ihi && ja < jb) {   /* the two edge bands */
+                FC_SFX(corr_row)(rows, xc, w, wr, wc, orow + a, ja - a, c0 + a);
+                FC_SFX(corr_row)(rows, xc, w, wr, wc, orow + jb, b - jb, c0 + jb);
+            } else {
+                FC_SFX(corr_row)(rows, xc, w, wr, wc, orow + a, b - a, c0 + a);
+            }
+        }
+        i += n;
     }
 }
 
 /*
- * corr2d_extended: fill / wrap / symm.  Extended row r0 + m (the row output
- * row i reads with kernel row p when m = i + p) lives in ring slot m % wr, a
- * row of ocols + wc - 1 elements starting at extended column c0; each output
- * row after the first builds one new extended row.  ring: wr such rows;
- * rows: wr pointers.  Contract: see fc_corr2d_direct.
+ * corr2d_extended_tile: output rows [i0, i1) x columns [a, b) of the fill /
+ * wrap / symm extension.  The extended rows the tile reads (columns
+ * [c0 + a, c0 + b + wc - 1) of extended rows r0 + i0 ..) are built once each
+ * into a ring of wr + FC_CORR_ROWS_BLOCK - 1 rows of (b - a) + wc - 1
+ * elements; every product is computed (there are no missing taps), by the
+ * micro-kernel when the table has one, else by corr_row.  rows: scratch for
+ * wr + FC_CORR_ROWS_BLOCK - 1 pointers; ring: the ring.
  */
-static void FC_SFX(corr2d_extended)(const FC_T *x, ptrdiff_t xr, ptrdiff_t xc,
-                                    const FC_T *w, ptrdiff_t wr, ptrdiff_t wc,
-                                    FC_T *out, ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t ldo,
-                                    ptrdiff_t r0, ptrdiff_t c0,
-                                    fc_boundary boundary, const FC_T *fill,
-                                    FC_T *ring, const FC_T **rows)
+static void FC_SFX(corr2d_extended_tile)(const fc_corr2d_problem *pb, ptrdiff_t i0,
+                                         ptrdiff_t i1, ptrdiff_t a, ptrdiff_t b,
+                                         const FC_T **rows, FC_T *ring)
 {
-    const ptrdiff_t width = ocols + wc - 1;
-    for (ptrdiff_t i = 0; i < orows; ++i) {
-        for (ptrdiff_t m = (i == 0 ? 0 : i + wr - 1); m < i + wr; ++m) {
-            const char *src = fc_extend_source_row((const char *)x, xr, xc, sizeof(FC_T),
-                                                   r0 + m, boundary);
-            fc_extend_row(sizeof(FC_T), src, xc, (char *)(ring + (m % wr) * width), width, c0,
-                          boundary, (const char *)fill);
+    const FC_T *w = (const FC_T *)pb->w;
+    FC_T *out = (FC_T *)pb->out;
+    const ptrdiff_t wr = pb->wr, wc = pb->wc, ldo = pb->ldo;
+    const FC_SFX(rows_kernel_fn) kernel = (FC_SFX(rows_kernel_fn))pb->kernel;
+    const ptrdiff_t slots = wr + FC_CORR_ROWS_BLOCK - 1, width = (b - a) + wc - 1;
+    ptrdiff_t built = i0;   /* next extended row to build */
+    for (ptrdiff_t i = i0; i < i1; i += FC_CORR_ROWS_BLOCK) {
+        const ptrdiff_t n = fc_min(FC_CORR_ROWS_BLOCK, i1 - i);
+        for (; built < i + n + wr - 1; ++built) {
+            const char *src = fc_extend_source_row((const char *)pb->x, pb->xr, pb->xc,
+                                                   sizeof(FC_T), pb->r0 + built, pb->boundary);
+            fc_extend_row(sizeof(FC_T), src, pb->xc, (char *)(ring + ((built - i0) % slots) * width),
+                          width, pb->c0 + a, pb->boundary, (const char *)pb->fill);
         }
-        for (ptrdiff_t p = 0; p < wr; ++p) {
-            rows[p] = ring + ((i + p) % wr) * width;
+        for (ptrdiff_t m = 0; m < n + wr - 1; ++m) {
+            rows[m] = ring + ((i + m - i0) % slots) * width;
         }
-        FC_SFX(corr_row)(rows, width, w, wr, wc, out + i * ldo, ocols, 0);
+        if (kernel != NULL) {
+            kernel(rows, n, b - a, w, wr, wc, out + i * ldo + a, ldo);
+        } else {
+            for (ptrdiff_t k = 0; k < n; ++k) {
+                FC_SFX(corr_row)(rows + k, width, w, wr, wc, out + (i + k) * ldo + a, b - a, 0);
+            }
+        }
+    }
+}
+
+/* The tile function of fc_corr2d_direct's loop (corr2d_direct.c). */
+static void FC_SFX(corr2d_tile)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptrdiff_t i1,
+                                ptrdiff_t a, ptrdiff_t b, void *scratch)
+{
+    const FC_T **rows = (const FC_T **)scratch;
+    if (pb->boundary == FC_PAD_ZERO) {
+        FC_SFX(corr2d_zero_tile)(pb, i0, i1, a, b, rows);
+    } else {
+        FC_T *ring = (FC_T *)((char *)scratch + fc_rows_scratch_bytes(pb->wr));
+        FC_SFX(corr2d_extended_tile)(pb, i0, i1, a, b, rows, ring);
     }
 }
 

@@ -1,8 +1,212 @@
-/* signal_kernels.c -- registers the signal family's kernels (signal_kernels.h). */
+/*
+ * signal_kernels.c -- the signal family's micro-kernels (signal_kernels.h)
+ * and their registration in the kernel table: the portable reference first,
+ * then the AVX2 + FMA and AVX-512 overrides, each compiled for its target
+ * through __attribute__((target(...))) and registered only for the levels
+ * the CPU has (the table of a level is filled only when fc_cpu_isa() reaches
+ * it, csrc/core/dispatch.c).
+ */
 #include "signal_kernels.h"
+
+/* ------------------------------------------------------------------------ */
+/* Reference: multiply, then add, in tap order (no fused multiply-add).      */
+/* ------------------------------------------------------------------------ */
+
+/* Output columns accumulated together: the accumulators stay in L1 while
+ * every tap streams over them; the innermost loop is an axpy over
+ * independent outputs, which the compiler vectorizes without reordering any
+ * output's sum. */
+#define FC_REF_COLS 256
+
+#define FC_CORR_ROWS_REF(SFX, T)                                                       \
+    static void corr_rows_##SFX##_ref(const T *const *rows, ptrdiff_t nrows,            \
+                                      ptrdiff_t ncols, const T *w, ptrdiff_t wr,        \
+                                      ptrdiff_t wc, T *out, ptrdiff_t ldo)              \
+    {                                                                                   \
+        T acc[FC_REF_COLS];                                                             \
+        for (ptrdiff_t r = 0; r < nrows; ++r) {                                         \
+            for (ptrdiff_t j0 = 0; j0 < ncols; j0 += FC_REF_COLS) {                     \
+                const ptrdiff_t nj = ncols - j0 < FC_REF_COLS ? ncols - j0 : FC_REF_COLS; \
+                for (ptrdiff_t j = 0; j < nj; ++j) {                                    \
+                    acc[j] = 0;                                                         \
+                }                                                                       \
+                for (ptrdiff_t p = 0; p < wr; ++p) {                                    \
+                    const T *xp = rows[r + p] + j0;                                     \
+                    for (ptrdiff_t q = 0; q < wc; ++q) {                                \
+                        const T wv = w[p * wc + q];                                     \
+                        const T *xs = xp + q;                                           \
+                        for (ptrdiff_t j = 0; j < nj; ++j) {                            \
+                            acc[j] += wv * xs[j];                                       \
+                        }                                                               \
+                    }                                                                   \
+                }                                                                       \
+                T *orow = out + r * ldo + j0;                                           \
+                for (ptrdiff_t j = 0; j < nj; ++j) {                                    \
+                    orow[j] = acc[j];                                                   \
+                }                                                                       \
+            }                                                                           \
+        }                                                                               \
+    }
+
+FC_CORR_ROWS_REF(f32, float)
+FC_CORR_ROWS_REF(f64, double)
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define FC_SIGNAL_HAVE_X86 1
+#include <immintrin.h>
+
+/* ------------------------------------------------------------------------ */
+/* AVX2 + FMA                                                                */
+/* ------------------------------------------------------------------------ */
+
+#define S_ATTR __attribute__((target("avx2,fma")))
+#define S_VB 3    /* 12 accumulators + 3 input vectors + 1 tap: the 16 ymm */
+#define S_VW 12
+
+#define S_NAME(x) x##_f32_avx2
+#define S_T float
+#define S_V __m256
+#define S_L 8
+#define S_LOADU(p) _mm256_loadu_ps(p)
+#define S_SET1(x) _mm256_set1_ps(x)
+#define S_ZERO() _mm256_setzero_ps()
+#define S_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define S_STOREU(p, v) _mm256_storeu_ps(p, v)
+#define S_MASK_T __m256i
+#define S_MASK(n) \
+    _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define S_MLOAD(p, m) _mm256_maskload_ps(p, m)
+#define S_MSTORE(p, m, v) _mm256_maskstore_ps(p, m, v)
+#include "corr_rows_simd.template.c"
+#undef S_NAME
+#undef S_T
+#undef S_V
+#undef S_L
+#undef S_LOADU
+#undef S_SET1
+#undef S_ZERO
+#undef S_FMA
+#undef S_STOREU
+#undef S_MASK_T
+#undef S_MASK
+#undef S_MLOAD
+#undef S_MSTORE
+
+#define S_NAME(x) x##_f64_avx2
+#define S_T double
+#define S_V __m256d
+#define S_L 4
+#define S_LOADU(p) _mm256_loadu_pd(p)
+#define S_SET1(x) _mm256_set1_pd(x)
+#define S_ZERO() _mm256_setzero_pd()
+#define S_FMA(a, b, c) _mm256_fmadd_pd(a, b, c)
+#define S_STOREU(p, v) _mm256_storeu_pd(p, v)
+#define S_MASK_T __m256i
+#define S_MASK(n) _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3))
+#define S_MLOAD(p, m) _mm256_maskload_pd(p, m)
+#define S_MSTORE(p, m, v) _mm256_maskstore_pd(p, m, v)
+#include "corr_rows_simd.template.c"
+#undef S_NAME
+#undef S_T
+#undef S_V
+#undef S_L
+#undef S_LOADU
+#undef S_SET1
+#undef S_ZERO
+#undef S_FMA
+#undef S_STOREU
+#undef S_MASK_T
+#undef S_MASK
+#undef S_MLOAD
+#undef S_MSTORE
+
+#undef S_ATTR
+#undef S_VB
+#undef S_VW
+
+/* ------------------------------------------------------------------------ */
+/* AVX-512 F/BW/DQ/VL (32 zmm registers: 16 accumulators in the 4-row block) */
+/* ------------------------------------------------------------------------ */
+
+#define S_ATTR __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
+#define S_VB 4
+#define S_VW 16
+
+#define S_NAME(x) x##_f32_avx512
+#define S_T float
+#define S_V __m512
+#define S_L 16
+#define S_LOADU(p) _mm512_loadu_ps(p)
+#define S_SET1(x) _mm512_set1_ps(x)
+#define S_ZERO() _mm512_setzero_ps()
+#define S_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define S_STOREU(p, v) _mm512_storeu_ps(p, v)
+#define S_MASK_T __mmask16
+#define S_MASK(n) ((__mmask16)((1u << (n)) - 1u))
+#define S_MLOAD(p, m) _mm512_maskz_loadu_ps(m, p)
+#define S_MSTORE(p, m, v) _mm512_mask_storeu_ps(p, m, v)
+#include "corr_rows_simd.template.c"
+#undef S_NAME
+#undef S_T
+#undef S_V
+#undef S_L
+#undef S_LOADU
+#undef S_SET1
+#undef S_ZERO
+#undef S_FMA
+#undef S_STOREU
+#undef S_MASK_T
+#undef S_MASK
+#undef S_MLOAD
+#undef S_MSTORE
+
+#define S_NAME(x) x##_f64_avx512
+#define S_T double
+#define S_V __m512d
+#define S_L 8
+#define S_LOADU(p) _mm512_loadu_pd(p)
+#define S_SET1(x) _mm512_set1_pd(x)
+#define S_ZERO() _mm512_setzero_pd()
+#define S_FMA(a, b, c) _mm512_fmadd_pd(a, b, c)
+#define S_STOREU(p, v) _mm512_storeu_pd(p, v)
+#define S_MASK_T __mmask8
+#define S_MASK(n) ((__mmask8)((1u << (n)) - 1u))
+#define S_MLOAD(p, m) _mm512_maskz_loadu_pd(m, p)
+#define S_MSTORE(p, m, v) _mm512_mask_storeu_pd(p, m, v)
+#include "corr_rows_simd.template.c"
+#undef S_NAME
+#undef S_T
+#undef S_V
+#undef S_L
+#undef S_LOADU
+#undef S_SET1
+#undef S_ZERO
+#undef S_FMA
+#undef S_STOREU
+#undef S_MASK_T
+#undef S_MASK
+#undef S_MLOAD
+#undef S_MSTORE
+
+#undef S_ATTR
+#undef S_VB
+#undef S_VW
+#endif /* x86 with GCC-style target attributes */
 
 void fc_signal_kernels_init(fc_signal_kernels *t, fc_isa isa)
 {
+    t->corr_rows_f32 = corr_rows_f32_ref;
+    t->corr_rows_f64 = corr_rows_f64_ref;
+#ifdef FC_SIGNAL_HAVE_X86
+    if (isa >= FC_ISA_AVX2) {
+        t->corr_rows_f32 = corr_rows_f32_avx2;
+        t->corr_rows_f64 = corr_rows_f64_avx2;
+    }
+    if (isa >= FC_ISA_AVX512) {
+        t->corr_rows_f32 = corr_rows_f32_avx512;
+        t->corr_rows_f64 = corr_rows_f64_avx512;
+    }
+#else
     (void)isa;
-    t->placeholder = 0;
+#endif
 }

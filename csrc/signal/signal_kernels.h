@@ -1,15 +1,43 @@
 /*
  * signal_kernels.h -- the signal family's part of the kernel table
  * (csrc/core/kernels.h): the micro-kernels of the signal API, one entry per
- * dtype code where a kernel is per dtype.
+ * dtype where a kernel is per dtype.
+ *
+ * corr_rows (float32, float64): the interior of a direct 2-D correlation,
+ * where every tap of every output reads a stored element.  For nrows output
+ * rows and ncols output columns,
+ *
+ *     out[r * ldo + j] = sum_{p < wr} sum_{q < wc}  rows[r + p][j + q] * w[p * wc + q]
+ *
+ * summed from zero over p, then q, in increasing order (row-major tap
+ * order), each output on its own (so the value of an output never depends on
+ * which other outputs are computed in the same call: tiles and threads
+ * cannot change it).  rows holds nrows + wr - 1 pointers, rows[m] readable on
+ * [0, ncols + wc - 1).  nrows, ncols, wr, wc >= 1; out does not overlap the
+ * rows or w.  The reference entry multiplies then adds (two roundings); the
+ * AVX2 / AVX-512 entries use fused multiply-adds (one), so floating results
+ * differ between levels in the last bits, never between thread counts.
  */
 #ifndef FASTCONV_SIGNAL_KERNELS_H
 #define FASTCONV_SIGNAL_KERNELS_H
 
 #include "fastconv.h"
 
+typedef void (*fc_corr_rows_f32_fn)(const float *const *rows, ptrdiff_t nrows,
+                                    ptrdiff_t ncols, const float *w, ptrdiff_t wr,
+                                    ptrdiff_t wc, float *out, ptrdiff_t ldo);
+typedef void (*fc_corr_rows_f64_fn)(const double *const *rows, ptrdiff_t nrows,
+                                    ptrdiff_t ncols, const double *w, ptrdiff_t wr,
+                                    ptrdiff_t wc, double *out, ptrdiff_t ldo);
+
+/* Output rows one corr_rows pass computes together (each loaded input row
+ * feeds up to this many output rows): callers that tile over rows use
+ * multiples of it. */
+#define FC_CORR_ROWS_BLOCK 4
+
 typedef struct {
-    int placeholder;   /* replaced by the micro-kernel entries (issue 8) */
+    fc_corr_rows_f32_fn corr_rows_f32;
+    fc_corr_rows_f64_fn corr_rows_f64;
 } fc_signal_kernels;
 
 /* Fill t with the reference kernels, then the overrides of levels <= isa. */

@@ -2,7 +2,7 @@
 """Cython driver of fastconv.nn's Winograd method (csrc/nn/winograd.c): the
 forward pass and the grad_input of a 3x3 layer with stride 1 and dilation 1,
 both as the one C operation fc_corr3x3_winograd, with BLAS ?gemm supplied to
-it as a function pointer.
+it as a function pointer (_blas_gemm.pxd, shared with the im2col driver).
 
 The Python layer (fastconv/nn.py) has validated the arguments, checked that
 the layer is one Winograd can run (fastconv/_winograd.py), computed the
@@ -12,8 +12,8 @@ C-contiguous arrays of the compute dtype.
 from libc.limits cimport INT_MAX
 
 cimport numpy as cnp
-from scipy.linalg.cython_blas cimport sgemm, dgemm
 
+from fastconv._ext._blas_gemm cimport blas_gemm
 from fastconv._ext._blas_threads cimport blas_single_thread_begin, blas_single_thread_end
 from fastconv._ext.cfastconv cimport (
     fc_status, fc_dtype, fc_exec, FC_F32, FC_F64, fc_itemsize, fc_kernel_tables_init,
@@ -27,25 +27,6 @@ cnp.import_array()
 fc_kernel_tables_init()
 
 TILE_SIZES = (2, 4, 6)
-
-
-cdef int _blas_gemm(void *context, fc_dtype dt, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
-                    const void *a, Py_ssize_t lda, const void *b, Py_ssize_t ldb,
-                    void *c, Py_ssize_t ldc) noexcept nogil:
-    """fc_winograd_gemm_fn: column-major C = A B by BLAS ?gemm (sizes fit an int:
-    the C kernel's blocking guarantees it)."""
-    cdef char no = b'N'
-    cdef int im = <int>m, i_n = <int>n, ik = <int>k
-    cdef int ilda = <int>lda, ildb = <int>ldb, ildc = <int>ldc
-    cdef float s_one = 1.0, s_zero = 0.0
-    cdef double d_one = 1.0, d_zero = 0.0
-    if dt == FC_F32:
-        sgemm(&no, &no, &im, &i_n, &ik, &s_one, <float *>a, &ilda, <float *>b, &ildb,
-              &s_zero, <float *>c, &ildc)
-    else:
-        dgemm(&no, &no, &im, &i_n, &ik, &d_one, <double *>a, &ilda, <double *>b, &ildb,
-              &d_zero, <double *>c, &ildc)
-    return 0
 
 
 cdef int _operation(tuple geometry, bint grad_input, fc_corr3x3_shape *s,
@@ -143,7 +124,7 @@ def conv2d_winograd(cnp.ndarray inp, cnp.ndarray w, object bias, cnp.ndarray out
     with nogil:
         blas_threads = blas_single_thread_begin()
         status = fc_corr3x3_winograd(dt, &s, tile, ip, wp, bp, op, tile_bytes,
-                                     _blas_gemm, NULL, &ex)
+                                     blas_gemm, NULL, &ex)
         blas_single_thread_end(blas_threads)
     check_status(status)
 

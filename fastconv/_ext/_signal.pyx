@@ -8,7 +8,7 @@ the buffers match what the C contract needs, releases the GIL and runs the C
 core.  1-D problems are the case of one row.
 """
 from libc.stdlib cimport malloc, free
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 from libc.limits cimport INT_MAX
 
 cimport numpy as cnp
@@ -20,11 +20,15 @@ from fastconv._ext.cfastconv cimport (
     fc_status, fc_dtype, fc_boundary, FC_OK, FC_ERR_NOMEM, FC_ERR_BADARG,
     FC_PAD_ZERO, FC_PAD_FILL, FC_PAD_WRAP, FC_PAD_SYMM,
     FC_BOOL, FC_F32, FC_F64, FC_C64, FC_C128, FC_NDTYPES,
-    fc_itemsize, fc_corr2d_direct, fc_im2col2d, fc_matvec, fc_pad2d,
-    check_status,
+    fc_itemsize, fc_corr2d_direct, fc_im2col2d, fc_matvec, fc_pad2d, fc_exec,
+    check_status, make_exec, fc_kernel_tables_init,
 )
 
 cnp.import_array()
+
+# Each extension module links its own copy of the C core, kernel table
+# included: fill this module's copy once, before any kernel runs.
+fc_kernel_tables_init()
 
 # The column matrix of a tile always holds at least this many output rows, so
 # the tap dimension is split only for kernels with very many taps.
@@ -124,7 +128,8 @@ cdef fc_status _corr2d_im2col(fc_dtype dt, const char *x, Py_ssize_t xr, Py_ssiz
 cdef fc_status _direct_on_border(fc_dtype dt, const char *x, Py_ssize_t xr, Py_ssize_t xc,
                                  const char *w, Py_ssize_t wr, Py_ssize_t wc,
                                  char *out, Py_ssize_t orows, Py_ssize_t ocols,
-                                 Py_ssize_t r0, Py_ssize_t c0) noexcept nogil:
+                                 Py_ssize_t r0, Py_ssize_t c0,
+                                 const fc_exec *ex) noexcept nogil:
     """Recompute, with the direct kernel, the outputs whose kernel window
     hangs over the edge of x (zero extension): the top and bottom bands of
     rows and the left and right bands of the rows between.  im2col multiplies
@@ -150,7 +155,7 @@ cdef fc_status _direct_on_border(fc_dtype dt, const char *x, Py_ssize_t xr, Py_s
                 dt, x, xr, xc, w, wr, wc,
                 out + <size_t>(bands[b][0] * ocols + bands[b][2]) * itemsize,
                 bands[b][1], bands[b][3], ocols, r0 + bands[b][0], c0 + bands[b][2],
-                FC_PAD_ZERO, NULL)
+                FC_PAD_ZERO, NULL, ex)
     return status
 
 
@@ -160,7 +165,8 @@ _BOUNDARIES = {"zero": FC_PAD_ZERO, "fill": FC_PAD_FILL, "wrap": FC_PAD_WRAP,
 
 def corr2d(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, Py_ssize_t c0,
            int dtype_code, bint use_im2col, Py_ssize_t tile_bytes,
-           str boundary="zero", cnp.ndarray fill=None, bint kernel_finite=True):
+           str boundary="zero", cnp.ndarray fill=None, bint kernel_finite=True,
+           int nthreads=1, int isa=0):
     """out[i, j] = sum_{p, q} ext(x)[i + r0 + p, j + c0 + q] * w[p, q].
 
     x, w, out: 2-D C-contiguous arrays of the compute dtype named by
@@ -168,7 +174,9 @@ def corr2d(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, Py_ssiz
     outside x are skipped), 'fill' (with the 0-d array `fill`), 'wrap' or
     'symm'.  kernel_finite=False tells the im2col method that w holds an inf
     or nan, so that the zero-extension border is recomputed by the direct
-    kernel.  Writes into out; returns nothing.
+    kernel.  The direct kernel runs on `nthreads` OpenMP threads with the
+    kernel table of level `isa` (an fc_isa code) and stops on Ctrl-C
+    (KeyboardInterrupt).  Writes into out; returns nothing.
     """
     if dtype_code < 0 or dtype_code >= <int>FC_NDTYPES:
         raise TypeError(f"unknown dtype code {dtype_code}")
@@ -194,6 +202,7 @@ def corr2d(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, Py_ssiz
     cdef Py_ssize_t xr = x.shape[0], xc = x.shape[1]
     cdef Py_ssize_t wr = w.shape[0], wc = w.shape[1]
     cdef Py_ssize_t orows = out.shape[0], ocols = out.shape[1]
+    cdef fc_exec ex = make_exec(nthreads, isa)
     cdef fc_status status
     with nogil:
         if use_im2col:
@@ -201,10 +210,10 @@ def corr2d(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, Py_ssiz
                                     r0, c0, bnd, fp, tile_bytes)
             if status == FC_OK and bnd == FC_PAD_ZERO and not kernel_finite:
                 status = _direct_on_border(dt, xp, xr, xc, wp, wr, wc, op, orows, ocols,
-                                           r0, c0)
+                                           r0, c0, &ex)
         else:
             status = fc_corr2d_direct(dt, xp, xr, xc, wp, wr, wc, op, orows, ocols, ocols,
-                                      r0, c0, bnd, fp)
+                                      r0, c0, bnd, fp, &ex)
     check_status(status)
 
 
@@ -260,3 +269,76 @@ def fold2d(cnp.ndarray g, cnp.ndarray x, Py_ssize_t r0, Py_ssize_t c0,
     with nogil:
         status = fc_fold2d(dt, gp, gr, gc, xp, xr, xc, r0, c0, bnd)
     check_status(status)
+
+
+# --------------------------------------------------------------------------
+# the per-call fast path of small 1-D calls (fastconv/_signal.py)
+# --------------------------------------------------------------------------
+
+_NUMPY_MODES = {"valid": 0, "same": 1, "full": 2}
+
+
+def corr1d_small(object a, object v, object mode, bint convolution, int isa,
+                 Py_ssize_t max_macs):
+    """numpy.convolve (convolution=True) or numpy.correlate of a and v by the
+    direct kernel on one thread, with the least Python work, when the call is
+    the common case: a and v exact ndarrays, 1-D, non-empty, aligned,
+    C-contiguous, native float32 or float64 of one dtype, mode one of the
+    three names, at most max_macs multiply-adds, and for correlate a at least
+    as long as v.  Returns the result array, or None when the call is not
+    that case (the caller then takes the full path, which gives the same
+    result for the calls accepted here)."""
+    if type(a) is not cnp.ndarray or type(v) is not cnp.ndarray:
+        return None
+    cdef cnp.ndarray xa = <cnp.ndarray>a, va = <cnp.ndarray>v
+    if cnp.PyArray_NDIM(xa) != 1 or cnp.PyArray_NDIM(va) != 1:
+        return None
+    cdef int type_num = cnp.PyArray_TYPE(xa)
+    if type_num != cnp.PyArray_TYPE(va) or (type_num != cnp.NPY_FLOAT64
+                                             and type_num != cnp.NPY_FLOAT32):
+        return None
+    if not (cnp.PyArray_ISCARRAY_RO(xa) and cnp.PyArray_ISCARRAY_RO(va)
+            and cnp.PyArray_ISNOTSWAPPED(xa) and cnp.PyArray_ISNOTSWAPPED(va)):
+        return None
+    mode_code = _NUMPY_MODES.get(mode) if type(mode) is str else None
+    if mode_code is None:
+        return None
+    cdef Py_ssize_t n = cnp.PyArray_DIM(xa, 0), k = cnp.PyArray_DIM(va, 0)
+    if n == 0 or k == 0 or n > max_macs // k:
+        return None
+    if k > n:
+        if not convolution:
+            return None      # NumPy's reversed output: the full path
+        xa, va = va, xa
+        n, k = k, n
+    cdef Py_ssize_t k0, length
+    if mode_code == 2:
+        k0, length = -(k - 1), n + k - 1
+    elif mode_code == 1:
+        k0, length = -(k // 2), n
+    else:
+        k0, length = 0, n - k + 1
+    cdef fc_dtype dt = FC_F64 if type_num == cnp.NPY_FLOAT64 else FC_F32
+    cdef size_t itemsize = fc_itemsize(dt)
+    cdef cnp.npy_intp out_len = length
+    cdef cnp.ndarray out = cnp.PyArray_EMPTY(1, &out_len, type_num, 0)
+    cdef const char *xp = <const char *>cnp.PyArray_DATA(xa)
+    cdef const char *wp = <const char *>cnp.PyArray_DATA(va)
+    cdef char *reversed_w = NULL
+    cdef Py_ssize_t t
+    if convolution:
+        reversed_w = <char *>malloc(<size_t>k * itemsize)
+        if reversed_w == NULL:
+            raise MemoryError()
+        for t in range(k):
+            memcpy(reversed_w + <size_t>t * itemsize, wp + <size_t>(k - 1 - t) * itemsize,
+                   itemsize)
+        wp = reversed_w
+    cdef fc_exec ex = make_exec(1, isa)
+    cdef fc_status status
+    with nogil:
+        status = fc_corr2d_direct(dt, xp, 1, n, wp, 1, k, cnp.PyArray_DATA(out), 1, length,
+                                  length, 0, k0, FC_PAD_ZERO, NULL, &ex)
+    free(reversed_w)
+    check_status(status)
+    return out

@@ -54,7 +54,7 @@ cdef extern from "fastconv.h" nogil:
                                const void *w, Py_ssize_t wr, Py_ssize_t wc,
                                void *out, Py_ssize_t orows, Py_ssize_t ocols, Py_ssize_t ldo,
                                Py_ssize_t r0, Py_ssize_t c0,
-                               fc_boundary boundary, const void *fill)
+                               fc_boundary boundary, const void *fill, const fc_exec *ex)
 
     fc_status fc_im2col2d(size_t itemsize,
                           const void *x, Py_ssize_t xr, Py_ssize_t xc,
@@ -90,12 +90,14 @@ cdef extern from "fastconv.h" nogil:
         Py_ssize_t dil_h, dil_w
 
     fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
-                               const void *x, const void *w, const void *bias, void *y)
+                               const void *x, const void *w, const void *bias, void *y,
+                               const fc_exec *ex)
     fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
                                           const void *dy, const void *w, const void *bias,
-                                          void *dx)
+                                          void *dx, const fc_exec *ex)
     fc_status fc_conv2d_grad_weight_direct(fc_dtype dt, const fc_conv2d_shape *s,
-                                           const void *x, const void *dy, void *dw)
+                                           const void *x, const void *dy, void *dw,
+                                           const fc_exec *ex)
     fc_status fc_conv2d_im2col(fc_dtype dt, const fc_conv2d_shape *s, const void *xg,
                                Py_ssize_t k0, Py_ssize_t nk, Py_ssize_t p0, Py_ssize_t np,
                                void *cols)
@@ -103,12 +105,34 @@ cdef extern from "fastconv.h" nogil:
                                Py_ssize_t k0, Py_ssize_t nk, Py_ssize_t p0, Py_ssize_t np,
                                int zero_fill, void *xg)
 
+    ctypedef int (*fc_gemm_fn)(void *context, fc_dtype dt, char transa, char transb,
+                               Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
+                               const void *a, Py_ssize_t lda, const void *b, Py_ssize_t ldb,
+                               int accumulate, void *c, Py_ssize_t ldc) noexcept nogil
+
+    ctypedef enum fc_nn_op:
+        FC_NN_FORWARD
+        FC_NN_GRAD_INPUT
+        FC_NN_GRAD_WEIGHT
+
+    fc_status fc_conv2d_forward_im2col(fc_dtype dt, const fc_conv2d_shape *s,
+                                       const void *x, const void *w, const void *bias, void *y,
+                                       Py_ssize_t budget_bytes, fc_gemm_fn gemm,
+                                       void *gemm_context, const fc_exec *ex)
+    fc_status fc_conv2d_grad_input_im2col(fc_dtype dt, const fc_conv2d_shape *s,
+                                          const void *dy, const void *w, const void *bias,
+                                          void *dx, Py_ssize_t budget_bytes, fc_gemm_fn gemm,
+                                          void *gemm_context, const fc_exec *ex)
+    fc_status fc_conv2d_grad_weight_im2col(fc_dtype dt, const fc_conv2d_shape *s,
+                                           const void *x, const void *dy, void *dw,
+                                           Py_ssize_t budget_bytes, fc_gemm_fn gemm,
+                                           void *gemm_context, const fc_exec *ex)
+    fc_status fc_conv2d_im2col_tile(fc_dtype dt, const fc_conv2d_shape *s, fc_nn_op op,
+                                    Py_ssize_t budget_bytes, int nthreads,
+                                    Py_ssize_t *rows, Py_ssize_t *positions)
+
     # Winograd 3x3 stride-1 correlations (csrc/nn/winograd.c)
-    ctypedef int (*fc_winograd_gemm_fn)(void *context, fc_dtype dt,
-                                        Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
-                                        const void *a, Py_ssize_t lda,
-                                        const void *b, Py_ssize_t ldb,
-                                        void *c, Py_ssize_t ldc) noexcept nogil
+    ctypedef fc_gemm_fn fc_winograd_gemm_fn
 
     ctypedef struct fc_corr3x3_shape:
         Py_ssize_t n, groups

@@ -1,0 +1,359 @@
+/*
+ * depthwise_kernels.c -- the depthwise row micro-kernels of the nn kernel
+ * table (nn_kernels.h): a scalar reference and an AVX2 override, for
+ * float32 and float64.
+ *
+ * One call computes n outputs of one row of one channel,
+ *
+ *     y[j] = sum_{r < nr} sum_{q < kw}  w0[r*wrow_step + q] * x0[r*row_step + j*stride + q*tap_step]
+ *
+ * (+ *bias when bias is not NULL, added after the sum), the terms in
+ * (r, q) order.  The direct kernels use it for the interior columns of a
+ * depthwise layer (one input and one output channel per group): forward
+ * with stride 1 or 2 (tap_step = dilation), grad_input with stride 1
+ * (tap_step = -dilation, row_step < 0: the flipped correlation).
+ * Contract: every index read is inside the caller's row data; n >= 0,
+ * nr >= 0, kw >= 1.  Both round after every product and sum, exactly as
+ * the generic direct loops do (same bits at every level: the direct
+ * kernels equal fastconv.reference bit for bit in float64).  The AVX2
+ * kernel vectorizes over j with 256-bit vectors: 4 vectors of
+ * consecutive outputs per step, each tap's weight broadcast once and used
+ * for all of them (stride 2: even elements of two loads; others gathered).
+ */
+#include <stddef.h>
+
+#include "../util.h"
+#include "nn_internal.h"
+#include "nn_kernels.h"
+
+/* The reference: blocks of FC_DW_BLOCK outputs whose accumulators take one
+ * term of every tap in turn (the compiler vectorizes the loop over j
+ * without reassociating any sum). */
+#define FC_DW_BLOCK 128
+
+#define FC_DW_REF(SFX, T)                                                                  \
+    static void dw_row_##SFX(const T *x0, ptrdiff_t row_step, const T *w0,                 \
+                             ptrdiff_t wrow_step, ptrdiff_t nr, ptrdiff_t kw,              \
+                             ptrdiff_t tap_step, ptrdiff_t stride, ptrdiff_t n,            \
+                             const T *bias, T *y)                                          \
+    {                                                                                      \
+        T acc[FC_DW_BLOCK];                                                                \
+        for (ptrdiff_t j0 = 0; j0 < n; j0 += FC_DW_BLOCK) {                                \
+            const ptrdiff_t nj = n - j0 < FC_DW_BLOCK ? n - j0 : FC_DW_BLOCK;              \
+            for (ptrdiff_t j = 0; j < nj; ++j) {                                           \
+                acc[j] = 0;                                                                \
+            }                                                                              \
+            for (ptrdiff_t r = 0; r < nr; ++r) {                                           \
+                const T *xr = x0 + r * row_step + j0 * stride;                             \
+                const T *wr = w0 + r * wrow_step;                                          \
+                for (ptrdiff_t q = 0; q < kw; ++q) {                                       \
+                    const T wv = wr[q];                                                    \
+                    const T *xq = xr + q * tap_step;                                       \
+                    if (stride == 1) {                                                     \
+                        for (ptrdiff_t j = 0; j < nj; ++j) {                               \
+                            acc[j] += wv * xq[j];                                          \
+                        }                                                                  \
+                    } else {                                                               \
+                        for (ptrdiff_t j = 0; j < nj; ++j) {                               \
+                            acc[j] += wv * xq[j * stride];                                 \
+                        }                                                                  \
+                    }                                                                      \
+                }                                                                          \
+            }                                                                              \
+            for (ptrdiff_t j = 0; j < nj; ++j) {                                           \
+                y[j0 + j] = bias != NULL ? acc[j] + *bias : acc[j];                        \
+            }                                                                              \
+        }                                                                                  \
+    }
+
+FC_DW_REF(f32_ref, float)
+FC_DW_REF(f64_ref, double)
+
+/*
+ * Depthwise grad_weight of one channel (nn_kernels.h, fc_dw_gw_*): the
+ * geometry of where the interior columns' vectors may run, shared by the
+ * reference and the AVX2 kernel so both split every sum the same way.
+ */
+typedef struct {
+    ptrdiff_t j_a, j_v;   /* vector columns [j_a, j_v): (j_v - j_a) % lanes == 0 */
+} fc_dw_gw_split;
+
+static fc_dw_gw_split dw_gw_split(const fc_conv2d_shape *s, ptrdiff_t lanes)
+{
+    fc_dw_gw_split sp = {0, 0};
+    const ptrdiff_t span = s->w_in - (s->kw - 1) * s->dil_w;
+    if (span > 0) {
+        ptrdiff_t lo, hi;
+        fc_inside(-s->pad_w, s->stride_w, span, s->w_out, &lo, &hi);
+        lo = fc_min(lo, s->w_out);
+        hi = fc_max(lo, hi);
+        /* stride 2 reads one element past a vector's last input: keep one
+         * interior column after the last vector */
+        const ptrdiff_t usable = hi - lo - (s->stride_w == 2 ? 1 : 0);
+        sp.j_a = lo;
+        sp.j_v = lo + (usable > 0 ? usable / lanes * lanes : 0);
+    }
+    return sp;
+}
+
+#define FC_DW_GW_REF(SFX, T, L)                                                            \
+    static void dw_gw_##SFX(const fc_conv2d_shape *s, const T *x, const T *dy, T *dw)      \
+    {                                                                                      \
+        const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw;                            \
+        const ptrdiff_t sw = s->stride_w, dl = s->dil_w, w_in = s->w_in, w_out = s->w_out; \
+        const ptrdiff_t x_image = s->c_in * s->h_in * w_in;                                \
+        const ptrdiff_t dy_image = s->c_out * s->h_out * w_out;                            \
+        const fc_dw_gw_split sp = dw_gw_split(s, L);                                       \
+        T lane[FC_DW_GW_MAX_TAPS][L], edge[FC_DW_GW_MAX_TAPS];                             \
+        for (ptrdiff_t t = 0; t < taps; ++t) {                                             \
+            edge[t] = 0;                                                                   \
+            for (int l = 0; l < L; ++l) {                                                  \
+                lane[t][l] = 0;                                                            \
+            }                                                                              \
+        }                                                                                  \
+        for (ptrdiff_t b = 0; b < s->n; ++b) {                                             \
+            for (ptrdiff_t i = 0; i < s->h_out; ++i) {                                     \
+                const ptrdiff_t top = i * s->stride_h - s->pad_h;                          \
+                const T *dyrow = dy + b * dy_image + i * w_out;                            \
+                ptrdiff_t r_lo, r_hi;                                                      \
+                fc_inside(top, s->dil_h, s->h_in, kh, &r_lo, &r_hi);                       \
+                for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                                  \
+                    const T *xrow = x + b * x_image + (top + r * s->dil_h) * w_in;         \
+                    for (ptrdiff_t q = 0; q < kw; ++q) {                                   \
+                        const ptrdiff_t t = r * kw + q, off = q * dl - s->pad_w;           \
+                        for (ptrdiff_t j = sp.j_a; j < sp.j_v; ++j) {                      \
+                            lane[t][(j - sp.j_a) % L] += dyrow[j] * xrow[j * sw + off];    \
+                        }                                                                  \
+                        ptrdiff_t lo, hi;                                                  \
+                        fc_inside(off, sw, w_in, w_out, &lo, &hi);                         \
+                        for (ptrdiff_t j = lo; j < hi && j < sp.j_a; ++j) {                \
+                            edge[t] += dyrow[j] * xrow[j * sw + off];                      \
+                        }                                                                  \
+                        for (ptrdiff_t j = fc_max(lo, sp.j_v); j < hi; ++j) {              \
+                            edge[t] += dyrow[j] * xrow[j * sw + off];                      \
+                        }                                                                  \
+                    }                                                                      \
+                }                                                                          \
+            }                                                                              \
+        }                                                                                  \
+        for (ptrdiff_t t = 0; t < taps; ++t) {                                             \
+            T sum = 0;                                                                     \
+            for (int l = 0; l < L; ++l) {                                                  \
+                sum += lane[t][l];                                                         \
+            }                                                                              \
+            dw[t] = sum + edge[t];                                                         \
+        }                                                                                  \
+    }
+
+FC_DW_GW_REF(f32_ref, float, FC_DW_GW_LANES_F32)
+FC_DW_GW_REF(f64_ref, double, FC_DW_GW_LANES_F64)
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define FC_DW_HAVE_AVX2 1
+#include <immintrin.h>
+
+#define FC_AVX2 __attribute__((target("avx2,fma")))
+
+/*
+ * The AVX2 kernel for one element type: V vector type, L lanes, LOAD /
+ * EVENS / GATHER / SET1 / FMA (acc + w*x) / ADD / STORE / ZERO its
+ * operations, FMAS the scalar multiply-add of the tail.
+ */
+#define FC_DW_AVX2(SFX, T, V, L, LOADU, EVENS, GATHER, SET1, FMA, ADD, STOREU, ZERO, FMAS)        \
+    FC_AVX2 static void dw_row_##SFX(const T *x0, ptrdiff_t row_step, const T *w0,         \
+                                     ptrdiff_t wrow_step, ptrdiff_t nr, ptrdiff_t kw,      \
+                                     ptrdiff_t tap_step, ptrdiff_t stride, ptrdiff_t n,    \
+                                     const T *bias, T *y)                                  \
+    {                                                                                      \
+        __m128i idx4 = _mm_setr_epi32(0, (int)stride, (int)(2 * stride), (int)(3 * stride)); \
+        __m256i idx8 = _mm256_setr_epi32(0, (int)stride, (int)(2 * stride),                \
+                                          (int)(3 * stride), (int)(4 * stride),            \
+                                          (int)(5 * stride), (int)(6 * stride),            \
+                                          (int)(7 * stride));                              \
+        (void)idx4;                                                                        \
+        (void)idx8;                                                                        \
+        /* stride 2 reads one element past its last input: only while a later \
+         * output (whose inputs are inside) exists */                                     \
+        const ptrdiff_t extra = stride == 2 ? 1 : 0;                                       \
+        ptrdiff_t j = 0;                                                                   \
+        for (; j + 4 * L + extra <= n; j += 4 * L) {                                               \
+            V a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO;                                  \
+            for (ptrdiff_t r = 0; r < nr; ++r) {                                           \
+                const T *xr = x0 + r * row_step + j * stride;                              \
+                const T *wr = w0 + r * wrow_step;                                          \
+                for (ptrdiff_t q = 0; q < kw; ++q) {                                       \
+                    const V wv = SET1(wr[q]);                                              \
+                    const T *p = xr + q * tap_step;                                        \
+                    if (stride == 1) {                                                     \
+                        a0 = FMA(wv, LOADU(p), a0);                                        \
+                        a1 = FMA(wv, LOADU(p + L), a1);                                    \
+                        a2 = FMA(wv, LOADU(p + 2 * L), a2);                                \
+                        a3 = FMA(wv, LOADU(p + 3 * L), a3);                                \
+                    } else if (stride == 2) {                                              \
+                        a0 = FMA(wv, EVENS(p), a0);                                        \
+                        a1 = FMA(wv, EVENS(p + 2 * L), a1);                                \
+                        a2 = FMA(wv, EVENS(p + 4 * L), a2);                                \
+                        a3 = FMA(wv, EVENS(p + 6 * L), a3);                                \
+                    } else {                                                               \
+                        a0 = FMA(wv, GATHER(p), a0);                                       \
+                        a1 = FMA(wv, GATHER(p + L * stride), a1);                          \
+                        a2 = FMA(wv, GATHER(p + 2 * L * stride), a2);                      \
+                        a3 = FMA(wv, GATHER(p + 3 * L * stride), a3);                      \
+                    }                                                                      \
+                }                                                                          \
+            }                                                                              \
+            if (bias != NULL) {                                                            \
+                const V bv = SET1(*bias);                                                  \
+                a0 = ADD(a0, bv);                                                          \
+                a1 = ADD(a1, bv);                                                          \
+                a2 = ADD(a2, bv);                                                          \
+                a3 = ADD(a3, bv);                                                          \
+            }                                                                              \
+            STOREU(y + j, a0);                                                             \
+            STOREU(y + j + L, a1);                                                         \
+            STOREU(y + j + 2 * L, a2);                                                     \
+            STOREU(y + j + 3 * L, a3);                                                     \
+        }                                                                                  \
+        for (; j + L + extra <= n; j += L) {                                                       \
+            V a0 = ZERO;                                                                   \
+            for (ptrdiff_t r = 0; r < nr; ++r) {                                           \
+                const T *xr = x0 + r * row_step + j * stride;                              \
+                const T *wr = w0 + r * wrow_step;                                          \
+                for (ptrdiff_t q = 0; q < kw; ++q) {                                       \
+                    const T *p = xr + q * tap_step;                                        \
+                    a0 = FMA(SET1(wr[q]),                                                  \
+                             stride == 1 ? LOADU(p) : stride == 2 ? EVENS(p) : GATHER(p), a0); \
+                }                                                                          \
+            }                                                                              \
+            if (bias != NULL) {                                                            \
+                a0 = ADD(a0, SET1(*bias));                                                 \
+            }                                                                              \
+            STOREU(y + j, a0);                                                             \
+        }                                                                                  \
+        for (; j < n; ++j) {                                                               \
+            T acc = 0;                                                                     \
+            for (ptrdiff_t r = 0; r < nr; ++r) {                                           \
+                const T *xr = x0 + r * row_step + j * stride;                              \
+                const T *wr = w0 + r * wrow_step;                                          \
+                for (ptrdiff_t q = 0; q < kw; ++q) {                                       \
+                    acc = FMAS(wr[q], xr[q * tap_step], acc);                              \
+                }                                                                          \
+            }                                                                              \
+            y[j] = bias != NULL ? acc + *bias : acc;                                       \
+        }                                                                                  \
+    }
+
+#define FC_GATHER_PS(p) _mm256_i32gather_ps((p), idx8, 4)
+#define FC_GATHER_PD(p) _mm256_i32gather_pd((p), idx4, 8)
+
+/* acc + w*x with a rounding after the product and after the sum (no
+ * fusion: ISO C mode does not contract these into FMA), so that every lane
+ * does the reference's arithmetic */
+#define FC_MADD_PS(w, x, acc) _mm256_add_ps((acc), _mm256_mul_ps((w), (x)))
+#define FC_MADD_PD(w, x, acc) _mm256_add_pd((acc), _mm256_mul_pd((w), (x)))
+#define FC_MADDS(w, x, acc) ((acc) + (w) * (x))
+
+/* p[0], p[2], ..., p[2L - 2] from two loads (reads p[2L - 1] too) */
+FC_AVX2 static inline __m256 evens_ps(const float *p)
+{
+    const __m256 t = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8),
+                                       _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+FC_AVX2 static inline __m256d evens_pd(const double *p)
+{
+    const __m256d t = _mm256_unpacklo_pd(_mm256_loadu_pd(p), _mm256_loadu_pd(p + 4));
+    return _mm256_permute4x64_pd(t, _MM_SHUFFLE(3, 1, 2, 0));
+}
+
+FC_DW_AVX2(f32_avx2, float, __m256, 8, _mm256_loadu_ps, evens_ps, FC_GATHER_PS, _mm256_set1_ps,
+           FC_MADD_PS, _mm256_add_ps, _mm256_storeu_ps, _mm256_setzero_ps(), FC_MADDS)
+FC_DW_AVX2(f64_avx2, double, __m256d, 4, _mm256_loadu_pd, evens_pd, FC_GATHER_PD, _mm256_set1_pd,
+           FC_MADD_PD, _mm256_add_pd, _mm256_storeu_pd, _mm256_setzero_pd(), FC_MADDS)
+
+/* The AVX2 depthwise grad_weight: the reference's lanes as one vector per
+ * tap, kept across the whole sum; dy's vector loaded once per column block
+ * and used for every tap. */
+#define FC_DW_GW_AVX2(SFX, T, V, L, LOADU, EVENS, SET1, MADD, STOREU, ZERO)                 \
+    FC_AVX2 static void dw_gw_##SFX(const fc_conv2d_shape *s, const T *x, const T *dy,      \
+                                    T *dw)                                                  \
+    {                                                                                       \
+        const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw;                             \
+        const ptrdiff_t sw = s->stride_w, dl = s->dil_w, w_in = s->w_in, w_out = s->w_out;  \
+        const ptrdiff_t x_image = s->c_in * s->h_in * w_in;                                 \
+        const ptrdiff_t dy_image = s->c_out * s->h_out * w_out;                             \
+        const fc_dw_gw_split sp = dw_gw_split(s, L);                                        \
+        V acc[FC_DW_GW_MAX_TAPS];                                                           \
+        T edge[FC_DW_GW_MAX_TAPS], lanes[L];                                                \
+        for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
+            acc[t] = ZERO;                                                                  \
+            edge[t] = 0;                                                                    \
+        }                                                                                   \
+        for (ptrdiff_t b = 0; b < s->n; ++b) {                                              \
+            for (ptrdiff_t i = 0; i < s->h_out; ++i) {                                      \
+                const ptrdiff_t top = i * s->stride_h - s->pad_h;                           \
+                const T *dyrow = dy + b * dy_image + i * w_out;                             \
+                ptrdiff_t r_lo, r_hi;                                                       \
+                fc_inside(top, s->dil_h, s->h_in, kh, &r_lo, &r_hi);                        \
+                for (ptrdiff_t j = sp.j_a; j < sp.j_v; j += L) {                            \
+                    const V gv = LOADU(dyrow + j);                                          \
+                    for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                               \
+                        const T *xj = x + b * x_image + (top + r * s->dil_h) * w_in         \
+                                      + j * sw - s->pad_w;                                  \
+                        for (ptrdiff_t q = 0; q < kw; ++q) {                                \
+                            const T *p = xj + q * dl;                                       \
+                            const V xv = sw == 1 ? LOADU(p) : EVENS(p);                     \
+                            acc[r * kw + q] = MADD(gv, xv, acc[r * kw + q]);                \
+                        }                                                                   \
+                    }                                                                       \
+                }                                                                           \
+                for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                                   \
+                    const T *xrow = x + b * x_image + (top + r * s->dil_h) * w_in;          \
+                    for (ptrdiff_t q = 0; q < kw; ++q) {                                    \
+                        const ptrdiff_t t = r * kw + q, off = q * dl - s->pad_w;            \
+                        ptrdiff_t lo, hi;                                                   \
+                        fc_inside(off, sw, w_in, w_out, &lo, &hi);                          \
+                        for (ptrdiff_t j = lo; j < hi && j < sp.j_a; ++j) {                 \
+                            edge[t] += dyrow[j] * xrow[j * sw + off];                       \
+                        }                                                                   \
+                        for (ptrdiff_t j = fc_max(lo, sp.j_v); j < hi; ++j) {               \
+                            edge[t] += dyrow[j] * xrow[j * sw + off];                       \
+                        }                                                                   \
+                    }                                                                       \
+                }                                                                           \
+            }                                                                               \
+        }                                                                                   \
+        for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
+            T sum = 0;                                                                      \
+            STOREU(lanes, acc[t]);                                                          \
+            for (int l = 0; l < L; ++l) {                                                   \
+                sum += lanes[l];                                                            \
+            }                                                                               \
+            dw[t] = sum + edge[t];                                                          \
+        }                                                                                   \
+    }
+
+FC_DW_GW_AVX2(f32_avx2, float, __m256, 8, _mm256_loadu_ps, evens_ps, _mm256_set1_ps,
+              FC_MADD_PS, _mm256_storeu_ps, _mm256_setzero_ps())
+FC_DW_GW_AVX2(f64_avx2, double, __m256d, 4, _mm256_loadu_pd, evens_pd, _mm256_set1_pd,
+              FC_MADD_PD, _mm256_storeu_pd, _mm256_setzero_pd())
+#endif
+
+void fc_depthwise_kernels_init(fc_depthwise_kernels *t, fc_isa isa)
+{
+    t->row_f32 = dw_row_f32_ref;
+    t->row_f64 = dw_row_f64_ref;
+    t->grad_weight_f32 = dw_gw_f32_ref;
+    t->grad_weight_f64 = dw_gw_f64_ref;
+#ifdef FC_DW_HAVE_AVX2
+    if (isa >= FC_ISA_AVX2) {
+        t->row_f32 = dw_row_f32_avx2;
+        t->row_f64 = dw_row_f64_avx2;
+        t->grad_weight_f32 = dw_gw_f32_avx2;
+        t->grad_weight_f64 = dw_gw_f64_avx2;
+    }
+#else
+    (void)isa;
+#endif
+}

@@ -1,0 +1,183 @@
+"""Every nn op and method under every ISA level and thread count.
+
+For each layer (dense, grouped, depthwise with stride 1 and 2, 1x1, strided
+and dilated, 1-D), every method ('direct', 'im2col', 'auto', and 'winograd'
+where it applies) at every kernel-table level this CPU has (fastconv._isa):
+
+- forward, grad_input and grad_weight at threads 1, 2 and 3 are identical,
+  bit for bit (the kernels split the work, never a sum: fastconv.h);
+- threads=1 is within the DESIGN.md section 5 bound of the float64
+  reference (fastconv.reference), and of torch when it is installed;
+- the direct kernels give the same bits at every ISA level (the SIMD
+  depthwise rows do the reference's arithmetic).
+"""
+import functools
+
+import numpy as np
+import pytest
+
+from fastconv import _config, _isa, nn, reference
+
+from helpers import assert_scaled_close
+
+# (x shape, weight shape, conv2d keyword arguments)
+LAYERS = {
+    "dense": ((2, 4, 7, 9), (6, 4, 3, 3), dict(padding=1)),
+    "grouped": ((2, 4, 6, 7), (6, 2, 3, 2), dict(padding=(1, 0), groups=2)),
+    "depthwise": ((2, 3, 6, 21), (3, 1, 3, 3), dict(padding=1, groups=3)),
+    "depthwise-s2": ((2, 3, 7, 23), (3, 1, 3, 3), dict(stride=2, padding=1, groups=3)),
+    "depthwise-5x5-dil": ((1, 2, 9, 26), (2, 1, 5, 3), dict(padding=2, dilation=(1, 2),
+                                                            groups=2)),
+    "pointwise": ((2, 5, 4, 6), (3, 5, 1, 1), {}),
+    "strided": ((1, 3, 9, 8), (4, 3, 3, 2), dict(stride=(2, 3), padding=1, dilation=(2, 1))),
+}
+CONV1D = ((2, 3, 30), (4, 3, 5), dict(padding=2, stride=2))
+
+LEVELS = _isa.available()
+THREADS = (1, 2, 3)
+
+
+def _random(rng, shape, dtype):
+    return rng.uniform(-1, 1, shape).astype(dtype)
+
+
+@functools.lru_cache(maxsize=None)
+def _data(name):
+    """x, w, bias, grad_output (float64) of a layer and the reference values
+    and magnitudes (the op applied to |inputs|)."""
+    xs, ws, kw = LAYERS[name]
+    rng = np.random.default_rng(sum(map(ord, name)))
+    x, w, b = _random(rng, xs, np.float64), _random(rng, ws, np.float64), _random(rng, ws[:1],
+                                                                                     np.float64)
+    y = reference.conv2d(x, w, b, **kw)
+    g = _random(rng, y.shape, np.float64)
+    gi, gw, _ = reference.conv2d_backward(g, x, w, **kw)
+    mag_y = reference.conv2d(abs(x), abs(w), abs(b), **kw)
+    mag_i, mag_w, _ = reference.conv2d_backward(abs(g), abs(x), abs(w), **kw)
+    return (x, w, b, g), (y, gi, gw), (mag_y, mag_i, mag_w)
+
+
+def _terms(name):
+    xs, ws, kw = LAYERS[name]
+    y_shape = _data(name)[1][0].shape
+    return (ws[1] * ws[2] * ws[3] + 1,               # forward (+ bias)
+            ws[0] // kw.get("groups", 1) * ws[2] * ws[3],   # grad_input
+            xs[0] * y_shape[2] * y_shape[3])         # grad_weight
+
+
+@pytest.fixture(params=LEVELS)
+def isa_level(request):
+    old = _isa.set_isa(request.param)
+    yield request.param
+    _isa.set_isa(old)
+
+
+def _methods(name):
+    ws, kw = LAYERS[name][1], LAYERS[name][2]
+    winograd = ws[2:] == (3, 3) and kw.get("stride", 1) == 1 and kw.get("dilation", 1) == 1
+    return ("direct", "im2col", "auto") + (("winograd",) if winograd else ())
+
+
+def _run(name, method, dtype, threads):
+    (x, w, b, g), _, _ = _data(name)
+    kw = LAYERS[name][2]
+    x, w, b, g = (a.astype(dtype) for a in (x, w, b, g))
+    y = nn.conv2d(x, w, b, **kw, method=method, threads=threads)
+    gi, gw, _ = nn.conv2d_backward(g, x, w, **kw, method=method, threads=threads)
+    return y, gi, gw
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_threads_identical_and_close_to_reference(isa_level, name, dtype):
+    _, exact, magnitude = _data(name)
+    for method in _methods(name):
+        results = [_run(name, method, dtype, t) for t in THREADS]
+        for t, result in zip(THREADS[1:], results[1:]):
+            for op, got, want in zip(("forward", "grad_input", "grad_weight"), result,
+                                     results[0]):
+                np.testing.assert_array_equal(
+                    got, want, err_msg=f"{name} {method} {op} threads={t} vs 1 at {isa_level}")
+        # Winograd's transforms mix a tile's inputs before the products: a
+        # larger constant (docs/guide/winograd.rst has the measured errors)
+        c = 200.0 if method == "winograd" else 4.0
+        for op, got, e, m, k in zip(("forward", "grad_input", "grad_weight"), results[0],
+                                    exact, magnitude, _terms(name)):
+            assert_scaled_close(got, e, m, k, dtype, c=c,
+                                what=f"{name} {method} {op} {np.dtype(dtype)} {isa_level}")
+
+
+@pytest.mark.parametrize("name", ["depthwise", "depthwise-s2", "depthwise-5x5-dil", "dense"])
+def test_direct_same_bits_at_every_level(name):
+    """The SIMD rows of the direct kernels do the reference's arithmetic."""
+    results = {}
+    for level in LEVELS:
+        old = _isa.set_isa(level)
+        try:
+            results[level] = _run(name, "direct", np.float32, 2)
+        finally:
+            _isa.set_isa(old)
+    for level in LEVELS[1:]:
+        for got, want in zip(results[level], results[LEVELS[0]]):
+            np.testing.assert_array_equal(got, want, err_msg=f"{name} {level}")
+
+
+@pytest.mark.parametrize("budget", [64, 4000])
+def test_small_budgets_threads_identical(budget, monkeypatch):
+    """Tiny nn budgets: chunked positions and rows, fewer threads than asked
+    when the tiles would not fit; still the same bits for every thread count."""
+    monkeypatch.setattr(_config, "_nn_tile_bytes", budget)
+    for name in ("dense", "grouped", "strided", "pointwise"):
+        results = [_run(name, "im2col", np.float64, t) for t in THREADS]
+        for result in results[1:]:
+            for got, want in zip(result, results[0]):
+                np.testing.assert_array_equal(got, want, err_msg=f"{name} budget={budget}")
+        _, exact, magnitude = _data(name)
+        for got, e, m, k in zip(results[0], exact, magnitude, _terms(name)):
+            assert_scaled_close(got, e, m, k, np.float64, what=f"{name} budget={budget}")
+
+
+def test_conv1d_and_transpose_threads():
+    xs, ws, kw = CONV1D
+    rng = np.random.default_rng(5)
+    x, w = _random(rng, xs, np.float32), _random(rng, ws, np.float32)
+    for method in ("direct", "im2col"):
+        ys = [nn.conv1d(x, w, **kw, method=method, threads=t) for t in THREADS]
+        ts = [nn.conv_transpose1d(ys[0], w, **kw, method=method, threads=t) for t in THREADS]
+        for a, b in zip(ys[1:] + ts[1:], [ys[0]] * 2 + [ts[0]] * 2):
+            np.testing.assert_array_equal(a, b)
+        want = reference.conv1d(x.astype(np.float64), w.astype(np.float64), **kw)
+        np.testing.assert_allclose(ys[0], want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("threads, error", [(0, ValueError), (True, TypeError),
+                                            (1.5, TypeError), ("2", TypeError)])
+def test_bad_threads(threads, error):
+    x, w = np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3))
+    with pytest.raises(error, match="threads"):
+        nn.conv2d(x, w, threads=threads)
+    with pytest.raises(error, match="threads"):
+        nn.conv2d_backward(np.ones((1, 1, 2, 2)), x, w, threads=threads)
+
+
+def test_negative_threads_count_back():
+    x, w = np.ones((1, 2, 5, 5)), np.ones((2, 1, 3, 3))
+    np.testing.assert_array_equal(nn.conv2d(x, w, groups=2, threads=-1),
+                                  nn.conv2d(x, w, groups=2, threads=1))
+
+
+@pytest.mark.parametrize("name", ["dense", "depthwise-s2", "pointwise"])
+def test_against_torch(name):
+    torch = pytest.importorskip("torch")
+    (x, w, b, g), _, _ = _data(name)
+    kw = LAYERS[name][2]
+    tx = torch.tensor(x, requires_grad=True)
+    tw = torch.tensor(w, requires_grad=True)
+    ty = torch.nn.functional.conv2d(tx, tw, torch.tensor(b), **kw)
+    ty.backward(torch.tensor(g))
+    for method in _methods(name):
+        y, gi, gw = _run(name, method, np.float64, 2)
+        tol = dict(rtol=1e-9, atol=1e-9) if method != "winograd" else dict(rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(y, ty.detach().numpy(), **tol)
+        np.testing.assert_allclose(gi, tx.grad.numpy(), **tol)
+        np.testing.assert_allclose(gw, tw.grad.numpy(), **tol)

@@ -1,0 +1,304 @@
+"""The signal API under every kernel-table level the CPU has and several
+thread counts (issue 8).
+
+- Every level ('scalar', 'avx2', 'avx512'; a level the CPU lacks is skipped)
+  agrees with `fastconv.reference` within the scaled tolerance of DESIGN.md
+  section 5, for every dtype, mode and boundary, on shapes that reach each
+  part of the micro-kernels (4-row blocks, 1-row blocks, masked tails, the
+  edge bands of the zero extension).
+- threads=1, 2 and 3 give bitwise identical results, forward and backward,
+  at every level (a call above the parallel threshold really splits).
+- threads= is validated with scikit-learn's rules.
+- A long call stops on Ctrl-C (one subprocess test; more are slow-marked).
+"""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import fastconv
+from fastconv import _isa, reference
+
+from helpers import assert_scaled_close
+
+LEVELS = [pytest.param(level, marks=pytest.mark.skipif(
+    level not in _isa.available(), reason=f"this CPU has no {level}"))
+    for level in _isa.LEVELS]
+
+
+@pytest.fixture(params=LEVELS)
+def isa_level(request):
+    old = _isa.set_isa(request.param)
+    yield request.param
+    _isa.set_isa(old)
+
+
+def _random(rng, shape, dtype):
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return rng.random(shape) < 0.5
+    if dtype.kind in "iu":
+        return rng.integers(-50 if dtype.kind == "i" else 0, 50, size=shape).astype(dtype)
+    if dtype.kind == "c":
+        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
+    return rng.standard_normal(shape).astype(dtype)
+
+
+_REFERENCE_CACHE = {}
+
+
+def _exact(name, args, extra):
+    """fastconv.reference's result in float64 / complex128 (exact for
+    integers) and of the absolute values, computed once for all levels."""
+    key = (name, extra) + tuple((a.dtype.str, a.shape, a.tobytes()) for a in args)
+    if key not in _REFERENCE_CACHE:
+        function = getattr(reference, name)
+        if args[0].dtype.kind in "biu":
+            _REFERENCE_CACHE[key] = (np.asarray(function(*args, *extra)), None)
+        else:
+            wide = [a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
+                    for a in args]
+            _REFERENCE_CACHE[key] = (np.asarray(function(*wide, *extra)),
+                                     np.abs(np.asarray(function(*map(np.abs, wide), *extra))))
+    return _REFERENCE_CACHE[key]
+
+
+def _check(got, name, args, extra, n_terms, what):
+    """got against the reference within the scaled tolerance."""
+    exact, magnitude = _exact(name, args, extra)
+    if magnitude is None:
+        np.testing.assert_array_equal(got, exact, err_msg=what)
+    else:
+        assert_scaled_close(got, exact, magnitude, n_terms, got.dtype, what=what)
+
+
+DTYPES = [np.float32, np.float64, np.complex64, np.complex128, np.int32, np.bool_,
+          np.float16]
+
+# (in1 shape, in2 shape): wide enough for the 4-row x 3-vector AVX2 blocks,
+# the 4-row x 4-vector AVX-512 ones and their masked tails; odd sizes; a
+# kernel wider than the image; one row and one column.
+SHAPES_2D = [((13, 75), (3, 4)), ((6, 41), (5, 3)), ((4, 5), (6, 7)), ((1, 70), (1, 9)),
+             ((30, 1), (4, 1)), ((9, 9), (1, 1))]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shapes", SHAPES_2D)
+def test_2d_every_level_matches_reference(isa_level, dtype, shapes):
+    rng = np.random.default_rng(sum(shapes[0] + shapes[1]))
+    in1, in2 = _random(rng, shapes[0], dtype), _random(rng, shapes[1], dtype)
+    k = in2.size
+    for mode in ("full", "same", "valid"):
+        for boundary in ("fill", "wrap", "symm"):
+            if mode == "valid" and not (all(a >= b for a, b in zip(in1.shape, in2.shape))
+                                        or all(a <= b for a, b in zip(in1.shape, in2.shape))):
+                continue
+            for name in ("convolve2d", "correlate2d"):
+                got = getattr(fastconv, name)(in1, in2, mode, boundary, method="direct")
+                _check(got, name, (in1, in2), (mode, boundary), k,
+                       f"{name} {isa_level} {np.dtype(dtype)} {shapes} {mode} {boundary}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n, k", [(300, 5), (257, 31), (7, 7), (40, 1), (5, 12)])
+def test_1d_every_level_matches_reference(isa_level, dtype, n, k):
+    rng = np.random.default_rng(n * 100 + k)
+    a, v = _random(rng, n, dtype), _random(rng, k, dtype)
+    for mode in ("full", "same", "valid"):
+        for name in ("convolve", "correlate"):
+            got = getattr(fastconv, name)(a, v, mode, method="direct")
+            _check(got, name, (a, v), (mode,), min(n, k),
+                   f"{name} {isa_level} {np.dtype(dtype)} {n} {k} {mode}")
+
+
+def test_fill_value_and_non_finite_taps(isa_level):
+    """The ring of a non-zero fill, and inf / nan kept where the definition
+    puts them (no product with the zero extension is computed)."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((11, 50))
+    w = rng.standard_normal((3, 3))
+    x[5, 25] = np.inf
+    w[0, 0] = np.nan
+    for boundary in ("fill", "symm"):
+        got = fastconv.correlate2d(x, w, "same", boundary, fillvalue=2.5, method="direct")
+        exact = reference.correlate2d(x, w, "same", boundary, fillvalue=2.5)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(exact))
+        finite = np.isfinite(exact)
+        np.testing.assert_allclose(got[finite], exact[finite], rtol=1e-12, atol=1e-12)
+    a = np.ones(100)
+    a[50] = np.inf
+    got = fastconv.convolve(a, [1.0, 2.0, 3.0], method="direct")
+    np.testing.assert_array_equal(got, np.convolve(a, [1.0, 2.0, 3.0]))
+
+
+def test_levels_differ_only_by_rounding():
+    """Every level agrees with the scalar reference within the tolerance on a
+    problem large enough to use every block shape."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((70, 300)).astype(np.float32)
+    w = rng.standard_normal((5, 6)).astype(np.float32)
+    old = _isa.set_isa("scalar")
+    try:
+        base = fastconv.correlate2d(x.astype(np.float64), w.astype(np.float64), "same",
+                                    method="direct")
+        mag = fastconv.correlate2d(np.abs(x).astype(np.float64), np.abs(w).astype(np.float64),
+                                   "same", method="direct")
+        for level in _isa.available():
+            _isa.set_isa(level)
+            got = fastconv.correlate2d(x, w, "same", method="direct")
+            assert_scaled_close(got, base, mag, w.size, np.float32, what=level)
+    finally:
+        _isa.set_isa(old)
+
+
+# -------------------------------------------------------------------------
+# threads: bitwise identical results
+# -------------------------------------------------------------------------
+
+THREAD_CASES_2D = [((160, 203), (5, 5), "same", "fill"), ((97, 150), (7, 3), "full", "symm"),
+                   ((300, 50), (3, 3), "valid", "wrap")]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128, np.int16])
+@pytest.mark.parametrize("case", THREAD_CASES_2D)
+def test_2d_threads_bitwise_identical(isa_level, dtype, case):
+    shape1, shape2, mode, boundary = case
+    rng = np.random.default_rng(5)
+    in1, in2 = _random(rng, shape1, dtype), _random(rng, shape2, dtype)
+    for method in ("direct", "auto"):
+        outs = [fastconv.convolve2d(in1, in2, mode, boundary, method=method, threads=t)
+                for t in (1, 2, 3)]
+        for out in outs[1:]:
+            np.testing.assert_array_equal(out, outs[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_1d_threads_bitwise_identical(isa_level, dtype):
+    rng = np.random.default_rng(6)
+    a, v = _random(rng, 60_001, dtype), _random(rng, 13, dtype)
+    for name in ("convolve", "correlate"):
+        for mode in ("full", "valid"):
+            outs = [getattr(fastconv, name)(a, v, mode, method="direct", threads=t)
+                    for t in (1, 2, 3)]
+            for out in outs[1:]:
+                np.testing.assert_array_equal(out, outs[0])
+
+
+def test_backward_threads_bitwise_identical(isa_level):
+    rng = np.random.default_rng(7)
+    in1, in2 = rng.standard_normal((120, 130)), rng.standard_normal((5, 4))
+    g = rng.standard_normal((120, 130))
+    for name in ("convolve2d_backward", "correlate2d_backward"):
+        outs = [getattr(fastconv, name)(g, in1, in2, "same", "symm", method="direct", threads=t)
+                for t in (1, 2, 3)]
+        for grads in outs[1:]:
+            for got, first in zip(grads, outs[0]):
+                np.testing.assert_array_equal(got, first)
+    a, v = rng.standard_normal(50_000), rng.standard_normal(9)
+    g1 = rng.standard_normal(50_008)
+    outs = [fastconv.convolve_backward(g1, a, v, method="direct", threads=t) for t in (1, 2, 3)]
+    for grads in outs[1:]:
+        for got, first in zip(grads, outs[0]):
+            np.testing.assert_array_equal(got, first)
+    g2 = rng.standard_normal(50_000 - 9 + 1)
+    outs = [fastconv.correlate_backward(g2, a, v, method="direct", threads=t) for t in (1, 2)]
+    for got, first in zip(outs[1], outs[0]):
+        np.testing.assert_array_equal(got, first)
+
+
+# -------------------------------------------------------------------------
+# threads= validation
+# -------------------------------------------------------------------------
+
+CALLS = [
+    lambda **kw: fastconv.convolve([1.0, 2.0], [3.0], **kw),
+    lambda **kw: fastconv.correlate([1.0, 2.0], [3.0], **kw),
+    lambda **kw: fastconv.convolve2d([[1.0, 2.0]], [[3.0]], **kw),
+    lambda **kw: fastconv.correlate2d([[1.0, 2.0]], [[3.0]], **kw),
+    lambda **kw: fastconv.convolve_backward([1.0, 1.0], [1.0, 2.0], [3.0], **kw),
+    lambda **kw: fastconv.correlate_backward([1.0, 1.0], [1.0, 2.0], [3.0], **kw),
+    lambda **kw: fastconv.convolve2d_backward([[1.0, 1.0]], [[1.0, 2.0]], [[3.0]], **kw),
+    lambda **kw: fastconv.correlate2d_backward([[1.0, 1.0]], [[1.0, 2.0]], [[3.0]], **kw),
+]
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_threads_argument(call):
+    def arrays(result):
+        return list(result) if isinstance(result, tuple) else [result]
+
+    first = arrays(call())
+    for threads in (None, 1, 2, 5, -1, -2, np.int64(2)):
+        for got, want in zip(arrays(call(threads=threads)), first):
+            np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="threads=0"):
+        call(threads=0)
+    for bad in (1.5, "2", True):
+        with pytest.raises(TypeError, match="threads"):
+            call(threads=bad)
+
+
+# -------------------------------------------------------------------------
+# Ctrl-C
+# -------------------------------------------------------------------------
+
+_INTERRUPT_SCRIPT = textwrap.dedent("""
+    import os, signal, sys, threading, time
+    import numpy as np, fastconv
+    a, v = np.random.rand(4_000_000), np.random.rand(4000)
+    def fire():
+        time.sleep(0.5)
+        globals()["sent"] = time.perf_counter()
+        os.kill(os.getpid(), signal.SIGINT)
+    threading.Thread(target=fire).start()
+    try:
+        fastconv.{call}
+        print("FINISHED")
+    except KeyboardInterrupt:
+        print("INTERRUPTED", time.perf_counter() - sent)
+    print(fastconv.convolve([1.0, 2.0], [3.0, 4.0]).tolist())
+""")
+
+
+def _run_interrupt(call, threads):
+    env = dict(os.environ, FASTCONV_ISA="scalar")   # the slowest level: a long call
+    script = _INTERRUPT_SCRIPT.format(call=call.format(threads=threads))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, env=env)
+    lines = done.stdout.split("\n")
+    assert lines[0].startswith("INTERRUPTED"), done.stdout + done.stderr
+    assert float(lines[0].split()[1]) < 0.5, lines[0]
+    assert lines[1] == "[3.0, 10.0, 8.0]"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to self")
+def test_ctrl_c_stops_a_long_direct_call():
+    _run_interrupt("convolve(a, v, method='direct', threads={threads})", 2)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to self")
+@pytest.mark.parametrize("call", [
+    "convolve(a, v, method='direct', threads={threads})",
+    "correlate2d(a.reshape(2000, 2000), v.reshape(40, 100), 'same', 'symm', "
+    "method='direct', threads={threads})",
+    "convolve_backward(np.ones(4_003_999), a, v, method='direct', threads={threads})",
+])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_ctrl_c_every_signal_op(call, threads):
+    _run_interrupt(call, threads)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", [(1, 5000), (700, 900), (2, 100_003)])
+def test_threads_sweep_bitwise(isa_level, shape):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal((min(shape[0], 7), 11)).astype(np.float32)
+    outs = [fastconv.correlate2d(x, w, "full", method="direct", threads=t) for t in range(1, 9)]
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out, outs[0])
