@@ -103,8 +103,11 @@ _controller = None
 def one_thread():
     """Run the enclosed fastconv call on one OpenMP thread in this thread
     only (the count is per calling thread in OpenMP), so that a worker with k
-    threads runs k single-threaded tasks, never k x cores threads.  SciPy's
-    BLAS is kept on one thread by fastconv itself (fastconv._blas_threads)."""
+    threads runs k single-threaded tasks, never k x cores threads.  The
+    tasks also pass ``threads=1`` to fastconv (the C loops and scipy.fft's
+    workers), and SciPy's BLAS is kept on one thread by fastconv itself
+    (fastconv._blas_threads); this guard covers what does not take
+    ``threads=``."""
     global _controller
     if _controller is None:
         import threadpoolctl
