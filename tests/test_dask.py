@@ -286,6 +286,24 @@ def test_unknown_chunk_sizes_are_refused_clearly():
     np.testing.assert_array_equal(got, np.convolve(np.arange(4.0, 20.0), [1.0, 1.0]))
 
 
+def test_tasks_pass_threads_1(monkeypatch):
+    """Every task's fastconv call runs on one thread: Dask's workers are the
+    parallelism (no oversubscription)."""
+    seen = []
+
+    def spy(function):
+        def wrapper(*args, **kwargs):
+            seen.append(kwargs.get("threads"))
+            return function(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(fd, "correlate_2d", spy(fd.correlate_2d))
+    monkeypatch.setattr(nn, "conv2d", spy(nn.conv2d))
+    fd.convolve2d(da.ones((8, 8), chunks=4), np.ones((3, 3)), "same").compute()
+    dnn.conv2d(da.ones((2, 1, 8, 8), chunks=(1, 1, 4, 4)), np.ones((1, 1, 3, 3))).compute()
+    assert len(seen) == 4 + 8 and set(seen) == {1}
+
+
 def test_tasks_run_on_one_thread():
     from fastconv._ext import _runtime
     with _halo.one_thread():

@@ -57,11 +57,15 @@ def _correlate_chunk(pieces, w, fill, out_shape, r0, c0, result, method, boundar
     plan = _dtypes.plan(result)
     fill = None if fill is None else np.asarray(fill)
     lead = x.shape[:-2]
-    out = np.empty(lead + tuple(out_shape), dtype=plan.compute)
     with _halo.one_thread():
-        for index in np.ndindex(*lead):
-            out[index] = correlate_2d(x[index], w, tuple(out_shape), r0 - top, c0 - left,
-                                      plan, method, boundary, fill, threads=1)
+        if not lead:
+            out = correlate_2d(x, w, tuple(out_shape), r0 - top, c0 - left, plan, method,
+                               boundary, fill, threads=1)
+        else:
+            out = np.empty(lead + tuple(out_shape), dtype=plan.compute)
+            for index in np.ndindex(*lead):
+                out[index] = correlate_2d(x[index], w, tuple(out_shape), r0 - top, c0 - left,
+                                          plan, method, boundary, fill, threads=1)
     return finish(out, result)
 
 

@@ -12,9 +12,9 @@ boundary rule.  This module turns such windows into a dask graph:
   to the input for 'clip' (zero or constant extension: the task is told how
   far the window hangs over each edge and extends it itself);
 - each run is split at chunk boundaries into *pieces*, each a slice of one
-  input chunk; a piece smaller than its chunk is cut out by its own getitem
-  task, which runs where the chunk lives, so that only the halo moves
-  between workers;
+  input chunk; the pieces smaller than their chunk are cut out by one export
+  task per input chunk, which runs where the chunk lives, so that only the
+  halo moves between workers;
 - the output task receives the nested list of pieces (np.block joins them),
   the shared operands (the kernel: one graph key, so each worker receives it
   once) and the per-chunk geometry, and runs the in-memory kernel on one
@@ -27,7 +27,6 @@ needs.  The leading axes (batch, channels) map chunk to chunk.
 """
 import contextlib
 import itertools
-import operator
 from bisect import bisect_right
 
 import numpy as np
@@ -104,8 +103,11 @@ _controller = None
 def one_thread():
     """Run the enclosed fastconv call on one OpenMP thread in this thread
     only (the count is per calling thread in OpenMP), so that a worker with k
-    threads runs k single-threaded tasks, never k x cores threads.  SciPy's
-    BLAS is kept on one thread by fastconv itself (fastconv._blas_threads)."""
+    threads runs k single-threaded tasks, never k x cores threads.  The
+    tasks also pass ``threads=1`` to fastconv (the C loops and scipy.fft's
+    workers), and SciPy's BLAS is kept on one thread by fastconv itself
+    (fastconv._blas_threads); this guard covers what does not take
+    ``threads=``."""
     global _controller
     if _controller is None:
         import threadpoolctl
@@ -175,26 +177,37 @@ def halo_map(x, nd, windows, out_spatial_chunks, out_lead_chunks, func, shared, 
         axis_pieces.append(per_chunk)
         axis_offsets.append(per_offsets)
 
+    # Every slice a chunk lends to its neighbours comes out of one export
+    # task per chunk (a list of views), run where the chunk lives; the
+    # output tasks pick their pieces from the exports.  One small task per
+    # input chunk, not one per (chunk, neighbour) pair: fewer tasks for the
+    # scheduler, and only the halo strips travel.
+    exports = {}        # source chunk key -> {slice signature: position}
     lead_ranges = [range(len(c)) for c in x.chunks[:nlead]]
-    counter = 0
     for lead in itertools.product(*lead_ranges):
         for spatial in itertools.product(*[range(len(w)) for w in windows]):
             per_axis = [axis_pieces[a][spatial[a]] for a in range(nd)]
-            keys = []
+            sources, picks = [], []
             for combo in itertools.product(*per_axis):
                 source = (x.name, *lead, *(b for b, _, _ in combo))
                 if all(whole for _, _, whole in combo):
-                    keys.append(source)
+                    sources.append(source)
+                    picks.append(None)
                 else:
-                    key = (piece_name, counter)
-                    counter += 1
-                    index = (slice(None),) * nlead + tuple(s for _, s, _ in combo)
-                    layer[key] = (operator.getitem, source, index)
-                    keys.append(key)
-            nested = _nest(keys, [len(p) for p in per_axis])
+                    slices = tuple(s for _, s, _ in combo)
+                    wanted = exports.setdefault(source, {})
+                    signature = tuple((s.start, s.stop, s.step) for s in slices)
+                    position = wanted.setdefault(signature, len(wanted))
+                    sources.append((piece_name, *source[1:]))
+                    picks.append(position)
             offsets = tuple(axis_offsets[a][spatial[a]] for a in range(nd))
             layer[(out_name, *lead, *spatial)] = (
-                func, nested, *shared_keys, *block_args[spatial], offsets)
+                _run_chunk, func, sources, picks, [len(p) for p in per_axis],
+                *shared_keys, *block_args[spatial], offsets)
+    for source, wanted in exports.items():
+        indices = [(slice(None),) * nlead + tuple(slice(*s) for s in signature)
+                   for signature in wanted]       # dicts keep insertion order
+        layer[(piece_name, *source[1:])] = (_export, source, indices)
 
     graph = HighLevelGraph.from_collections(out_name, layer, dependencies=[x])
     chunks = tuple(out_lead_chunks) + tuple(out_spatial_chunks)
@@ -202,13 +215,27 @@ def halo_map(x, nd, windows, out_spatial_chunks, out_lead_chunks, func, shared, 
     return da.Array(graph, out_name, chunks, dtype=dtype, meta=meta)
 
 
-def _nest(keys, counts):
-    """keys (row-major over the per-axis piece counts) as a nested list of
+def _nest(items, counts):
+    """items (row-major over the per-axis piece counts) as a nested list of
     depth len(counts), for np.block."""
     if len(counts) == 1:
-        return list(keys)
-    step = len(keys) // counts[0]
-    return [_nest(keys[i * step:(i + 1) * step], counts[1:]) for i in range(counts[0])]
+        return list(items)
+    step = len(items) // counts[0]
+    return [_nest(items[i * step:(i + 1) * step], counts[1:]) for i in range(counts[0])]
+
+
+def _export(chunk, indices):
+    """The slices of one input chunk that its neighbours' windows need, as
+    contiguous copies: a strided view (a column strip) would be sent to
+    another worker with most of its chunk's buffer."""
+    return [np.ascontiguousarray(chunk[index]) for index in indices]
+
+
+def _run_chunk(func, sources, picks, counts, *args):
+    """An output task: its window's pieces (whole chunks, or slices picked
+    from the neighbours' exports) nested for np.block, then func."""
+    pieces = [source if pick is None else source[pick] for source, pick in zip(sources, picks)]
+    return func(_nest(pieces, counts), *args)
 
 
 def regular_chunks(like, length):

@@ -31,7 +31,8 @@ def _layer_chunk(pieces, weight, bias, stride, padding, dilation, groups, method
         x = np.pad(x, pads)
     with _halo.one_thread():
         layer = _nn.conv1d if len(offsets) == 1 else _nn.conv2d
-        return layer(x, weight, bias, stride, padding, dilation, groups, method=method)
+        return layer(x, weight, bias, stride, padding, dilation, groups, method=method,
+                     threads=1)
 
 
 def _conv(fname, nd, x, weight, bias, stride, padding, dilation, groups, method):
