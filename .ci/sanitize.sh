@@ -93,11 +93,18 @@ step "running the tests under the sanitizers"
     $TESTS) || status=$?
 step "tests done"
 
-# 4. any report fails the run, whatever pytest said
+# 4. any report fails the run, whatever pytest said.  The one line that is
+# not a report: ASan's warning that an impossible allocation returned NULL
+# (allocator_may_return_null=1; the MemoryError tests ask for terabytes).
+BENIGN="WARNING: AddressSanitizer failed to allocate 0x[0-9a-f]* bytes$"
 if compgen -G "$LOGS/*" > /dev/null; then
-    echo "sanitize.sh: sanitizer reports:" >&2
-    cat "$LOGS"/* >&2
-    status=1
+    grep -h -v "$BENIGN" "$LOGS"/* > "$WORK/reports.txt" || true
+    echo "sanitize.sh: $( (grep -h "$BENIGN" "$LOGS"/* || true) | wc -l) refused huge allocations (expected)"
+    if [ -s "$WORK/reports.txt" ]; then
+        echo "sanitize.sh: sanitizer reports:" >&2
+        cat "$WORK/reports.txt" >&2
+        status=1
+    fi
 fi
 if [ "$status" -ne 0 ]; then
     echo "sanitize.sh: FAILED (status $status)" >&2
