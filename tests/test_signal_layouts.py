@@ -118,8 +118,10 @@ def test_output_is_new_and_independent_of_inputs():
 
 
 def test_gil_is_released_while_the_kernel_runs():
-    """A heartbeat thread keeps ticking during a long call only if the GIL is free."""
-    img = np.random.default_rng(6).standard_normal((900, 900))
+    """A heartbeat thread keeps ticking during a long call only if the GIL is
+    free.  Each method's image grows until one call lasts long enough to
+    observe (the methods differ by orders of magnitude in speed)."""
+    rng = np.random.default_rng(6)
     ker = np.ones((15, 15))
     ticks = []
     stop = threading.Event()
@@ -130,18 +132,24 @@ def test_gil_is_released_while_the_kernel_runs():
             time.sleep(0.001)
 
     for method in METHODS:
-        thread = threading.Thread(target=heartbeat)
-        ticks.clear()
-        stop.clear()
-        thread.start()
-        time.sleep(0.01)
-        t0 = time.perf_counter()
-        fastconv.correlate2d(img, ker, "valid", method=method)
-        t1 = time.perf_counter()
-        stop.set()
-        thread.join()
+        rows = 900
+        while True:
+            img = rng.standard_normal((rows, 900))
+            thread = threading.Thread(target=heartbeat)
+            ticks.clear()
+            stop.clear()
+            thread.start()
+            time.sleep(0.01)
+            t0 = time.perf_counter()
+            fastconv.correlate2d(img, ker, "valid", method=method, threads=1)
+            t1 = time.perf_counter()
+            stop.set()
+            thread.join()
+            if t1 - t0 > 0.05 or rows >= 900 * 32:
+                break
+            rows *= 2
         during = [t for t in ticks if t0 < t < t1]
-        assert t1 - t0 > 0.02, "the call is too short to observe"
+        assert t1 - t0 > 0.02, f"{method}: the call is too short to observe"
         # with the GIL held the heartbeat could not tick at all during the call
         assert len(during) >= 3, f"{method}: heartbeat ticked {len(during)} times in {t1 - t0:.3f} s"
 
