@@ -36,7 +36,7 @@ extensions = [
 
 exclude_patterns = ["_build", "_generated", "**.ipynb_checkpoints", "sg_execution_times.rst"]
 templates_path = ["_templates"]
-html_static_path = ["_static"]
+html_static_path = []   # no static files of our own
 html_theme = "pydata_sphinx_theme"
 html_title = "fastconv"
 html_theme_options = {

@@ -26,6 +26,11 @@ def as_kernel_input(a, plan):
     return np.require(a, dtype=plan.compute, requirements=["C", "A"]).view(plan.view)
 
 
+# Kernels with more rows than this (and than columns) run transposed on the
+# direct path (see correlate_2d).
+_TALL_KERNEL_ROWS = 1 << 16
+
+
 def correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=None, *,
                  op="correlate", threads=None):
     """The primitive above for 2-D x, w of any dtype, x extended by `boundary`
@@ -49,6 +54,14 @@ def correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=No
             r0, c0, boundary,
             lambda shape, r, c: extend(x, shape, r, c, extension, fill, plan), nthreads,
             _method.block_overhead(plan.compute))
+    if method == Method.DIRECT and w.shape[0] > _TALL_KERNEL_ROWS and w.shape[0] > w.shape[1]:
+        # The direct kernel keeps one pointer (and for fill / wrap / symm one
+        # extended row) per kernel row and thread: a tall, thin kernel runs
+        # transposed, the same sum, so that scratch grows with the shorter
+        # side (issue 11, defect 8: a (2**31 + 3, 1) kernel needed 16 GiB).
+        transposed = correlate_2d(x.T, w.T, tuple(out_shape)[::-1], c0, r0, plan,
+                                  Method.DIRECT.label, boundary, fill, op=op, threads=threads)
+        return np.ascontiguousarray(transposed.T)
     out = np.empty(out_shape, dtype=plan.compute)
     im2col = method == Method.IM2COL
     if im2col and fill is not None and fill.dtype.kind == "c" and not np.isfinite(fill):

@@ -181,3 +181,40 @@ def test_weight_rank_message_without_torch(fname, x_shape, w_shape, kwargs):
     else:
         assert message.startswith(f"Expected {len(w_shape)}-dimensional input for "
                                   f"{len(w_shape)}-dimensional weight")
+
+
+# --- defect 8: the direct kernel's scratch grew with the kernel's rows -------
+
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("op", ["convolve2d", "correlate2d"])
+def test_tall_kernels_run_transposed_with_the_same_values(monkeypatch, op, mode, boundary):
+    """A kernel taller than _TALL_KERNEL_ROWS (lowered here) runs transposed on
+    the direct path; the values are the definition's, in every mode and
+    boundary, forward and backward."""
+    from fastconv import _primitive
+    monkeypatch.setattr(_primitive, "_TALL_KERNEL_ROWS", 3)
+    rng = np.random.default_rng(8)
+    x = rng.integers(-5, 5, (9, 4)).astype(np.int64)
+    w = rng.integers(-3, 3, (7, 2)).astype(np.int64)
+    if mode == "valid":
+        x = rng.integers(-5, 5, (12, 4)).astype(np.int64)
+    got = getattr(fastconv, op)(x, w, mode, boundary, 2, method="direct")
+    np.testing.assert_array_equal(got, getattr(reference, op)(x, w, mode, boundary, 2))
+    np.testing.assert_array_equal(got, getattr(scipy.signal, op)(x, w, mode, boundary, 2))
+    g = rng.standard_normal(got.shape)
+    grads = getattr(fastconv, op + "_backward")(g, x.astype(float), w.astype(float), mode,
+                                                boundary, 2.0, method="direct")
+    monkeypatch.setattr(_primitive, "_TALL_KERNEL_ROWS", 1 << 16)
+    expected = getattr(fastconv, op + "_backward")(g, x.astype(float), w.astype(float), mode,
+                                                   boundary, 2.0, method="direct")
+    for a, b in zip(grads, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.slow
+def test_a_kernel_of_two_billion_rows_needs_no_pointer_table():
+    """The issue's case: a (2**31 + 3, 1) int8 kernel (2 GiB) against one pixel."""
+    w = np.ones((2**31 + 3, 1), np.int8)
+    out = fastconv.convolve2d(np.ones((1, 1), np.int8), w, method="direct")
+    assert out.shape == (2**31 + 3, 1) and out[0, 0] == 1 and out[-1, 0] == 1
