@@ -429,63 +429,6 @@ static void FC_SFX(grad_input_depthwise_row)(const fc_conv2d_shape *s, const FC_
 }
 
 /*
- * grad_input_depthwise_s2: input row h of a depthwise layer's channel with
- * stride 2 along the row (stride_h 1 or 2, no dilation).  The input columns
- * of one parity receive the taps of one parity, q = q0, q0 + 2, ..., from
- * consecutive output columns: per parity, the interior columns are one row
- * kernel call (on the taps of that parity, gathered into a small weight
- * block, and the valid kernel rows, every stride_h-th) into a buffer spread
- * onto every other column; the other columns go through grad_input_segment.
- * The terms keep the generic (r, q) order, so the bits are the same.
- */
-static void FC_SFX(grad_input_depthwise_s2)(const fc_conv2d_shape *s, const FC_T *dyg,
-                                            const FC_T *wc, ptrdiff_t h, const FC_T *bias,
-                                            FC_T *dxrow, FC_DW_ROW dw_row)
-{
-    enum { BLOCK = 256 };
-    const ptrdiff_t kh = s->kh, kw = s->kw, sh = s->stride_h;
-    const ptrdiff_t w_out = s->w_out, w_in = s->w_in, top = h + s->pad_h;
-    /* kernel rows r = r0, r0 + sh, ... with output row (top - r) / sh in range */
-    ptrdiff_t r0 = fc_max(0, top - sh * s->h_out + 1);
-    while (r0 < kh && fc_mod(top - r0, sh) != 0) {
-        ++r0;
-    }
-    const ptrdiff_t r_end = fc_min(kh - 1, top);
-    const ptrdiff_t nr = r0 <= r_end ? (r_end - r0) / sh + 1 : 0;
-    ptrdiff_t ma[2] = {0, 0}, mb[2] = {0, 0};
-    FC_T wsel[FC_DW_GW_MAX_TAPS], buf[BLOCK];
-    for (int par = 0; par < 2; ++par) {
-        const ptrdiff_t q0 = (par + s->pad_w) % 2, kq = kw > q0 ? (kw - q0 + 1) / 2 : 0;
-        const ptrdiff_t c0 = (par + s->pad_w - q0) / 2;   /* output column of (m, q0) minus m */
-        ma[par] = fc_max(0, kq - 1 - c0);
-        mb[par] = fc_max(ma[par], fc_min(w_out - c0, (w_in - par + 1) / 2));
-        if (nr == 0 || kq == 0) {
-            mb[par] = ma[par];
-            continue;
-        }
-        for (ptrdiff_t kk = 0; kk < nr; ++kk) {
-            for (ptrdiff_t k = 0; k < kq; ++k) {
-                wsel[kk * kq + k] = wc[(r0 + kk * sh) * kw + q0 + 2 * k];
-            }
-        }
-        const FC_T *x0 = dyg + (top - r0) / sh * w_out + c0;
-        for (ptrdiff_t m0 = ma[par]; m0 < mb[par]; m0 += BLOCK) {
-            const ptrdiff_t n = fc_min(BLOCK, mb[par] - m0);
-            dw_row(x0 + m0, -w_out, wsel, kq, nr, kq, -1, 1, n, bias, buf);
-            for (ptrdiff_t t = 0; t < n; ++t) {
-                dxrow[par + 2 * (m0 + t)] = buf[t];
-            }
-        }
-    }
-    for (ptrdiff_t v = 0; v < w_in; ++v) {
-        const ptrdiff_t par = v % 2, m = v / 2;
-        if (m < ma[par] || m >= mb[par]) {   /* (grad_input_column is for stride 1) */
-            FC_SFX(grad_input_segment)(s, dyg, wc, h, v, v + 1, bias, dxrow);
-        }
-    }
-}
-
-/*
  * Loop order: (image, group, input row h), in parallel -> block of 4 (or 1) input
  * channels -> register tiles over the interior columns (stride 1 along the
  * row, the last tile flush with the interior's end), then the edge columns
@@ -509,9 +452,6 @@ static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, 
 
     const int depthwise = dw_row != NULL && cg == 1 && og == 1 && s->stride_w == 1
                           && s->stride_h == 1;
-    const int depthwise_s2 = dw_row != NULL && cg == 1 && og == 1 && s->stride_w == 2
-                             && (s->stride_h == 1 || s->stride_h == 2) && s->dil_h == 1
-                             && s->dil_w == 1 && taps <= FC_DW_GW_MAX_TAPS;
     /* one input row of one group of one image per iteration */
     const ptrdiff_t nrows = s->n * s->groups * s->h_in;
 #pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
@@ -521,13 +461,6 @@ static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, 
             const ptrdiff_t b = row / s->h_in / s->groups;
             const FC_T *dyg = dy + (b * s->c_out + g * og) * out_plane;
             {
-                if (depthwise_s2) {
-                    FC_SFX(grad_input_depthwise_s2)(s, dyg, w + g * taps, h,
-                                                    bias ? bias + g : NULL,
-                                                    dx + ((b * s->c_in + g) * s->h_in + h) * w_in,
-                                                    dw_row);
-                    continue;
-                }
                 if (depthwise) {
                     FC_SFX(grad_input_depthwise_row)(s, dyg, w + g * taps, h, v_in, n_in,
                                                      bias ? bias + g : NULL,
