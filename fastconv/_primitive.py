@@ -39,6 +39,17 @@ def correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=No
     out_shape.  `op` tells the chooser what the call computes ('correlate',
     or 'kernel_grad' for a kernel gradient); `threads` is the call's
     threads= argument."""
+    if (boundary == "zero" and w.shape[0] >= x.shape[0] and w.shape[1] >= x.shape[1]
+            and w.size > x.size):
+        # A kernel that covers the image: the sum runs over x's extent only,
+        #   out[i, j] = sum_{u, v} x[u, v] w[u - i - r0, v - j - c0],
+        # which is the same primitive with the roles swapped, both reversed:
+        # image w[::-1, ::-1], kernel x[::-1, ::-1], offset (r0 + wr - xr,
+        # c0 + wc - xc).  The kernels then loop over x's taps, not w's
+        # (otherwise each output visits every tap of w, most outside x).
+        return correlate_2d(w[::-1, ::-1], x[::-1, ::-1], out_shape,
+                            r0 + w.shape[0] - x.shape[0], c0 + w.shape[1] - x.shape[1],
+                            plan, method, boundary, fill, op=op, threads=threads)
     nthreads = _threads.resolve(threads)
     requested = _method.code(method)
     method = _method.resolve(requested, op, (x.shape, w.shape, out_shape), plan.compute,

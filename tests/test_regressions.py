@@ -218,3 +218,31 @@ def test_a_kernel_of_two_billion_rows_needs_no_pointer_table():
     w = np.ones((2**31 + 3, 1), np.int8)
     out = fastconv.convolve2d(np.ones((1, 1), np.int8), w, method="direct")
     assert out.shape == (2**31 + 3, 1) and out[0, 0] == 1 and out[-1, 0] == 1
+
+
+@pytest.mark.parametrize("fillvalue", [0, 3])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("op", ["convolve2d", "correlate2d"])
+def test_kernels_that_cover_the_image(op, mode, fillvalue):
+    """A kernel at least as large as the image on both axes runs with the
+    roles swapped (zero extension) and gives the definition's values, by
+    every method, forward and backward; the tall (2**31 + 3, 1) kernel of
+    defect 8 against one pixel is then one multiply-add per output."""
+    rng = np.random.default_rng(11)
+    x = rng.integers(-4, 4, (3, 2)).astype(float)
+    w = rng.integers(-4, 4, (5, 4)).astype(float)
+    expected = getattr(reference, op)(x, w, mode, "fill", fillvalue)
+    np.testing.assert_array_equal(expected, getattr(scipy.signal, op)(x, w, mode, "fill",
+                                                                      fillvalue))
+    g = rng.standard_normal(expected.shape)
+    grads = getattr(reference, op + "_backward")(g, x, w, mode, "fill", fillvalue)
+    for method in METHODS:
+        got = getattr(fastconv, op)(x, w, mode, "fill", fillvalue, method=method)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+        got = getattr(fastconv, op + "_backward")(g, x, w, mode, "fill", fillvalue,
+                                                  method=method)
+        for a, b in zip(got, grads):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    tall = np.ones((2**16 + 5, 1), np.int8)
+    out = fastconv.convolve2d(np.ones((1, 1), np.int8), tall, method="direct")
+    assert out.shape == tall.shape and (out == 1).all()
