@@ -26,6 +26,11 @@ def as_kernel_input(a, plan):
     return np.require(a, dtype=plan.compute, requirements=["C", "A"]).view(plan.view)
 
 
+# A kernel this many times larger than the image (and covering it) runs with
+# the roles swapped (see correlate_2d); below it the sum keeps its usual order,
+# as the chunks of fastconv.dask rely on.
+_COVERING_KERNEL_RATIO = 16
+
 # Kernels with more rows than this (and than columns) run transposed on the
 # direct path (see correlate_2d).
 _TALL_KERNEL_ROWS = 1 << 16
@@ -40,13 +45,14 @@ def correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=No
     or 'kernel_grad' for a kernel gradient); `threads` is the call's
     threads= argument."""
     if (boundary == "zero" and w.shape[0] >= x.shape[0] and w.shape[1] >= x.shape[1]
-            and w.size > x.size):
+            and w.size >= _COVERING_KERNEL_RATIO * x.size):
         # A kernel that covers the image: the sum runs over x's extent only,
         #   out[i, j] = sum_{u, v} x[u, v] w[u - i - r0, v - j - c0],
         # which is the same primitive with the roles swapped, both reversed:
         # image w[::-1, ::-1], kernel x[::-1, ::-1], offset (r0 + wr - xr,
         # c0 + wc - xc).  The kernels then loop over x's taps, not w's
         # (otherwise each output visits every tap of w, most outside x).
+        # The order of the sum is reversed: rounding may differ by an ulp.
         return correlate_2d(w[::-1, ::-1], x[::-1, ::-1], out_shape,
                             r0 + w.shape[0] - x.shape[0], c0 + w.shape[1] - x.shape[1],
                             plan, method, boundary, fill, op=op, threads=threads)
