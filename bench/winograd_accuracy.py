@@ -12,13 +12,13 @@ with the exact result (float64 of the same float32 inputs; for float64
 results, extended precision) and prints, per tile and dtype, the largest
 over cases of
 
-    elementwise  max |err| / (K eps (|x| * |w|))     the DESIGN.md section 5 ratio
+    elementwise  max |err| / (K eps (|x| * |w|))     the docs/guide/accuracy.rst ratio
     tile         max |err| / (K eps tmag)             tmag: fastconv._winograd.tile_magnitude,
                                                       (|x| * |w|) with each input replaced by
                                                       the largest |input| of its input tile
 
 with K = 9 * input channels, the multiply-adds per output.  The scaled bound
-of DESIGN.md section 5 passes when the elementwise ratio is below c = 4.
+of docs/guide/accuracy.rst passes when the elementwise ratio is below c = 4.
 """
 import argparse
 

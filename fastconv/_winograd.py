@@ -75,7 +75,7 @@ def workspace(geometry, grad_input=False, tile=None, itemsize=4):
 
 def tile_magnitude(inp, weight, padding, tile, groups=1, grad_input=False):
     """The scale of Winograd's rounding error at every output, for tests and
-    error measurements: an elementwise analogue of DESIGN.md's (|x| * |w|)
+    error measurements: an elementwise analogue of the accuracy rule's (docs/guide/accuracy.rst) (|x| * |w|)
     in which each input is replaced by the largest |input| of the whole
     (tile+2) x (tile+2) input tile its output tile reads, since the
     transforms mix those before any product:

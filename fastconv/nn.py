@@ -130,7 +130,7 @@ def _choose_method(method, op, g, fname="conv2d"):
     along the rows stops its tap vectors; from og = 2 on GEMM catches up.
 
     'auto' never picks 'winograd': its error exceeds the elementwise bound
-    every other method meets (DESIGN.md section 5) on inputs of mixed
+    every other method meets (docs/guide/accuracy.rst) on inputs of mixed
     magnitude, for every tile size (docs/guide/winograd.rst);
     _winograd.faster_than_im2col holds its measured crossover.
     """

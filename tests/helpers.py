@@ -1,4 +1,4 @@
-"""Test helpers: the scaled floating-point tolerance of DESIGN.md section 5.
+"""Test helpers: the scaled floating-point tolerance of docs/guide/accuracy.rst.
 
 A correct convolution of K multiply-adds per output, accumulated in a type
 with machine epsilon eps, is within about K * eps * (|x| * |w|) of the exact

@@ -6,7 +6,7 @@ processes started and closed here.
 
 The direct method sums each output's taps in the same order in a chunk as in
 the whole array, so its results are compared for equality; the other
-methods with the scaled tolerance of DESIGN.md section 5."""
+methods with the scaled tolerance of docs/guide/accuracy.rst."""
 import logging
 import zlib
 

@@ -82,6 +82,7 @@ def test_demo_runs_and_checks_every_result():
     assert proc.returncode == 0, proc.stderr
     assert "numpy.convolve" in proc.stdout and "scipy.signal.convolve2d" in proc.stdout
     assert "keeps the mean" in proc.stdout
+    assert "nn.conv2d" in proc.stdout and "convolve_backward" in proc.stdout and "gallery" in proc.stdout
 
 
 # --- the example gallery (examples/plot_*.py) ---------------------------------

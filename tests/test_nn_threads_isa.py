@@ -6,7 +6,7 @@ where it applies) at every kernel-table level this CPU has (fastconv._isa):
 
 - forward, grad_input and grad_weight at threads 1, 2 and 3 are identical,
   bit for bit (the kernels split the work, never a sum: fastconv.h);
-- threads=1 is within the DESIGN.md section 5 bound of the float64
+- threads=1 is within the docs/guide/accuracy.rst bound of the float64
   reference (fastconv.reference), and of torch when it is installed;
 - the direct kernels give the same bits at every ISA level (the SIMD
   depthwise rows do the reference's arithmetic).

@@ -7,7 +7,7 @@ generated shapes (padding int / tuple / 'valid' / 'same', groups, batch
 Tolerance.  Winograd's transforms mix the inputs of a whole (m+2) x (m+2)
 input tile before the products, so an output's error follows the size of
 its tile's inputs, not only of the inputs its own window reads: the
-elementwise bound of DESIGN.md section 5 does not hold for it when values
+elementwise bound of docs/guide/accuracy.rst does not hold for it when values
 of very different magnitudes sit side by side (test_elementwise_bound_fails
 shows one case; docs/guide/winograd.rst has the measurements).  The bound
 checked here is the same with |x| replaced by the largest |x| of the
@@ -269,7 +269,7 @@ def test_elementwise_bound_fails(tile):
     """Why 'auto' never picks Winograd: a large input met by a small tap
     (next to large taps and small inputs) leaves an error of about
     eps * (large input) * (large tap) after the transforms, where the exact
-    result and DESIGN.md's elementwise bound c K eps (|x| * |w|), which
+    result and the accuracy rule's (docs/guide/accuracy.rst) elementwise bound c K eps (|x| * |w|), which
     every other method meets, are both of order one."""
     x = np.ones((1, 1, tile + 2, tile + 2), np.float32)
     x[0, 0, 1, 1] = 1e8

@@ -2,8 +2,8 @@
 thread counts (issue 8).
 
 - Every level ('scalar', 'avx2', 'avx512'; a level the CPU lacks is skipped)
-  agrees with `fastconv.reference` within the scaled tolerance of DESIGN.md
-  section 5, for every dtype, mode and boundary, on shapes that reach each
+  agrees with `fastconv.reference` within the scaled tolerance of
+  docs/guide/accuracy.rst, for every dtype, mode and boundary, on shapes that reach each
   part of the micro-kernels (4-row blocks, 1-row blocks, masked tails, the
   edge bands of the zero extension).
 - threads=1, 2 and 3 give bitwise identical results, forward and backward,

@@ -7,8 +7,8 @@ C loops; a multithreaded OpenBLAS (pthreads build, as in SciPy's wheels)
 busy-waits its helper threads between such calls, and when another process
 holds a core each call can stall for milliseconds (measured here: 512x512
 image, 3x3 kernel, im2col: 8.6 ms with one BLAS thread, 26-50 ms with two on
-a loaded 2-core machine).  DESIGN.md's policy is one BLAS thread inside
-fastconv's own loops.
+a loaded 2-core machine).  The policy (docs/guide/methods.rst, 'im2col') is one BLAS thread
+inside fastconv's own loops.
 
 The thread count of a pthreads OpenBLAS is one process-wide setting, so the
 policy is a process-wide reference count under a lock: the first call to

@@ -1,5 +1,5 @@
 """Is a result right?  Compared with the case's float64 reference, within a
-tolerance scaled to the problem (DESIGN.md section 5, taken normwise):
+tolerance scaled to the problem (docs/guide/accuracy.rst, taken normwise):
 
     max |got - ref|  <=  C * K * eps(dtype) * max(|x| * |w|)
 
