@@ -45,7 +45,7 @@ def correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=No
     or 'kernel_grad' for a kernel gradient); `threads` is the call's
     threads= argument."""
     if (boundary == "zero" and w.shape[0] >= x.shape[0] and w.shape[1] >= x.shape[1]
-            and w.size >= _COVERING_KERNEL_RATIO * x.size):
+            and 0 < x.size and w.size >= _COVERING_KERNEL_RATIO * x.size):
         # A kernel that covers the image: the sum runs over x's extent only,
         #   out[i, j] = sum_{u, v} x[u, v] w[u - i - r0, v - j - c0],
         # which is the same primitive with the roles swapped, both reversed:
