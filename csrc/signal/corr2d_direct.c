@@ -224,17 +224,6 @@ fc_status fc_corr2d_direct(fc_dtype dt,
         return FC_ERR_NOMEM;
     }
 
-#ifdef _OPENMP
-    /* Let the OpenMP runtime run fewer threads than asked when the machine
-     * is busy (libgomp: cores minus the load average): on a shared machine a
-     * team thread the OS does not run stalls the region's closing barrier.
-     * No value depends on the thread count.  The calling thread's setting is
-     * restored below. */
-    const int dynamic_was = omp_get_dynamic();
-    if (nthreads > 1) {
-        omp_set_dynamic(1);
-    }
-#endif
     const int pollable = ex != NULL && ex->interrupted != NULL;
     const ptrdiff_t tile_macs =
         cblock * taps > PTRDIFF_MAX / band ? FC_POLL_MACS : band * cblock * taps;
@@ -278,9 +267,6 @@ fc_status fc_corr2d_direct(fc_dtype dt,
             }
         }
     }
-#ifdef _OPENMP
-    omp_set_dynamic(dynamic_was);
-#endif
     free(scratch);
     return stop ? FC_ERR_INTERRUPTED : FC_OK;
 }
