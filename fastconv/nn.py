@@ -292,9 +292,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, m
     out : ndarray, keyword-only, optional
         See `conv1d`.
     threads : int or None, keyword-only
-        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
-        all cores; negative: counted back from the number of cores).  The
-        result does not depend on it (docs/guide/cnn_performance.rst).
+        See `conv1d`.
 
     Returns
     -------
@@ -379,9 +377,7 @@ def conv_transpose1d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     out : ndarray, keyword-only, optional
         See `conv1d`.
     threads : int or None, keyword-only
-        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
-        all cores; negative: counted back from the number of cores).  The
-        result does not depend on it (docs/guide/cnn_performance.rst).
+        See `conv1d`.
 
     Returns
     -------
@@ -428,9 +424,7 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     out : ndarray, keyword-only, optional
         See `conv1d`.
     threads : int or None, keyword-only
-        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
-        all cores; negative: counted back from the number of cores).  The
-        result does not depend on it (docs/guide/cnn_performance.rst).
+        See `conv1d`.
 
     Returns
     -------
@@ -538,9 +532,7 @@ def conv1d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, gro
         are returned as None and cost nothing.
     method : {'auto', 'direct', 'im2col'}, keyword-only
     threads : int or None, keyword-only
-        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
-        all cores; negative: counted back from the number of cores).  The
-        result does not depend on it (docs/guide/cnn_performance.rst).
+        See `conv1d`.
 
     Returns
     -------
@@ -596,9 +588,7 @@ def conv2d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, gro
         'winograd' (3x3, stride 1, dilation 1 only) computes grad_input by
         Winograd; grad_weight then uses the method 'auto' would.
     threads : int or None, keyword-only
-        OpenMP threads (None: ``fastconv``'s default, FASTCONV_NUM_THREADS or
-        all cores; negative: counted back from the number of cores).  The
-        result does not depend on it (docs/guide/cnn_performance.rst).
+        See `conv1d`.
 
     Returns
     -------

@@ -12,6 +12,8 @@
  *   S_MLOAD(p, m), S_MSTORE(p, m, v)   masked load (no fault in masked-out
  *                                      lanes) and store
  *
+ * It #undefs them all at its end except S_ATTR, S_VB and S_VW (per target).
+ *
  * Vectorized over output columns, taps broadcast.  Each output is one chain
  * of fused multiply-adds from zero over the taps in row-major order, whatever
  * block computes it, so the blocking below (4 rows x S_VB vectors, 1 row x
@@ -172,3 +174,18 @@ S_ATTR static void S_NAME(corr_rows)(const S_T *const *rows, ptrdiff_t nrows, pt
         }
     }
 }
+
+/* The per-type macros end here, so the next instantiation can define them. */
+#undef S_NAME
+#undef S_T
+#undef S_V
+#undef S_L
+#undef S_LOADU
+#undef S_SET1
+#undef S_ZERO
+#undef S_FMA
+#undef S_STOREU
+#undef S_MASK_T
+#undef S_MASK
+#undef S_MLOAD
+#undef S_MSTORE

@@ -77,20 +77,7 @@ FC_CORR_ROWS_REF(f64, double)
     _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
 #define S_MLOAD(p, m) _mm256_maskload_ps(p, m)
 #define S_MSTORE(p, m, v) _mm256_maskstore_ps(p, m, v)
-#include "corr_rows_simd.template.c"
-#undef S_NAME
-#undef S_T
-#undef S_V
-#undef S_L
-#undef S_LOADU
-#undef S_SET1
-#undef S_ZERO
-#undef S_FMA
-#undef S_STOREU
-#undef S_MASK_T
-#undef S_MASK
-#undef S_MLOAD
-#undef S_MSTORE
+#include "corr_rows_simd.template.c"   /* #undefs its per-type macros */
 
 #define S_NAME(x) x##_f64_avx2
 #define S_T double
@@ -105,20 +92,7 @@ FC_CORR_ROWS_REF(f64, double)
 #define S_MASK(n) _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3))
 #define S_MLOAD(p, m) _mm256_maskload_pd(p, m)
 #define S_MSTORE(p, m, v) _mm256_maskstore_pd(p, m, v)
-#include "corr_rows_simd.template.c"
-#undef S_NAME
-#undef S_T
-#undef S_V
-#undef S_L
-#undef S_LOADU
-#undef S_SET1
-#undef S_ZERO
-#undef S_FMA
-#undef S_STOREU
-#undef S_MASK_T
-#undef S_MASK
-#undef S_MLOAD
-#undef S_MSTORE
+#include "corr_rows_simd.template.c"   /* #undefs its per-type macros */
 
 #undef S_ATTR
 #undef S_VB
@@ -145,20 +119,7 @@ FC_CORR_ROWS_REF(f64, double)
 #define S_MASK(n) ((__mmask16)((1u << (n)) - 1u))
 #define S_MLOAD(p, m) _mm512_maskz_loadu_ps(m, p)
 #define S_MSTORE(p, m, v) _mm512_mask_storeu_ps(p, m, v)
-#include "corr_rows_simd.template.c"
-#undef S_NAME
-#undef S_T
-#undef S_V
-#undef S_L
-#undef S_LOADU
-#undef S_SET1
-#undef S_ZERO
-#undef S_FMA
-#undef S_STOREU
-#undef S_MASK_T
-#undef S_MASK
-#undef S_MLOAD
-#undef S_MSTORE
+#include "corr_rows_simd.template.c"   /* #undefs its per-type macros */
 
 #define S_NAME(x) x##_f64_avx512
 #define S_T double
@@ -173,20 +134,7 @@ FC_CORR_ROWS_REF(f64, double)
 #define S_MASK(n) ((__mmask8)((1u << (n)) - 1u))
 #define S_MLOAD(p, m) _mm512_maskz_loadu_pd(m, p)
 #define S_MSTORE(p, m, v) _mm512_mask_storeu_pd(p, m, v)
-#include "corr_rows_simd.template.c"
-#undef S_NAME
-#undef S_T
-#undef S_V
-#undef S_L
-#undef S_LOADU
-#undef S_SET1
-#undef S_ZERO
-#undef S_FMA
-#undef S_STOREU
-#undef S_MASK_T
-#undef S_MASK
-#undef S_MLOAD
-#undef S_MSTORE
+#include "corr_rows_simd.template.c"   /* #undefs its per-type macros */
 
 #undef S_ATTR
 #undef S_VB
