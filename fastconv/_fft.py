@@ -19,9 +19,17 @@ spreads its transforms over `workers` threads), in batches capped at
 BATCH_BYTES: only one batch's windows of the extension exist at a time, so
 a large image is never copied whole, whatever its boundary.
 
-Boundaries: every window is built by `window(shape, r, c)` (fc_pad2d, which
-makes any window of the zero, 'fill', 'wrap' or 'symm' extension at any
-offset).  'wrap' is a circular convolution of the image itself when that is
+The 2-D transforms are pruned (`_Transforms`): the forward transform runs
+along the last axis first, on the rows that exist only (a window or the
+kernel shorter than Nr rows is zero below; the kernel's wr rows cost wr/Nr
+of that pass), then along the rows; the inverse runs along the rows first,
+then along the last axis on the Lr rows that are kept only.  (scipy.fft's
+rfftn / irfftn would pad to Nr rows and transform every row; irfftn's
+overwrite_x is also slower than these separate passes.)
+
+Boundaries: a window inside x is read from x in place (ext(x) is x there);
+any other is built by `window(shape, r, c)` (fc_pad2d, which makes any
+window of the zero, 'fill', 'wrap' or 'symm' extension at any offset).  'wrap' is a circular convolution of the image itself when that is
 cheaper: the kernel is folded onto an image-sized array (taps that wrap land
 on the same element and add) and one transform of the image's own size
 gives every output.
@@ -145,7 +153,8 @@ def correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead=None)
         'zero', 'fill', 'wrap' or 'symm' ('wrap' may take the circular path).
     window : callable
         ``window(shape, r, c)``: the `shape` window of ext(x) starting at
-        row r, column c, as a new C-contiguous array of x's dtype.
+        row r, column c, as a new C-contiguous array of x's dtype (asked
+        only for windows that leave x's extent: inside it, ext(x) is x).
     workers : int
         Threads of scipy.fft.
     overhead : float, optional
@@ -158,21 +167,16 @@ def correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead=None)
     rows, cols = out_shape
     wr, wc = w.shape
     real = x.dtype.kind == "f"
-    out = np.zeros(out_shape, dtype=x.dtype)
     if rows * cols == 0 or wr * wc == 0:
-        return out
+        return np.zeros(out_shape, dtype=x.dtype)
     overhead = BLOCK_OVERHEAD if overhead is None else overhead
     plan = block_plan(out_shape, w.shape, real, overhead)
     if (boundary == "wrap" and x.size > 0
             and circular_work(x.shape) <= plan.work + plan.blocks * overhead):
         return _circular(x, w, out_shape, r0, c0, workers)
-    forward, inverse = (scipy.fft.rfftn, scipy.fft.irfftn) if real else (scipy.fft.fftn,
-                                                                        scipy.fft.ifftn)
-    # transform only the axes longer than 1 (pocketfft's pass over a
-    # length-1 axis costs as much as a real one): rows are then (nr = 1)
-    # independent 1-D transforms
-    shape, axes = ((plan.nr, plan.nc), (-2, -1)) if plan.nr > 1 else ((plan.nc,), (-1,))
-    spectrum = forward(w[::-1, ::-1], shape, axes=axes, workers=workers)
+    transforms = _Transforms(plan, real, workers)
+    spectrum = transforms.forward(w[None, ::-1, ::-1])[0]
+    out = np.empty(out_shape, dtype=x.dtype)    # the blocks cover it
     mr, mc = plan.lr + wr - 1, plan.lc + wc - 1          # one block's window
     per_batch = max(1, BATCH_BYTES // (2 * plan.nr * plan.nc * x.itemsize))
     for bi in range(plan.br):
@@ -181,18 +185,62 @@ def correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead=None)
         for first in range(0, plan.bc, per_batch):
             count = min(per_batch, plan.bc - first)
             left = first * plan.lc
-            strip = window((mr, (count - 1) * plan.lc + mc), r0 + top, c0 + left)
+            strip = _strip(x, window, (mr, (count - 1) * plan.lc + mc), r0 + top, c0 + left)
             blocks = np.lib.stride_tricks.sliding_window_view(strip, mc, axis=1)[:, ::plan.lc]
-            blocks = blocks.transpose(1, 0, 2)          # (count, mr, mc)
-            product = forward(blocks, shape, axes=axes, workers=workers)
+            product = transforms.forward(blocks.transpose(1, 0, 2))   # (count, mr, mc) in
             product *= spectrum
-            result = inverse(product, shape, axes=axes, workers=workers, overwrite_x=True)
-            valid = result[:, wr - 1:wr - 1 + height, wc - 1:wc - 1 + plan.lc]
+            # outputs that do not wrap around: rows wr-1 .. wr-2+height, then columns
+            valid = transforms.inverse(product, slice(wr - 1, wr - 1 + height))
+            valid = valid[:, :, wc - 1:wc - 1 + plan.lc]
             width = min(count * plan.lc, cols - left)
             # (count, height, lc) -> (height, count * lc), then the columns that exist
             out[top:top + height, left:left + width] = (
                 valid.transpose(1, 0, 2).reshape(height, count * plan.lc)[:, :width])
     return out
+
+
+def _strip(x, window, shape, r, c):
+    """The `shape` window of ext(x) at (r, c): a view of x where it lies
+    inside x (ext(x) is x there, whatever the boundary), else window()."""
+    xr, xc = x.shape
+    if 0 <= r and r + shape[0] <= xr and 0 <= c and c + shape[1] <= xc:
+        return x[r:r + shape[0], c:c + shape[1]]
+    return window(shape, r, c)
+
+
+class _Transforms:
+    """The forward and inverse transforms of a plan's blocks, on stacks of
+    (count, rows, cols) arrays, pruned where the zeros are known.
+
+    Along the last axis first, along the rows (axis -2) second: the forward
+    transform of a (count, m, cols) stack with m < nr rows transforms the
+    last axis of its m rows only (the nr - m rows of zero padding have a zero
+    transform), then each column with n=nr; this is what makes the kernel's
+    spectrum (wr rows) cheap.  The inverse transforms the columns, then only
+    the rows the caller keeps.  A plan with nr = 1 (1-D) has no row pass.
+    """
+
+    def __init__(self, plan, real, workers):
+        self.nr, self.nc, self.workers = plan.nr, plan.nc, workers
+        self.last, self.last_inverse = ((scipy.fft.rfft, scipy.fft.irfft) if real
+                                        else (scipy.fft.fft, scipy.fft.ifft))
+
+    def forward(self, stack):
+        """Spectra (count, nr, nc or nc // 2 + 1) of a (count, m <= nr, k <= nc)
+        stack, zero-padded to nr x nc."""
+        half = self.last(stack, n=self.nc, axis=-1, workers=self.workers)
+        if self.nr == 1:
+            return half
+        return scipy.fft.fft(half, n=self.nr, axis=-2, workers=self.workers,
+                             overwrite_x=True)
+
+    def inverse(self, spectra, rows):
+        """Rows `rows` (a slice) of the inverse transforms of `spectra`
+        (overwritten), all nc columns: (count, len(rows), nc)."""
+        if self.nr > 1:
+            spectra = scipy.fft.ifft(spectra, axis=-2, workers=self.workers,
+                                     overwrite_x=True)[:, rows]
+        return self.last_inverse(spectra, n=self.nc, axis=-1, workers=self.workers)
 
 
 def _circular(x, w, out_shape, r0, c0, workers):

@@ -191,6 +191,101 @@ def test_large_image_builds_one_batch_of_extension_at_a_time():
                      w.size)
 
 
+# --------------------------------------------------------------------------
+# _fft.correlate under hand-made block plans
+# --------------------------------------------------------------------------
+
+# (x shape, kernel shape, output shape, offset): windows inside x and
+# leaving it, 1-row / 1-column images and kernels, odd sizes
+_PRIMITIVE_CASES = [((13, 11), (4, 3), (15, 12), (-2, -1)),
+                    ((13, 11), (4, 3), (10, 9), (0, 0)),
+                    ((1, 20), (1, 5), (1, 23), (0, -3)),
+                    ((9, 1), (3, 1), (11, 1), (-1, 0)),
+                    ((7, 9), (1, 4), (7, 10), (0, -2)),
+                    ((8, 6), (3, 1), (9, 7), (-2, 1))]
+
+
+def _hand_plans(out_shape, w_shape):
+    """Block plans of every kind for one call: one block or many, blocks that
+    divide the output and blocks that leave a partial last one, transforms
+    exactly the window's size (odd ones included) or larger than it (rows
+    and columns of zero padding)."""
+    (rows, cols), (wr, wc) = out_shape, w_shape
+    for lr in sorted({rows, 1, max(1, rows // 2), max(1, (rows + 2) // 3)}):
+        for lc in sorted({cols, 1, max(1, cols // 3), max(1, (cols + 1) // 2)}):
+            for pad_r, pad_c in ((0, 0), (1, 2), (3, 1)):
+                nr, nc = lr + wr - 1 + pad_r, lc + wc - 1 + pad_c
+                if rows == 1 and wr == 1:
+                    nr = 1      # the 1-D layout: no transform along the rows
+                yield _fft.BlockPlan(lr, lc, nr, nc, -(-rows // lr), -(-cols // lc))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("boundary", ["zero", "fill", "wrap", "symm"])
+@pytest.mark.parametrize("x_shape, w_shape, out_shape, offset", _PRIMITIVE_CASES)
+def test_every_block_plan(x_shape, w_shape, out_shape, offset, boundary, dtype):
+    """_fft.correlate against the direct primitive in float64 under many block
+    plans and batch sizes, with the pruned row and column passes."""
+    from fastconv import _dtypes, _primitive
+    rng = np.random.default_rng(sum(x_shape) + sum(w_shape))
+    x, w = _random(rng, x_shape, dtype), _random(rng, w_shape, dtype)
+    plan = _dtypes.plan(np.dtype(dtype))
+    fill = np.asarray(1.5, dtype=dtype) if boundary == "fill" else None
+    extension = "fill" if boundary == "zero" else boundary
+    wide = _dtypes.plan(np.dtype(_wide(dtype)))
+    exact = _primitive.correlate_2d(x.astype(wide.compute), w.astype(wide.compute), out_shape,
+                                    *offset, wide, "direct", boundary,
+                                    None if fill is None else fill.astype(wide.compute))
+    asked = []
+
+    def window(shape, r, c):
+        asked.append((shape, r, c))
+        return _primitive.extend(x, shape, r, c, extension, fill, plan)
+
+    window_size = tuple(o + k - 1 for o, k in zip(out_shape, w_shape))
+    copies = _copies(window_size, x_shape, boundary)
+    fill_norm = 1.5 * math.sqrt(math.prod(window_size)) if boundary == "fill" else 0.0
+    scale = (math.sqrt(copies) * _norm(x) + fill_norm) * _norm(w)
+    for hand in _hand_plans(out_shape, w_shape):
+        for batch_bytes in (1, 1 << 20):
+            with mock.patch.multiple(_fft, block_plan=lambda *args: hand,
+                                     BATCH_BYTES=batch_bytes,
+                                     circular_work=lambda shape: math.inf):
+                got = _fft.correlate(x, w, out_shape, *offset, boundary, window, 1)
+            assert got.dtype == np.dtype(dtype)
+            assert_fft_close(got, exact, scale, math.log2(4 * hand.nr * hand.nc), dtype,
+                             math.prod(w_shape), f"{hand} batch {batch_bytes}")
+    # windows inside x are read from x itself, never built
+    for shape, r, c in asked:
+        assert not (0 <= r and r + shape[0] <= x_shape[0] and 0 <= c
+                    and c + shape[1] <= x_shape[1]), (shape, r, c)
+
+
+def test_windows_inside_the_image_are_not_copied():
+    """'valid' of a large image: the windows inside x are read in place; only
+    the partial last blocks of a row or column (whose windows reach past
+    the outputs, into the extension) are built."""
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((300, 280)), rng.standard_normal((9, 7))
+    built = []
+
+    def window(shape, r, c):
+        built.append((shape, r, c))
+        from fastconv import _dtypes, _primitive
+        return _primitive.extend(x, shape, r, c, "symm", None, _dtypes.plan(x.dtype))
+
+    out_shape = (292, 274)
+    with mock.patch.multiple(_fft, MAX_BLOCK_ELEMENTS=64 * 64, BATCH_BYTES=4 * 64 * 64 * 16):
+        plan = _fft.block_plan(out_shape, w.shape)
+        batches = plan.br * -(-plan.bc // 4)
+        got = _fft.correlate(x, w, out_shape, 0, 0, "symm", window, 1)
+    exact = fastconv.correlate2d(x, w, "valid", method="direct")
+    assert batches > 4 and len(built) < batches
+    for shape, r, c in built:
+        assert r + shape[0] > x.shape[0] or c + shape[1] > x.shape[1]
+    assert_fft_close(got, exact, _norm(x) * _norm(w), math.log2(4 * x.size), "float64", w.size)
+
+
 @pytest.mark.parametrize("shape, kernel, offset", [((8, 10), (3, 3), (-1, -1)),
                                                    ((5, 4), (7, 9), (-3, -4)),
                                                    ((6, 6), (2, 2), (2, 3))])
@@ -222,19 +317,59 @@ def test_the_bound_can_fail():
         assert_fft_close(got.astype(np.float32), exact, _norm(a) * _norm(v), 10, "float64", 40)
 
 
-def test_float32_is_computed_in_float32():
-    with mock.patch("scipy.fft.rfftn", wraps=__import__("scipy.fft").fft.rfftn) as spy:
-        fastconv.convolve(np.ones(100, np.float32), np.ones(10, np.float32), method="fft")
-    assert all(call.args[0].dtype == np.float32 for call in spy.call_args_list)
+_TRANSFORMS = ("rfft", "irfft", "fft", "ifft", "rfftn", "irfftn", "fftn", "ifftn")
 
 
-def test_workers_from_threads():
+@contextlib.contextmanager
+def _spy_transforms():
+    """Every scipy.fft transform the FFT path may call, wrapped: yields the
+    list of (name, input array, keyword arguments) of the calls."""
+    import scipy.fft
+    calls = []
+
+    def spy(name):
+        real = getattr(scipy.fft, name)
+
+        def wrapped(x, *args, **kwargs):
+            calls.append((name, x, kwargs))
+            return real(x, *args, **kwargs)
+        return wrapped
+
+    with contextlib.ExitStack() as stack:
+        for name in _TRANSFORMS:
+            stack.enter_context(mock.patch(f"scipy.fft.{name}", spy(name)))
+        yield calls
+
+
+_SINGLE_CASES = [("convolve", (100,), (10,)), ("convolve2d", (40, 30), (7, 5)),
+                 ("convolve2d", (40, 1), (7, 1)), ("convolve2d", (1, 30), (1, 5))]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "complex64"])
+@pytest.mark.parametrize("name, s1, s2", _SINGLE_CASES)
+@pytest.mark.parametrize("blocking", ["default", "small"])
+def test_single_precision_is_computed_in_single_precision(name, s1, s2, dtype, blocking):
+    rng = np.random.default_rng(0)
+    a, v = _random(rng, s1, dtype), _random(rng, s2, dtype)
+    with _blocking(blocking), _spy_transforms() as calls:
+        got = getattr(fastconv, name)(a, v, method="fft")
+    assert calls
+    assert all(x.dtype in (np.float32, np.complex64) for _, x, _ in calls), \
+        [(n, x.dtype) for n, x, _ in calls]
+    assert got.dtype == np.dtype(dtype)
+
+
+@pytest.mark.parametrize("shapes", [((1, 1000), (1, 20), (1, 981)),
+                                    ((60, 50), (9, 7), (52, 44))])
+def test_workers_from_threads(shapes):
     from fastconv import _primitive, _dtypes
     plan = _dtypes.plan(np.dtype(np.float64))
-    x, w = np.ones((1, 1000)), np.ones((1, 20))
-    with mock.patch("scipy.fft.irfftn", wraps=__import__("scipy.fft").fft.irfftn) as spy:
-        _primitive.correlate_2d(x, w, (1, 981), 0, 0, plan, "fft", threads=2)
-    assert spy.call_args.kwargs["workers"] == 2
+    x_shape, w_shape, out_shape = shapes
+    x, w = np.ones(x_shape), np.ones(w_shape)
+    with _spy_transforms() as calls:
+        _primitive.correlate_2d(x, w, out_shape, 0, 0, plan, "fft", threads=2)
+    assert calls
+    assert all(kwargs["workers"] == 2 for _, _, kwargs in calls)
 
 
 # --------------------------------------------------------------------------
