@@ -2,8 +2,8 @@
 
     out[i, j] = sum_{p, q} ext(x)[i + r0 + p, j + c0 + q] * w[p, q],
 
-through scipy.fft: real transforms (rfftn / irfftn) for real input, complex
-ones for complex input, single precision kept single (scipy.fft computes
+through scipy.fft: real transforms (rfft / irfft along the last axis) for
+real input, complex ones for complex input, single precision kept single (scipy.fft computes
 float32 / complex64 input in that precision).
 
 Overlap-save, in correlation form.  The output is cut into blocks of
