@@ -372,6 +372,36 @@ def test_workers_from_threads(shapes):
     assert all(kwargs["workers"] == 2 for _, _, kwargs in calls)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64"])
+@pytest.mark.parametrize("n, k", [(100_000, 1_001), (30_000, 2_000), (5_000, 300)])
+def test_1d_blocks_are_transformed_in_whole_lane_groups(n, k, dtype):
+    """A 1-D plan's blocks (one row each) go to scipy.fft in batches of whole
+    groups of _fft.LANES (pocketfft's SIMD lanes), except the last batch."""
+    rng = np.random.default_rng(n)
+    a, v = _random(rng, n, dtype), _random(rng, k, dtype)
+    forward = "rfft" if np.dtype(dtype).kind == "f" else "fft"
+    for batch_bytes in (1, _fft.BATCH_BYTES):
+        with mock.patch.object(_fft, "BATCH_BYTES", batch_bytes), _spy_transforms() as calls:
+            got = fastconv.convolve(a, v, method="fft")
+        batches = [x.shape[0] for name, x, _ in calls if name == forward][1:]   # [0]: kernel
+        assert batches and all(b % _fft.LANES == 0 for b in batches[:-1]), batches
+        exact = np.convolve(a.astype(_wide(dtype)), v.astype(_wide(dtype)))
+        assert_fft_close(got, exact, _norm(a) * _norm(v), math.log2(4 * (n + k)), dtype, k)
+
+
+def test_1d_work_counts_lane_groups():
+    """BlockPlan.work of a 1-D plan: whole lane groups at one transform per
+    block, the rest and the kernel's transform at SCALAR_COST each."""
+    size, lanes, scalar = 4096, _fft.LANES, _fft.SCALAR_COST
+    one = size * math.log2(size)
+    grouped = _fft.BlockPlan(1, 4000, 1, size, 1, 2 * lanes)
+    ragged = _fft.BlockPlan(1, 4000, 1, size, 1, 2 * lanes + 1)
+    assert grouped.work == pytest.approx((2 * 2 * lanes + scalar) * one)
+    assert ragged.work == pytest.approx((2 * (2 * lanes + scalar) + scalar) * one)
+    two_d = _fft.BlockPlan(10, 10, 16, 16, 3, 5)
+    assert two_d.work == pytest.approx(2 * 15 * 256 * 8)
+
+
 # --------------------------------------------------------------------------
 # exact dtypes never use FFT
 # --------------------------------------------------------------------------
