@@ -20,8 +20,8 @@ BATCH_BYTES: only one batch's windows of the extension exist at a time, so
 a large image is never copied whole, whatever its boundary.  scipy.fft
 (pocketfft) transforms the rows of a batch LANES at a time with SIMD, and a
 row without partners about SCALAR_COST times slower: a 1-D plan (one row per
-block) is batched in whole groups of LANES blocks (at least one group,
-whatever BATCH_BYTES), and `BlockPlan.work` prices its blocks so, which
+block) is batched in whole groups of LANES blocks, one group per worker
+thread at least (pocketfft gives a thread whole groups only), and `BlockPlan.work` prices its blocks so, which
 favours block counts in whole groups.
 
 The 2-D transforms are pruned (`_Transforms`): the forward transform runs
@@ -205,7 +205,10 @@ def correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead=None)
     mr, mc = plan.lr + wr - 1, plan.lc + wc - 1          # one block's window
     per_batch = max(1, BATCH_BYTES // (2 * plan.nr * plan.nc * x.itemsize))
     if plan.nr == 1:
-        per_batch = max(LANES, per_batch // LANES * LANES)   # whole lane groups
+        # whole lane groups, one per worker (pocketfft gives each thread
+        # whole groups only: a batch of one group runs on one thread)
+        group = LANES * max(1, workers)
+        per_batch = max(group, per_batch // group * group)
     for bi in range(plan.br):
         top = bi * plan.lr
         height = min(plan.lr, rows - top)

@@ -372,21 +372,42 @@ def test_workers_from_threads(shapes):
     assert all(kwargs["workers"] == 2 for _, _, kwargs in calls)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("dtype", ["float32", "float64", "complex64"])
 @pytest.mark.parametrize("n, k", [(100_000, 1_001), (30_000, 2_000), (5_000, 300)])
-def test_1d_blocks_are_transformed_in_whole_lane_groups(n, k, dtype):
+def test_1d_blocks_are_transformed_in_whole_lane_groups(n, k, dtype, threads):
     """A 1-D plan's blocks (one row each) go to scipy.fft in batches of whole
-    groups of _fft.LANES (pocketfft's SIMD lanes), except the last batch."""
+    groups of _fft.LANES (pocketfft's SIMD lanes), one group per thread,
+    except the last batch."""
     rng = np.random.default_rng(n)
     a, v = _random(rng, n, dtype), _random(rng, k, dtype)
     forward = "rfft" if np.dtype(dtype).kind == "f" else "fft"
     for batch_bytes in (1, _fft.BATCH_BYTES):
         with mock.patch.object(_fft, "BATCH_BYTES", batch_bytes), _spy_transforms() as calls:
-            got = fastconv.convolve(a, v, method="fft")
+            got = fastconv.convolve(a, v, method="fft", threads=threads)
         batches = [x.shape[0] for name, x, _ in calls if name == forward][1:]   # [0]: kernel
-        assert batches and all(b % _fft.LANES == 0 for b in batches[:-1]), batches
+        group = _fft.LANES * threads
+        assert batches and all(b % group == 0 for b in batches[:-1]), batches
         exact = np.convolve(a.astype(_wide(dtype)), v.astype(_wide(dtype)))
         assert_fft_close(got, exact, _norm(a) * _norm(v), math.log2(4 * (n + k)), dtype, k)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_thread_count_never_changes_an_fft_result(dtype):
+    """Batches (1-D: lane groups per thread) and scipy.fft's workers depend on
+    threads=; the result does not, bit for bit (docs/guide/threads_and_isa)."""
+    rng = np.random.default_rng(7)
+    for n, k in [(100_000, 1_001), (30_000, 2_000), (7_001, 33)]:
+        a, v = _random(rng, n, dtype), _random(rng, k, dtype)
+        results = [fastconv.convolve(a, v, method="fft", threads=t) for t in (1, 2, 3)]
+        for other in results[1:]:
+            np.testing.assert_array_equal(other, results[0])
+    x, w = _random(rng, (300, 280), dtype), _random(rng, (31, 17), dtype)
+    for boundary in ("fill", "symm"):
+        results = [fastconv.convolve2d(x, w, "same", boundary, method="fft", threads=t)
+                   for t in (1, 2, 3)]
+        for other in results[1:]:
+            np.testing.assert_array_equal(other, results[0])
 
 
 def test_1d_work_counts_lane_groups():
