@@ -21,8 +21,9 @@ a large image is never copied whole, whatever its boundary.  scipy.fft
 (pocketfft) transforms the rows of a batch LANES at a time with SIMD, and a
 row without partners about SCALAR_COST times slower: a 1-D plan (one row per
 block) is batched in whole groups of LANES blocks, one group per worker
-thread at least (pocketfft gives a thread whole groups only), and `BlockPlan.work` prices its blocks so, which
-favours block counts in whole groups.
+thread at least (pocketfft gives a thread whole groups only), and
+`BlockPlan.work` prices its blocks so, which favours block counts in whole
+groups.
 
 The 2-D transforms are pruned (`_Transforms`): the forward transform runs
 along the last axis first, on the rows that exist only (a window or the
@@ -34,10 +35,11 @@ overwrite_x is also slower than these separate passes.)
 
 Boundaries: a window inside x is read from x in place (ext(x) is x there);
 any other is built by `window(shape, r, c)` (fc_pad2d, which makes any
-window of the zero, 'fill', 'wrap' or 'symm' extension at any offset).  'wrap' is a circular convolution of the image itself when that is
-cheaper: the kernel is folded onto an image-sized array (taps that wrap land
-on the same element and add) and one transform of the image's own size
-gives every output.
+window of the zero, 'fill', 'wrap' or 'symm' extension at any offset).
+'wrap' is a circular convolution of the image itself when that is cheaper:
+the kernel is folded onto an image-sized array (taps that wrap land on the
+same element and add) and one transform of the image's own size gives every
+output.
 
 Error model: a transform-based result has a rounding error bounded in norm,
 about  c * log2(N) * eps * ||ext(x)|| * ||w||  (N the transform size),
