@@ -286,6 +286,23 @@ def test_windows_inside_the_image_are_not_copied():
     assert_fft_close(got, exact, _norm(x) * _norm(w), math.log2(4 * x.size), "float64", w.size)
 
 
+def test_reversed_image_windows_are_built():
+    """A reversed (negative-stride) image, as the role swap passes, is not
+    read in place; the result is the same."""
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal((60, 50)), rng.standard_normal((5, 4))
+    built = []
+
+    def window(shape, r, c):
+        built.append(shape)
+        return np.ascontiguousarray(x[::-1, ::-1][r:r + shape[0], c:c + shape[1]])
+
+    got = _fft.correlate(x[::-1, ::-1], w, (56, 47), 0, 0, "zero", window, 1)
+    assert built
+    exact = fastconv.correlate2d(x[::-1, ::-1], w, "valid", method="direct")
+    assert_fft_close(got, exact, _norm(x) * _norm(w), math.log2(4 * x.size), "float64", w.size)
+
+
 @pytest.mark.parametrize("shape, kernel, offset", [((8, 10), (3, 3), (-1, -1)),
                                                    ((5, 4), (7, 9), (-3, -4)),
                                                    ((6, 6), (2, 2), (2, 3))])
