@@ -22,8 +22,8 @@ a large image is never copied whole, whatever its boundary.  scipy.fft
 row without partners about SCALAR_COST times slower: a 1-D plan (one row per
 block) is batched in whole groups of LANES blocks, one group per worker
 thread at least (pocketfft gives a thread whole groups only), and
-`BlockPlan.work` prices its blocks so, which favours block counts in whole
-groups.
+`block_plan(..., lanes=True)` prices its blocks so (`BlockPlan.lane_work`),
+which favours block counts in whole groups.
 
 The 2-D transforms are pruned (`_Transforms`): the forward transform runs
 along the last axis first, on the rows that exist only (a window or the
@@ -95,15 +95,21 @@ class BlockPlan(NamedTuple):
     @property
     def work(self):
         """Transform work of the whole call, in element-log2 units (one
-        forward and one inverse transform per block).  A 1-D plan (nr = 1)
-        counts its blocks in lane groups, a block outside a whole group
-        and the kernel's transform (alone) SCALAR_COST times."""
+        forward and one inverse transform per block)."""
         size = self.nr * self.nc
-        per_transform = size * max(math.log2(size), 1.0)
+        return 2.0 * self.br * self.bc * size * max(math.log2(size), 1.0)
+
+    @property
+    def lane_work(self):
+        """`work` as one call runs it: a 1-D plan (nr = 1) counts its blocks
+        in lane groups, a block outside a whole group and the kernel's
+        transform (alone) SCALAR_COST times; a 2-D plan's rows fill the
+        lanes."""
         if self.nr > 1:
-            return 2.0 * self.br * self.bc * per_transform
+            return self.work
+        size = self.nc
         blocks = self.bc // LANES * LANES + self.bc % LANES * SCALAR_COST
-        return (2.0 * self.br * blocks + SCALAR_COST) * per_transform
+        return (2.0 * self.br * blocks + SCALAR_COST) * size * max(math.log2(size), 1.0)
 
     @property
     def blocks(self):
@@ -129,18 +135,21 @@ def _axis_candidates_cached(out_len, k, real):
     return tuple(_axis_candidates(out_len, k, real))
 
 
-def block_plan(out_shape, w_shape, real=True, overhead=None):
+def block_plan(out_shape, w_shape, real=True, overhead=None, lanes=False):
     """The cheapest `BlockPlan` for an output of `out_shape` and a kernel of
-    `w_shape`: cost = `BlockPlan.work` + blocks * overhead, the
-    overhead (default BLOCK_OVERHEAD; _method passes the fitted one) in
+    `w_shape`: cost = `BlockPlan.work` (`BlockPlan.lane_work` if `lanes`:
+    the blocks of one call, as `correlate` runs them; not for the items of
+    a batch, which fill the lanes) + blocks * overhead, the overhead
+    (default BLOCK_OVERHEAD; _method passes the fitted one) in
     element-log2 units; blocks no larger than MAX_BLOCK_ELEMENTS unless the
     kernel needs it."""
     overhead = BLOCK_OVERHEAD if overhead is None else overhead
-    return _block_plan(tuple(out_shape), tuple(w_shape), bool(real), float(overhead))
+    return _block_plan(tuple(out_shape), tuple(w_shape), bool(real), float(overhead),
+                       bool(lanes))
 
 
 @functools.lru_cache(maxsize=512)
-def _block_plan(out_shape, w_shape, real, overhead):
+def _block_plan(out_shape, w_shape, real, overhead, lanes):
     (rows, cols), (wr, wc) = out_shape, w_shape
     best, best_cost = None, math.inf
     row_choices = _axis_candidates_cached(rows, wr, False)
@@ -152,7 +161,7 @@ def _block_plan(out_shape, w_shape, real, overhead):
             if size > MAX_BLOCK_ELEMENTS and best is not None:
                 continue   # candidates grow: the first one is the smallest possible
             plan = BlockPlan(lr, lc, nr, nc, br, -(-cols // lc))
-            cost = plan.work + plan.blocks * overhead
+            cost = (plan.lane_work if lanes else plan.work) + plan.blocks * overhead
             if cost < best_cost:
                 best, best_cost = plan, cost
     return best
@@ -197,7 +206,7 @@ def correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead=None)
     if rows * cols == 0 or wr * wc == 0:
         return np.zeros(out_shape, dtype=x.dtype)
     overhead = BLOCK_OVERHEAD if overhead is None else overhead
-    plan = block_plan(out_shape, w.shape, real, overhead)
+    plan = block_plan(out_shape, w.shape, real, overhead, lanes=True)
     if (boundary == "wrap" and x.size > 0
             and circular_work(x.shape) <= plan.work + plan.blocks * overhead):
         return _circular(x, w, out_shape, r0, c0, workers)

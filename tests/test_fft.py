@@ -248,7 +248,7 @@ def test_every_block_plan(x_shape, w_shape, out_shape, offset, boundary, dtype):
     scale = (math.sqrt(copies) * _norm(x) + fill_norm) * _norm(w)
     for hand in _hand_plans(out_shape, w_shape):
         for batch_bytes in (1, 1 << 20):
-            with mock.patch.multiple(_fft, block_plan=lambda *args: hand,
+            with mock.patch.multiple(_fft, block_plan=lambda *args, **kwargs: hand,
                                      BATCH_BYTES=batch_bytes,
                                      circular_work=lambda shape: math.inf):
                 got = _fft.correlate(x, w, out_shape, *offset, boundary, window, 1)
@@ -427,17 +427,24 @@ def test_thread_count_never_changes_an_fft_result(dtype):
             np.testing.assert_array_equal(other, results[0])
 
 
-def test_1d_work_counts_lane_groups():
-    """BlockPlan.work of a 1-D plan: whole lane groups at one transform per
-    block, the rest and the kernel's transform at SCALAR_COST each."""
+def test_1d_lane_work_counts_lane_groups():
+    """BlockPlan.lane_work of a 1-D plan: whole lane groups at one transform
+    per block, the rest and the kernel's transform at SCALAR_COST each; a
+    2-D plan's is its work.  block_plan prices by it only when asked
+    (correlate does; _method and the batched items of _batch do not)."""
     size, lanes, scalar = 4096, _fft.LANES, _fft.SCALAR_COST
     one = size * math.log2(size)
     grouped = _fft.BlockPlan(1, 4000, 1, size, 1, 2 * lanes)
     ragged = _fft.BlockPlan(1, 4000, 1, size, 1, 2 * lanes + 1)
-    assert grouped.work == pytest.approx((2 * 2 * lanes + scalar) * one)
-    assert ragged.work == pytest.approx((2 * (2 * lanes + scalar) + scalar) * one)
+    assert grouped.work == pytest.approx(2 * 2 * lanes * one)
+    assert grouped.lane_work == pytest.approx((2 * 2 * lanes + scalar) * one)
+    assert ragged.lane_work == pytest.approx((2 * (2 * lanes + scalar) + scalar) * one)
     two_d = _fft.BlockPlan(10, 10, 16, 16, 3, 5)
-    assert two_d.work == pytest.approx(2 * 15 * 256 * 8)
+    assert two_d.lane_work == two_d.work == pytest.approx(2 * 15 * 256 * 8)
+    # a signal of 4096 with 255 taps: one lone block of 4374 unpriced, whole
+    # groups of shorter blocks when the lanes are priced
+    assert _fft.block_plan((1, 4096), (1, 255)).blocks == 1
+    assert _fft.block_plan((1, 4096), (1, 255), lanes=True).blocks % lanes == 0
 
 
 # --------------------------------------------------------------------------
