@@ -34,7 +34,9 @@ beyond) is reproduced exactly by `choose` for ops 'nn_forward',
 'nn_grad_input', 'nn_grad_weight'.
 """
 import enum
+import functools
 import json
+import math
 import os
 from importlib import resources
 
@@ -110,6 +112,7 @@ def set_model(data):
     on; returns the previous one (the calibration uses this)."""
     global _model
     old, _model = _model, data
+    _choose_signal.cache_clear()
     return old
 
 
@@ -205,16 +208,42 @@ def choose(op, shapes, dtype, boundary="zero", threads=1):
     if op not in SIGNAL_OPS:
         raise ValueError(f"unknown op {op!r}")
     x_shape, w_shape, out_shape = shapes
+    # memoized: a call's choice depends only on these and on the ISA level
+    # (set_model clears the memo)
+    return _choose_signal(op, tuple(x_shape), tuple(w_shape), tuple(out_shape), dtype,
+                          boundary, threads, _isa.current)
+
+
+@functools.lru_cache(maxsize=1024)
+def _choose_signal(op, x_shape, w_shape, out_shape, dtype, boundary, threads, isa_level):
+    shapes = (x_shape, w_shape, out_shape)
     if out_shape[0] * out_shape[1] == 0 or w_shape[0] * w_shape[1] == 0:
         return Method.DIRECT
     costs = {m: cost(m, op, shapes, dtype, boundary, threads)
              for m in (Method.DIRECT, Method.IM2COL)}
     best = min(costs, key=costs.get)
-    # the FFT's fixed cost bounds it from below: small calls skip its block plan
-    if not exact_dtype(dtype) and costs[best] > _model["fft"][_dtype_key(dtype)[0]]["a"]:
-        if cost(Method.FFT, op, shapes, dtype, boundary, threads) < costs[best]:
-            best = Method.FFT
+    # a lower bound of the FFT's cost spares the block plan (the slow part of
+    # pricing it) whenever FFT cannot win
+    if (not exact_dtype(dtype) and _fft_cost_bound(shapes, dtype, boundary, threads) < costs[best]
+            and cost(Method.FFT, op, shapes, dtype, boundary, threads) < costs[best]):
+        best = Method.FFT
     return best
+
+
+def _fft_cost_bound(shapes, dtype, boundary, threads):
+    """A lower bound of cost(Method.FFT, ...) that needs no block plan: every
+    plan transforms, forward and back, at least the outputs' number of
+    elements, in transforms of at least the kernel's size (and 'wrap' may
+    instead transform x, three times)."""
+    x_shape, w_shape, out_shape = shapes
+    c = _model["fft"][_dtype_key(dtype)[0]]
+    transform_factor = _dtype_key(dtype)[2]
+    outputs = out_shape[0] * out_shape[1]
+    work = 2.0 * outputs * max(math.log2(max(w_shape[0] * w_shape[1], 2)), 1.0)
+    x_size = x_shape[0] * x_shape[1]
+    if boundary == "wrap" and x_size > 0:
+        work = min(work, 3.0 * x_size * max(math.log2(x_size), 1.0))
+    return c["a"] + c["b"] * transform_factor * work / _speedup(c["eff"], threads)
 
 
 # The nn layers' rule (fastconv/nn.py, measured in README "CNN layers"),
