@@ -137,10 +137,13 @@ def _direct_constants(dtype_key):
     return next(iter(levels.values()))[dtype_key]
 
 
-def cost(method, op, shapes, dtype, boundary="zero", threads=1):
+def cost(method, op, shapes, dtype, boundary="zero", threads=1, batch=1):
     """Predicted seconds of a signal op by `method` (a Method).
 
-    shapes = (x_shape, w_shape, out_shape), all 2-D (1-D is one row)."""
+    shapes = (x_shape, w_shape, out_shape), all 2-D (1-D is one row), of one
+    item of a batch of `batch` problems of that geometry (axis= / axes=):
+    the direct kernel runs the batch in one call (its fixed cost once), the
+    other methods item by item."""
     x_shape, w_shape, out_shape = shapes
     outputs = out_shape[0] * out_shape[1]
     macs = float(outputs) * w_shape[0] * w_shape[1]
@@ -148,10 +151,11 @@ def cost(method, op, shapes, dtype, boundary="zero", threads=1):
     if method == Method.DIRECT:
         c = _direct_constants(key)
         width_penalty = 1.0 + c["v"] / max(out_shape[1], 1)
-        return c["a"] + c["b"] * mac_factor * macs * width_penalty / _speedup(c["eff"], threads)
+        return c["a"] + batch * c["b"] * mac_factor * macs * width_penalty / _speedup(
+            c["eff"], threads)
     if method == Method.IM2COL:
         c = _model["im2col"][key]
-        return c["a"] + c["b"] * mac_factor * macs
+        return batch * (c["a"] + c["b"] * mac_factor * macs)
     if method == Method.FFT:
         c = _model["fft"][key]
         real = dtype.kind != "c"
@@ -162,8 +166,8 @@ def cost(method, op, shapes, dtype, boundary="zero", threads=1):
         # scipy.fft spreads a batch of transforms, or the rows of a 2-D one,
         # over its workers; one 1-D transform runs on one thread
         parallel = min(threads, max(plan.blocks, plan.nr))
-        return (c["a"] + (c["b"] * transform_factor * work + c["c"] * plan.blocks)
-                / _speedup(c["eff"], parallel))
+        return batch * (c["a"] + (c["b"] * transform_factor * work + c["c"] * plan.blocks)
+                        / _speedup(c["eff"], parallel))
     raise ValueError(f"no cost model for {method!r}")
 
 
@@ -177,7 +181,7 @@ def block_overhead(dtype):
 # the chooser
 # --------------------------------------------------------------------------
 
-def choose(op, shapes, dtype, boundary="zero", threads=1):
+def choose(op, shapes, dtype, boundary="zero", threads=1, batch=1):
     """The method 'auto' runs for one call.
 
     Parameters
@@ -195,6 +199,9 @@ def choose(op, shapes, dtype, boundary="zero", threads=1):
         'zero', 'fill', 'wrap' or 'symm' (signal ops).
     threads : int
         The call's positive thread count.
+    batch : int
+        Signal ops: the number of items of that geometry the call runs
+        (axis= / axes=); each method is priced per item times the batch.
 
     Returns
     -------
@@ -207,12 +214,12 @@ def choose(op, shapes, dtype, boundary="zero", threads=1):
     x_shape, w_shape, out_shape = shapes
     if out_shape[0] * out_shape[1] == 0 or w_shape[0] * w_shape[1] == 0:
         return Method.DIRECT
-    costs = {m: cost(m, op, shapes, dtype, boundary, threads)
+    costs = {m: cost(m, op, shapes, dtype, boundary, threads, batch)
              for m in (Method.DIRECT, Method.IM2COL)}
     best = min(costs, key=costs.get)
     # the FFT's fixed cost bounds it from below: small calls skip its block plan
     if not exact_dtype(dtype) and costs[best] > _model["fft"][_dtype_key(dtype)[0]]["a"]:
-        if cost(Method.FFT, op, shapes, dtype, boundary, threads) < costs[best]:
+        if cost(Method.FFT, op, shapes, dtype, boundary, threads, batch) < costs[best]:
             best = Method.FFT
     return best
 
@@ -243,12 +250,12 @@ def _choose_nn(op, g):
     return Method.DIRECT if og <= _NN_DIRECT_MAX_CHANNELS else Method.IM2COL
 
 
-def resolve(method, op, shapes, dtype, boundary="zero", threads=1):
+def resolve(method, op, shapes, dtype, boundary="zero", threads=1, batch=1):
     """The Method a call runs: `method` (a validated name or Method) as
     given, 'auto' chosen by `choose`; 'fft' on exact dtypes is a ValueError."""
     method = code(method)
     if method == Method.AUTO:
-        return choose(op, shapes, dtype, boundary, threads)
+        return choose(op, shapes, dtype, boundary, threads, batch)
     if method == Method.FFT:
         check_fft_dtype(dtype)
     return method
