@@ -21,6 +21,9 @@
 /* Output columns accumulated together by corr_row: 256 accumulators of at
  * most 16 bytes (4 KiB) stay in L1 while every tap streams over them. */
 #define FC_COL_BLOCK 256
+/* Rows of at most this many outputs (the edge columns next to the micro-kernel's
+ * interior) are summed one output at a time by corr_row. */
+#define FC_NARROW_COLS 16
 
 /* One call of fc_corr2d_direct, as every tile sees it. */
 typedef struct {
