@@ -14,16 +14,21 @@ axes, in their order.
 How it runs: the axes are moved to the end and each input becomes a C stack
 of shape (B, rows, cols) -- B the batch size, or 1 for an input shared by
 the whole batch (a stack of signals with one kernel), never copied B times.
-Validation, dtypes, modes and the method are settled once for the batch;
-`correlate_stack` and `correlation_backward_stack` then run the primitive of
-_primitive.py for every item.  They are the only per-item loops, so a C
-batch dimension replaces them in one place.
+Validation, dtypes, modes and the method are settled once for the batch
+('auto' priced per item times the batch); `correlate_stack` and
+`correlation_backward_stack` then run the primitive of _primitive.py for
+every item: the direct method in one C call with the GIL released
+(fc_corr2d_direct_batch, threaded over the items and their tiles, every item
+bit for bit the unbatched call's), the FFT as batched scipy.fft transforms
+when that fits, im2col and the rest item by item.
 """
 import operator
 
 import numpy as np
+import scipy.fft
 
-from fastconv import _config, _dtypes, _isa, _lags, _method, _primitive, _threads, _validation
+from fastconv import (_config, _dtypes, _fft, _isa, _lags, _method, _primitive, _threads,
+                      _validation)
 from fastconv._ext import _signal as _ext
 from fastconv._method import Method
 from fastconv._primitive import as_kernel_input, correlate_2d, extend, finish
@@ -175,8 +180,10 @@ def correlate_stack(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill
     The direct method runs the whole batch in one C call, threaded over the
     items (and over row bands of an item when the batch is small), each item
     bit for bit what correlate_2d computes for it with method='direct'.
-    im2col runs item by item; fft runs item by item, or as one 2-D problem
-    when the items are rows of it (`_foldable_rows`).
+    im2col runs item by item; fft runs as one 2-D problem when the items
+    are rows of it (`_foldable_rows`), as batched transforms under the zero
+    extension when an item's output is one transform block (`_fft_stack`),
+    otherwise item by item.
     """
     out_shape = tuple(out_shape)
     batch = max(len(x), len(w)) if min(len(x), len(w)) > 0 else 0
@@ -189,8 +196,14 @@ def correlate_stack(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill
                                op=op, threads=threads)
     nthreads = _threads.resolve(threads)
     requested = _method.code(method)
-    chosen = _method.resolve(requested, op, (x.shape[1:], w.shape[1:], out_shape), plan.compute,
-                             boundary, nthreads, batch=max(batch, 1))
+    foldable = batch > 0 and _foldable_rows(x, w, out_shape, r0, boundary)
+    if foldable:   # priced as what runs: one 2-D problem of `batch` rows
+        chosen = _method.resolve(requested, op, ((batch, xc), w.shape[1:],
+                                                 (batch, out_shape[1])),
+                                 plan.compute, boundary, nthreads)
+    else:
+        chosen = _method.resolve(requested, op, (x.shape[1:], w.shape[1:], out_shape),
+                                 plan.compute, boundary, nthreads, batch=max(batch, 1))
     if batch == 0:
         return np.empty((0,) + out_shape, dtype=plan.compute)
     if (chosen == Method.FFT and requested == Method.AUTO
@@ -198,11 +211,15 @@ def correlate_stack(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill
                      and (fill is None or np.isfinite(fill)))):
         chosen = Method.DIRECT   # as correlate_2d: keep a non-finite value where it belongs
     if chosen == Method.FFT:
-        if _foldable_rows(x, w, out_shape, r0, boundary):
+        if foldable:
             rows = np.broadcast_to(x.reshape(len(x), xc), (batch, xc))
             out = correlate_2d(rows, w[0], (batch, out_shape[1]), 0, c0, plan, chosen.label,
                                op=op, threads=threads)
             return out.reshape((batch,) + out_shape)
+        if boundary == "zero":
+            out = _fft_stack(x, w, out_shape, r0, c0, plan, batch, nthreads)
+            if out is not None:
+                return out
         out = np.empty((batch,) + out_shape, dtype=plan.compute)
         for b in range(batch):
             out[b] = correlate_2d(_item(x, b), _item(w, b), out_shape, r0, c0, plan,
@@ -225,7 +242,7 @@ def correlate_stack(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill
         fill = np.require(fill.astype(plan.compute), requirements=["C", "A"]).view(plan.view)
     xs, ws, outs = as_kernel_input(x, plan), as_kernel_input(w, plan), out.view(plan.view)
     if not im2col:
-        if _foldable_rows(x, w, out_shape, r0, boundary) and len(x) == batch:
+        if foldable and len(x) == batch:
             # one image of B rows: the micro-kernel takes several rows at a time
             xs, outs = xs.reshape(1, batch, xc), outs.reshape(1, batch, out_shape[1])
         _ext.corr2d_batch(xs, ws, outs, r0, c0, plan.code, boundary, fill, nthreads,
@@ -237,6 +254,49 @@ def correlate_stack(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill
     for b in range(batch):
         _ext.corr2d(_item(xs, b), _item(ws, b), outs[b], r0, c0, plan.code, True, tile_bytes,
                     boundary, fill, kernel_finite, nthreads, _isa.current)
+    return out
+
+
+def _fft_stack(x, w, out_shape, r0, c0, plan, batch, workers):
+    """The zero-extension primitive by FFT for every item, when one transform
+    block holds an item's whole output (_fft.block_plan): the items' windows
+    and kernels transformed together by scipy.fft (batched transforms over
+    `workers` threads), in groups of at most _fft.BATCH_BYTES.  The same
+    transforms as _fft.correlate's for one item.  Returns the (batch,
+    *out_shape) result, or None when an item needs several blocks (the
+    caller then runs the items one by one)."""
+    rows, cols = out_shape
+    (xr, xc), (wr, wc) = x.shape[1:], w.shape[1:]
+    dtype = plan.compute
+    if rows * cols == 0 or wr * wc == 0:
+        return np.zeros((batch,) + tuple(out_shape), dtype=dtype)
+    real = dtype.kind == "f"
+    blocks = _fft.block_plan(out_shape, (wr, wc), real, _method.block_overhead(dtype))
+    if blocks.blocks != 1:
+        return None
+    forward, inverse = ((scipy.fft.rfftn, scipy.fft.irfftn) if real
+                        else (scipy.fft.fftn, scipy.fft.ifftn))
+    shape, axes = (((blocks.nr, blocks.nc), (-2, -1)) if blocks.nr > 1
+                   else ((blocks.nc,), (-1,)))
+    spectra = forward(np.asarray(w[:, ::-1, ::-1], dtype=dtype), shape, axes=axes,
+                      workers=workers)
+    # the window of ext(x) an item reads: rows r0 .. r0 + mr, columns c0 .. c0 + mc,
+    # of which rows [i_lo, i_hi) x columns [j_lo, j_hi) lie in x
+    mr, mc = rows + wr - 1, cols + wc - 1
+    i_lo, i_hi = max(r0, 0), min(r0 + mr, xr)
+    j_lo, j_hi = max(c0, 0), min(c0 + mc, xc)
+    group = max(1, _fft.BATCH_BYTES // (2 * blocks.nr * blocks.nc * dtype.itemsize))
+    out = np.empty((batch,) + tuple(out_shape), dtype=dtype)
+    for first in range(0, batch, group):
+        last = min(batch, first + group)
+        windows = np.zeros((last - first, mr, mc), dtype=dtype)
+        if i_lo < i_hi and j_lo < j_hi:
+            items = x[first:last] if len(x) > 1 else x[:1]
+            windows[:, i_lo - r0:i_hi - r0, j_lo - c0:j_hi - c0] = items[:, i_lo:i_hi, j_lo:j_hi]
+        product = forward(windows, shape, axes=axes, workers=workers)
+        product *= spectra[first:last] if len(w) > 1 else spectra
+        result = inverse(product, shape, axes=axes, workers=workers, overwrite_x=True)
+        out[first:last] = result[:, wr - 1:wr - 1 + rows, wc - 1:wc - 1 + cols]
     return out
 
 

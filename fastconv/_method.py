@@ -142,8 +142,9 @@ def cost(method, op, shapes, dtype, boundary="zero", threads=1, batch=1):
 
     shapes = (x_shape, w_shape, out_shape), all 2-D (1-D is one row), of one
     item of a batch of `batch` problems of that geometry (axis= / axes=):
-    the direct kernel runs the batch in one call (its fixed cost once), the
-    other methods item by item."""
+    the direct kernel runs the batch in one call (its fixed cost once), as
+    the FFT does a batch of one-block items under the zero extension;
+    otherwise the methods run item by item."""
     x_shape, w_shape, out_shape = shapes
     outputs = out_shape[0] * out_shape[1]
     macs = float(outputs) * w_shape[0] * w_shape[1]
@@ -165,6 +166,11 @@ def cost(method, op, shapes, dtype, boundary="zero", threads=1, batch=1):
             work = min(work, _fft.circular_work(x_shape))
         # scipy.fft spreads a batch of transforms, or the rows of a 2-D one,
         # over its workers; one 1-D transform runs on one thread
+        if batch > 1 and plan.blocks == 1 and boundary == "zero":
+            # a batch of one-block items: one batched transform (fixed cost once)
+            parallel = min(threads, batch * max(plan.blocks, plan.nr))
+            return c["a"] + batch * (c["b"] * transform_factor * work + c["c"]) / _speedup(
+                c["eff"], parallel)
         parallel = min(threads, max(plan.blocks, plan.nr))
         return batch * (c["a"] + (c["b"] * transform_factor * work + c["c"] * plan.blocks)
                         / _speedup(c["eff"], parallel))

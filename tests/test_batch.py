@@ -464,7 +464,8 @@ def test_backward_per_item_inputs_bit_for_bit(dtype):
             expected = np.stack([backward(g[b], a[b], v[b], mode, method="direct")[i]
                                  for b in range(5)])
             assert_identical(gi, expected)
-    x, w = rng.standard_normal((3, 9, 8)).astype(dtype), rng.standard_normal((3, 3, 2)).astype(dtype)
+    x = rng.standard_normal((3, 9, 8)).astype(dtype)
+    w = rng.standard_normal((3, 3, 2)).astype(dtype)
     for name, mode, boundary in itertools.product(["convolve2d", "correlate2d"], MODES,
                                                   BOUNDARIES):
         forward = getattr(fastconv, name)
@@ -518,3 +519,43 @@ def test_ctrl_c_stops_a_long_batch():
     line = done.stdout.split("\n")[0]
     assert line.startswith("INTERRUPTED"), done.stdout + done.stderr
     assert float(line.split()[1]) < 0.5, line
+
+
+def assert_fft_items_close(got, expected, arrays, axes, dtype):
+    """Each item of got within the FFT's norm-wise error (docs/guide/accuracy.rst:
+    about c * log2(N) * eps * ||x|| * ||w||, here with log2(N) <= 20) of the
+    same item of the per-item loop."""
+    moved, shape, _, ndim = _items(arrays, axes)
+    k = len(axes)
+    got_items = np.moveaxis(got, tuple(a % ndim for a in axes), tuple(range(ndim - k, ndim)))
+    expected_items = np.moveaxis(expected, tuple(a % ndim for a in axes),
+                                 tuple(range(ndim - k, ndim)))
+    eps = np.finfo(np.dtype(dtype)).eps
+    for idx in np.ndindex(*shape):
+        scale = np.prod([np.linalg.norm(m[idx].astype(np.complex128).ravel()) for m in moved])
+        err = np.abs(got_items[idx].astype(np.complex128) - expected_items[idx])
+        assert np.all(err <= 8 * 20 * eps * scale), (idx, err.max(), scale)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64])
+def test_fft_batched_transforms_match_the_loop(dtype):
+    """method='fft' with a kernel per item: batched transforms (one block per
+    item), and item by item when an item needs several blocks."""
+    rng = np.random.default_rng(27)
+    for a_shape, v_shape in [((6, 300), (6, 41)), ((4, 1), (4, 5)), ((3, 40_000), (3, 700))]:
+        a, v = random_array(rng, a_shape, dtype), random_array(rng, v_shape, dtype)
+        for mode in MODES:
+            got = fastconv.convolve(a, v, mode, method="fft", axis=-1)
+            assert got.dtype == np.dtype(dtype)
+            expected = loop(lambda x, y: fastconv.convolve(x, y, mode, method="direct"),
+                            [wide(a), wide(v)], (-1,))
+            assert_fft_items_close(got, expected, [a, v], (-1,), dtype)
+    images = random_array(rng, (5, 30, 20), dtype)
+    kernels = random_array(rng, (5, 9, 7), dtype)
+    shared_image = random_array(rng, (1, 30, 20), dtype)
+    for x, w in [(images, kernels), (shared_image, kernels), (images, kernels[0])]:
+        for mode in MODES:
+            got = fastconv.correlate2d(x, w, mode, method="fft", axes=(1, 2))
+            expected = loop(lambda p, q: fastconv.correlate2d(p, q, mode, method="direct"),
+                            [wide(x), wide(w)], (1, 2))
+            assert_fft_items_close(got, expected, [x, w], (1, 2), dtype)
