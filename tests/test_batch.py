@@ -559,3 +559,41 @@ def test_fft_batched_transforms_match_the_loop(dtype):
             expected = loop(lambda p, q: fastconv.correlate2d(p, q, mode, method="direct"),
                             [wide(x), wide(w)], (1, 2))
             assert_fft_items_close(got, expected, [x, w], (1, 2), dtype)
+
+
+@pytest.mark.parametrize("contiguous", [True, False])
+@pytest.mark.parametrize("isa_level", __import__("fastconv")._isa.available())
+def test_batches_read_and_write_only_their_arrays(isa_level, contiguous):
+    """Stacks inside buffers of sentinels (NaN / the extreme integer), at every
+    ISA level: the batched result is the unguarded one, bit for bit, and no
+    sentinel is read or written -- shared and per-item kernels, every
+    boundary, forward and backward."""
+    from guards import assert_same_with_guards
+    rng = np.random.default_rng(28)
+    previous = fastconv.set_isa(isa_level)
+    try:
+        for dtype in (np.float32, np.float64, np.int16, np.complex64):
+            a = random_array(rng, (5, 37), dtype)
+            for v_shape in [(6,), (5, 6), (5, 50)]:
+                v = random_array(rng, v_shape, dtype)
+                for mode in MODES:
+                    assert_same_with_guards(
+                        lambda x, y: fastconv.convolve(x, y, mode, method="direct", axis=-1),
+                        [a, v], contiguous)
+            x = random_array(rng, (3, 11, 9), dtype)
+            for w_shape in [(4, 3), (3, 2, 5)]:
+                w = random_array(rng, w_shape, dtype)
+                for mode, boundary in itertools.product(MODES, BOUNDARIES):
+                    assert_same_with_guards(
+                        lambda p, q: fastconv.correlate2d(p, q, mode, boundary, 2,
+                                                          method="direct", axes=(1, 2)),
+                        [x, w], contiguous)
+                    if dtype in (np.float32, np.float64):
+                        g = random_array(rng, fastconv.correlate2d(
+                            x, w, mode, boundary, axes=(1, 2)).shape, dtype)
+                        assert_same_with_guards(
+                            lambda h, p, q: fastconv.correlate2d_backward(
+                                h, p, q, mode, boundary, 2, method="direct", axes=(1, 2)),
+                            [g, x, w], contiguous)
+    finally:
+        fastconv.set_isa(previous)
