@@ -155,6 +155,32 @@ fc_status fc_corr2d_direct(fc_dtype dt,
                            fc_boundary boundary, const void *fill, const fc_exec *ex);
 
 /*
+ * fc_corr2d_direct_batch: fc_corr2d_direct on `batch` problems of one
+ * geometry, in one call:
+ *
+ *     out_b = corr(ext(x_b), w_b)   with x_b = x + b * x_step,
+ *                                        w_b = w + b * w_step,
+ *                                        out_b = out + b * out_step
+ *
+ * (steps in elements; a step of 0 gives every item the same array, e.g. one
+ * kernel for a stack of images).  Each out_b is exactly what
+ * fc_corr2d_direct(dt, x_b, ..., w_b, ..., out_b, ...) writes, whatever the
+ * batch and ex->nthreads: the OpenMP threads share (item, tile) work units,
+ * whole items when the batch is large, row bands of an item when it is
+ * small.  Contract: that of fc_corr2d_direct for every item; batch >= 0;
+ * steps >= 0; the items' outputs do not overlap (out_step >=
+ * (orows - 1) * ldo + ocols when batch > 1, else FC_ERR_BADARG).  The
+ * calling thread polls ex->interrupted between tiles, as fc_corr2d_direct.
+ */
+fc_status fc_corr2d_direct_batch(fc_dtype dt, ptrdiff_t batch,
+                                 const void *x, ptrdiff_t xr, ptrdiff_t xc, ptrdiff_t x_step,
+                                 const void *w, ptrdiff_t wr, ptrdiff_t wc, ptrdiff_t w_step,
+                                 void *out, ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t ldo,
+                                 ptrdiff_t out_step,
+                                 ptrdiff_t r0, ptrdiff_t c0,
+                                 fc_boundary boundary, const void *fill, const fc_exec *ex);
+
+/*
  * fc_im2col2d: one tile of the column (Toeplitz) matrix of the correlation
  * above.  Rows are output positions p in [p0, p0 + np) in row-major order
  * (i, j) = (p / ocols, p % ocols); columns are taps t in [t0, t0 + nt) in

@@ -106,9 +106,10 @@ def test_choice_is_the_cheapest_method(boundary, threads):
 def test_fft_bound_is_below_the_fft_price():
     for boundary in ("zero", "wrap"):
         for shapes in SHAPE_SWEEP:
-            for threads in (1, 2):
-                assert (_method._fft_cost_bound(shapes, F64, boundary, threads)
-                        <= _method.cost(Method.FFT, "correlate", shapes, F64, boundary, threads))
+            for threads, batch in itertools.product((1, 2), (1, 7)):
+                assert (_method._fft_cost_bound(shapes, F64, boundary, threads, batch)
+                        <= _method.cost(Method.FFT, "correlate", shapes, F64, boundary, threads,
+                                        batch))
 
 
 def test_a_new_model_clears_the_memo():
