@@ -41,6 +41,23 @@ def test_fastconv_and_torch_steps_pass_the_check(small, threads):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 * np.abs(b).max())
 
 
+def test_winograd_step_passes_the_check():
+    """The explicit 'winograd' step: Winograd on the dense 3x3 layers with
+    enough channels (here the second one), 'auto' elsewhere."""
+    from fastconv.bench.train_step import winograd_pays
+
+    case = TrainStepCase(batch=2, in_channels=3, spatial=(10, 9), widths=(16, 16, 16, 3))
+    assert [winograd_pays(layer) for layer in case.layers] == [False, True, False, False, False]
+    inputs = case.make_inputs()
+    reference = case.reference(inputs)
+    output = fastconv_step(case, inputs, threads=1, method="winograd")()
+    assert case.check(output, reference).ok
+    assert not np.array_equal(output[0][0], fastconv_step(case, inputs, threads=1)()[0][0])
+    again = fastconv_step(case, inputs, threads=2, method="winograd")()
+    for a, b in zip(output[0] + output[1], again[0] + again[1]):
+        assert np.array_equal(a, b)
+
+
 def test_fastconv_step_is_the_same_at_every_thread_count(small):
     inputs, _ = small
     one = fastconv_step(SMALL, inputs, threads=1)()
@@ -87,7 +104,8 @@ def test_runner_times_checks_and_measures_the_step():
     settings = runner.Settings(plan=timing.QUICK, measure_memory=False, progress=False)
     result = runner.run_case(SMALL, settings)
     by_name = {r.name: r for r in result.contenders}
-    assert set(by_name) == {"fastconv.nn step", "torch autograd step"}
+    assert set(by_name) == {"fastconv.nn step", "fastconv.nn step[winograd]",
+                            "torch autograd step"}
     for entry in by_name.values():
         assert entry.ok and entry.correct, entry
     assert result.ratio() > 0

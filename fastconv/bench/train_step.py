@@ -263,20 +263,36 @@ def _as_array(a):
 # the contenders' steps
 # --------------------------------------------------------------------------
 
+def winograd_pays(layer):
+    """True for the layers the 'winograd' step computes by Winograd: dense
+    3x3 layers with at least fastconv._winograd.FASTER_MIN_CHANNELS input
+    and output channels (below that im2col was faster, docs/guide/winograd.rst)."""
+    from fastconv import _winograd
+
+    return (layer.kernel == 3 and layer.groups == 1
+            and min(layer.in_channels, layer.out_channels) >= _winograd.FASTER_MIN_CHANNELS)
+
+
 def fastconv_step(case, inputs, threads=None, method="auto"):
     """A zero-argument callable: the step with fastconv.nn (ReLU and its
-    masks in NumPy, in place)."""
+    masks in NumPy, in place).  method 'winograd': Winograd for the forward
+    pass and grad_input of the layers where `winograd_pays`, 'auto' for the
+    rest (grad_weight always 'auto')."""
     from fastconv.bench.contenders import load_fastconv_nn
 
     nn = load_fastconv_nn()
     layers = case.layers
     x, weights, g = inputs["x"], inputs["weights"], inputs["grad_output"]
+    if method == "winograd":
+        methods = ["winograd" if winograd_pays(layer) else "auto" for layer in layers]
+    else:
+        methods = [method] * len(layers)
 
     def call():
         acts = [x]
         a = x
-        for layer, w in zip(layers, weights):
-            a = nn.conv2d(a, w, None, **layer.kwargs(), method=method, threads=threads)
+        for layer, w, how in zip(layers, weights, methods):
+            a = nn.conv2d(a, w, None, **layer.kwargs(), method=how, threads=threads)
             if layer.relu:
                 np.maximum(a, 0, out=a)
             acts.append(a)
@@ -286,7 +302,7 @@ def fastconv_step(case, inputs, threads=None, method="auto"):
             grad, grad_w[i], _ = nn.conv2d_backward(grad, acts[i], weights[i],
                                                     **layers[i].kwargs(),
                                                     output_mask=(True, True, False),
-                                                    method=method, threads=threads)
+                                                    method=methods[i], threads=threads)
             if i > 0:
                 np.multiply(grad, acts[i] > 0, out=grad)
         return (grad, *grad_w), tuple(acts[1:-1])
