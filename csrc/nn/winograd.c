@@ -42,6 +42,13 @@ static int valid_tile(int m)
     return m == 2 || m == 4 || m == 6;
 }
 
+/* Forces the inlining that lets a constant tile size unroll the loops. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define FC_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#  define FC_ALWAYS_INLINE
+#endif
+
 #define FC_DT FC_DT_F32
 #define FC_SFX_DTYPE FC_F32
 #include "../dtype_ops.h"

@@ -40,6 +40,44 @@ static void FC_SFX(wino_clear_lanes)(FC_T *buf, int elements, ptrdiff_t nl)
     }
 }
 
+/* The interior case of wino_gather_tile: the whole alpha x alpha patch is
+ * inside the plane and every lane is a channel.  Inlined with a constant
+ * alpha (wino_gather_inside) so that the row copies unroll. */
+static inline FC_ALWAYS_INLINE void FC_SFX(wino_gather_inside_n)(const FC_T *xc, ptrdiff_t in_plane,
+                                                                 ptrdiff_t w_in, const int alpha,
+                                                                 FC_T *buf)
+{
+    enum { L = FC_WINO_LANES };
+    for (ptrdiff_t l = 0; l < L; ++l) {
+        const FC_T *plane = xc + l * in_plane;
+        for (int k = 0; k < alpha; ++k) {
+            const FC_T *row = plane + k * w_in;
+            FC_T *dst = buf + k * alpha * L + l;
+            for (int q = 0; q < alpha; ++q) {
+                dst[q * L] = row[q];
+            }
+        }
+    }
+}
+
+/* buf as wino_gather_tile for a patch at xc (its top-left element) that is
+ * wholly inside the plane, all FC_WINO_LANES lanes. */
+static void FC_SFX(wino_gather_inside)(const FC_T *xc, ptrdiff_t in_plane, ptrdiff_t w_in,
+                                       int alpha, FC_T *buf)
+{
+    switch (alpha) {
+        case 4:
+            FC_SFX(wino_gather_inside_n)(xc, in_plane, w_in, 4, buf);
+            break;
+        case 6:
+            FC_SFX(wino_gather_inside_n)(xc, in_plane, w_in, 6, buf);
+            break;
+        default:
+            FC_SFX(wino_gather_inside_n)(xc, in_plane, w_in, 8, buf);
+            break;
+    }
+}
+
 /* buf[(k*alpha + k')*L + l] = x[channel l][h0 + k][v0 + k'] (0 outside the
  * h_in x w_in plane) for l < nl, 0 for the other lanes; planes in_plane
  * elements apart. */
@@ -53,6 +91,9 @@ static void FC_SFX(wino_gather_tile)(const FC_T *xc, ptrdiff_t nl, ptrdiff_t in_
     const ptrdiff_t q_lo = fc_max(0, -v0), q_hi = fc_min(alpha, w_in - v0);
     if (k_lo > 0 || k_hi < alpha || q_lo > 0 || q_hi < alpha || nl < L) {
         memset(buf, 0, (size_t)(alpha * alpha * L) * sizeof(FC_T));
+    } else {
+        FC_SFX(wino_gather_inside)(xc + h0 * w_in + v0, in_plane, w_in, alpha, buf);
+        return;
     }
     for (ptrdiff_t l = 0; l < nl; ++l) {
         const FC_T *plane = xc + l * in_plane + h0 * w_in + v0;
@@ -63,6 +104,41 @@ static void FC_SFX(wino_gather_tile)(const FC_T *xc, ptrdiff_t nl, ptrdiff_t in_
                 dst[q * L] = row[q];
             }
         }
+    }
+}
+
+/* One lane's m x m output tile into y (rows w_out apart): val[(i*m + j)*L]
+ * added to yo (accumulate) or written plus `add`.  Inlined with a constant
+ * m (wino_put_tile) so that the loops unroll. */
+static inline FC_ALWAYS_INLINE void FC_SFX(wino_put_tile_n)(FC_T *yo, ptrdiff_t w_out,
+                                                            const FC_T *val, const int m,
+                                                            int accumulate, FC_T add)
+{
+    enum { L = FC_WINO_LANES };
+    for (int i = 0; i < m; ++i) {
+        for (int j = 0; j < m; ++j) {
+            if (accumulate) {
+                yo[i * w_out + j] += val[(i * m + j) * L];
+            } else {
+                yo[i * w_out + j] = val[(i * m + j) * L] + add;
+            }
+        }
+    }
+}
+
+static void FC_SFX(wino_put_tile)(FC_T *yo, ptrdiff_t w_out, const FC_T *val, int m,
+                                  int accumulate, FC_T add)
+{
+    switch (m) {
+        case 2:
+            FC_SFX(wino_put_tile_n)(yo, w_out, val, 2, accumulate, add);
+            break;
+        case 4:
+            FC_SFX(wino_put_tile_n)(yo, w_out, val, 4, accumulate, add);
+            break;
+        default:
+            FC_SFX(wino_put_tile_n)(yo, w_out, val, 6, accumulate, add);
+            break;
     }
 }
 
@@ -219,7 +295,10 @@ static fc_status FC_SFX(corr3x3_winograd)(const fc_corr3x3_shape *s, int m,
                                     FC_T *yo = y + (b * s->c_out + o) * out_plane
                                                + i0 * s->w_out + j0;
                                     const FC_T *val = buf_out + l;
-                                    if (c0 > 0) {
+                                    if (mi == m && mj == m) {    /* a whole tile */
+                                        FC_SFX(wino_put_tile)(yo, s->w_out, val, m, c0 > 0,
+                                                              c0 > 0 || bias == NULL ? 0 : bias[o]);
+                                    } else if (c0 > 0) {
                                         for (ptrdiff_t i = 0; i < mi; ++i) {
                                             for (ptrdiff_t j = 0; j < mj; ++j) {
                                                 yo[i * s->w_out + j] += val[(i * m + j) * L];
