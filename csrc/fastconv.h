@@ -495,10 +495,13 @@ typedef struct {
  * fc_winograd_blocks: the blocking fc_corr3x3_winograd uses for tile size m
  * (output tile m x m, m in {2, 4, 6}) within budget_bytes of workspace:
  * *tiles output tiles, *in_block input and *out_block output channels (of a
- * group) per block; *workspace_bytes the bytes it allocates (transformed
- * weights, inputs and products: (m+2)^2 * (in*out + tiles*(in + out))
- * elements).  The workspace exceeds the budget only when one tile of one
- * channel pair does not fit it.  FC_ERR_BADARG for an invalid m or shape.
+ * group) per block; *workspace_bytes the most it allocates, at its largest
+ * thread count (transformed weights, and each thread's inputs and products:
+ * (m+2)^2 * (in*out + threads*tiles*(in + out)) elements).  None of these
+ * depends on the thread count of the call (up to 2 threads fit the budget;
+ * fewer run when they do not).  The workspace exceeds the budget only when
+ * one tile of one channel pair does not fit it.  FC_ERR_BADARG for an
+ * invalid m or shape.
  */
 fc_status fc_winograd_blocks(fc_dtype dt, const fc_corr3x3_shape *s, int m,
                              ptrdiff_t budget_bytes, ptrdiff_t *tiles,
@@ -514,7 +517,10 @@ fc_status fc_winograd_blocks(fc_dtype dt, const fc_corr3x3_shape *s, int m,
  * through `gemm`, and transformed back (A^T M A) into y; channel blocks after
  * the first add to y.  Transforms use the kernel table of ex->isa.  The
  * rounding differs from the direct sum: see docs/guide/winograd.rst for the
- * measured error of each m.
+ * measured error of each m.  Threads (ex->nthreads, at most 2): the
+ * blocks of tiles, with a workspace each; the GEMM shapes, and so the
+ * results, do not depend on the thread count.  `gemm` is called from every
+ * thread at once.
  * Contract: dt FC_F32 / FC_F64 (else FC_ERR_DTYPE); m in {2, 4, 6}, extents
  * >= 0, groups >= 1 dividing c_in and c_out (else FC_ERR_BADARG); arrays of
  * the stated extents, y not overlapping x, w or bias, bias NULL (no bias) or
