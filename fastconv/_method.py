@@ -163,17 +163,21 @@ def cost(method, op, shapes, dtype, boundary="zero", threads=1, batch=1):
     if method == Method.FFT:
         c = _model["fft"][key]
         real = dtype.kind != "c"
-        plan = _fft.block_plan(out_shape, w_shape, real, block_overhead(dtype))
-        work = plan.work
-        if boundary == "wrap" and x_shape[0] * x_shape[1] > 0:
-            work = min(work, _fft.circular_work(x_shape))
         # scipy.fft spreads a batch of transforms, or the rows of a 2-D one,
         # over its workers; one 1-D transform runs on one thread
-        if batch > 1 and plan.blocks == 1 and boundary == "zero":
-            # a batch of one-block items: one batched transform (fixed cost once)
-            parallel = min(threads, batch * max(plan.blocks, plan.nr))
-            return c["a"] + batch * (c["b"] * transform_factor * work + c["c"]) / _speedup(
-                c["eff"], parallel)
+        if batch > 1 and boundary == "zero":
+            plan = _fft.block_plan(out_shape, w_shape, real, block_overhead(dtype))
+            if plan.blocks == 1:
+                # a batch of one-block items (_batch): one batched transform,
+                # its fixed cost once
+                parallel = min(threads, batch * plan.nr)
+                return c["a"] + batch * (c["b"] * transform_factor * plan.work + c["c"]) / (
+                    _speedup(c["eff"], parallel))
+        # item by item, each as _fft.correlate runs it (1-D blocks in lane groups)
+        plan = _fft.block_plan(out_shape, w_shape, real, block_overhead(dtype), lanes=True)
+        work = plan.lane_work
+        if boundary == "wrap" and x_shape[0] * x_shape[1] > 0:
+            work = min(work, _fft.circular_work(x_shape))
         parallel = min(threads, max(plan.blocks, plan.nr))
         return batch * (c["a"] + (c["b"] * transform_factor * work + c["c"] * plan.blocks)
                         / _speedup(c["eff"], parallel))

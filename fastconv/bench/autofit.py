@@ -106,8 +106,9 @@ def _features(method, shapes, dtype, v=0.0):
         return [1.0, macs * (1 + v / out_shape[1])]
     if method == "im2col":
         return [1.0, macs]
-    plan = _fft.block_plan(out_shape, w_shape, True, _method.block_overhead(np.dtype(dtype)))
-    return [1.0, plan.work, float(plan.blocks)]
+    plan = _fft.block_plan(out_shape, w_shape, True, _method.block_overhead(np.dtype(dtype)),
+                           lanes=True)         # the plan _fft.correlate runs, priced as _method does
+    return [1.0, plan.lane_work, float(plan.blocks)]
 
 
 def _fit_direct(dtype, log):
