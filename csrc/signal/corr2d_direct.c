@@ -32,12 +32,14 @@ typedef struct {
     fc_boundary boundary;
     const void *fill;
     void (*kernel)(void);   /* the table's corr_rows for the dtype, or NULL */
+    void (*edge)(void);     /* the table's corr_rows_edge for the dtype, or NULL */
 } fc_corr2d_problem;
 
-/* Bytes of the row-pointer scratch of a tile (the ring follows it). */
+/* Bytes of the row-pointer scratch of a tile (the ring follows it): two
+ * sets of wr + FC_CORR_ROWS_BLOCK - 1 pointers. */
 static size_t fc_rows_scratch_bytes(ptrdiff_t wr)
 {
-    const size_t bytes = (size_t)(wr + FC_CORR_ROWS_BLOCK - 1) * sizeof(void *);
+    const size_t bytes = 2 * (size_t)(wr + FC_CORR_ROWS_BLOCK - 1) * sizeof(void *);
     return (bytes + 63) & ~(size_t)63;
 }
 
@@ -173,11 +175,13 @@ fc_status fc_corr2d_direct(fc_dtype dt,
 
     /* the micro-kernel of the requested level, and the tiles */
     const fc_kernel_table *table = fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR);
-    fc_corr2d_problem pb = {x, xr, xc, w, wr, wc, out, ldo, r0, c0, boundary, fill, NULL};
+    fc_corr2d_problem pb = {x, xr, xc, w, wr, wc, out, ldo, r0, c0, boundary, fill, NULL, NULL};
     if (dt == FC_F32) {
         pb.kernel = (void (*)(void))table->signal.corr_rows_f32;
+        pb.edge = (void (*)(void))table->signal.corr_rows_edge_f32;
     } else if (dt == FC_F64) {
         pb.kernel = (void (*)(void))table->signal.corr_rows_f64;
+        pb.edge = (void (*)(void))table->signal.corr_rows_edge_f64;
     }
     fc_corr2d_tile_fn tile = NULL;
 #define FC_CASE(code, sfx, T)        \
