@@ -176,6 +176,31 @@ def test_small_kernels_equal_the_generic_kernel(isa_level, dtype, wshape):
     np.testing.assert_array_equal(small[:generic.shape[0]], generic)
 
 
+@pytest.mark.parametrize("dtype, rows", [(np.float32, 2100), (np.float64, 1100)])
+@pytest.mark.parametrize("wshape", [(3, 3), (5, 5)])
+def test_large_outputs_stream_the_same_values(isa_level, dtype, rows, wshape):
+    """Outputs of 8 MiB or more are written with non-temporal stores
+    (corr_rows_stream, 64-byte aligned rows only: 1024 columns here); their
+    interior equals the 'valid' result, whose rows (1022 or 1020 columns) the
+    ordinary kernel writes."""
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((rows, 1024)).astype(dtype)
+    w = rng.standard_normal(wshape).astype(dtype)
+    h = wshape[0] // 2
+    same = fastconv.correlate2d(x, w, "same", method="direct", threads=1)
+    valid = fastconv.correlate2d(x, w, "valid", method="direct", threads=1)
+    np.testing.assert_array_equal(same[h:-h, h:-h], valid)
+    for threads in (2, 3):
+        np.testing.assert_array_equal(
+            fastconv.correlate2d(x, w, "same", method="direct", threads=threads), same)
+    exact = reference.correlate2d(x[:3 * h + 3].astype(np.float64), w.astype(np.float64), "same")
+    assert_scaled_close(same[:2 * h + 1], exact[:2 * h + 1],
+                        np.abs(reference.correlate2d(np.abs(x[:3 * h + 3]).astype(np.float64),
+                                                     np.abs(w).astype(np.float64),
+                                                     "same"))[:2 * h + 1],
+                        w.size, dtype, what=f"{isa_level} top edge")
+
+
 def test_levels_differ_only_by_rounding():
     """Every level agrees with the scalar reference within the tolerance on a
     problem large enough to use every block shape."""

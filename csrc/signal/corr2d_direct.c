@@ -103,6 +103,10 @@ typedef void (*fc_corr2d_tile_fn)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptr
 #define FC_PARALLEL_MIN_MACS ((ptrdiff_t)1 << 21)
 /* Column blocks are multiples of this (the widest micro-kernel pass). */
 #define FC_TILE_COL_QUANTUM 256
+/* Outputs of at least this many bytes are written by the kernel table's
+ * corr_rows_stream (non-temporal stores): larger than the caches of a core
+ * (measured: 2048 x 2048 float32, 16 MiB, x 3x3). */
+#define FC_STREAM_MIN_BYTES ((ptrdiff_t)8 << 20)
 /* The narrowest column block (one AVX2 float32 vector). */
 #define FC_TILE_COL_MIN 8
 
@@ -176,11 +180,15 @@ fc_status fc_corr2d_direct(fc_dtype dt,
     /* the micro-kernel of the requested level, and the tiles */
     const fc_kernel_table *table = fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR);
     fc_corr2d_problem pb = {x, xr, xc, w, wr, wc, out, ldo, r0, c0, boundary, fill, NULL, NULL};
+    /* outputs larger than the caches: written past them (non-temporal) */
+    const int stream = orows > FC_STREAM_MIN_BYTES / (ptrdiff_t)itemsize / ocols;
     if (dt == FC_F32) {
-        pb.kernel = (void (*)(void))table->signal.corr_rows_f32;
+        pb.kernel = (void (*)(void))(stream ? table->signal.corr_rows_stream_f32
+                                            : table->signal.corr_rows_f32);
         pb.edge = (void (*)(void))table->signal.corr_rows_edge_f32;
     } else if (dt == FC_F64) {
-        pb.kernel = (void (*)(void))table->signal.corr_rows_f64;
+        pb.kernel = (void (*)(void))(stream ? table->signal.corr_rows_stream_f64
+                                            : table->signal.corr_rows_f64);
         pb.edge = (void (*)(void))table->signal.corr_rows_edge_f64;
     }
     fc_corr2d_tile_fn tile = NULL;

@@ -13,6 +13,7 @@
  *                                      lanes) and store
  *   S_MASK_RANGE(lo, hi)   mask of lanes [lo, hi) (0 <= lo < hi <= S_L)
  *   S_MFMA(a, b, c, m)     a * b + c in the lanes of m, c in the others
+ *   S_STREAM(p, v)         non-temporal store to 64-byte aligned p
  *   S_SMALL_RB, S_SMALL_NV, S_SMALL_NV1, S_SMALL_NVMAX   small-kernel blocks
  *
  * It #undefs them all at its end except S_ATTR, S_VB and S_VW (per target).
@@ -148,14 +149,16 @@ S_ATTR static inline void S_NAME(vec1)(const S_T *const *rows, ptrdiff_t j, int 
  * constants and the function is inlined into them), so every loop unrolls,
  * the row test p = m - r in [0, wr) is resolved by the compiler, and the
  * taps can stay in registers across the column loop.  Rows 0..rb-1, columns
- * [j, j + nv * S_L), or, when masked, the first lanes of one vector (nv = 1).
+ * [j, j + nv * S_L), or, when masked, the lanes of mask of one vector
+ * (nv = 1); stream: non-temporal stores (out + r * ldo + j 64-byte aligned).
  * The sum of each output is the same chain as in block4 (p, then q, from
  * zero), so the values are those of the generic kernels.
  */
 S_ATTR static inline __attribute__((always_inline)) void
 S_NAME(small_block)(const S_T *const *rows, ptrdiff_t j, const S_T *w,
                     const int wr, const int wc, const int rb, const int nv,
-                    const int masked, S_MASK_T mask, S_T *out, ptrdiff_t ldo)
+                    const int masked, const int stream, S_MASK_T mask, S_T *out,
+                    ptrdiff_t ldo)
 {
     S_V acc[S_SMALL_RB][S_SMALL_NVMAX];
 #pragma GCC unroll 16
@@ -194,6 +197,8 @@ S_NAME(small_block)(const S_T *const *rows, ptrdiff_t j, const S_T *w,
         for (int v = 0; v < nv; ++v) {
             if (masked) {
                 S_MSTORE(out + r * ldo + j + v * S_L, mask, acc[r][v]);
+            } else if (stream) {
+                S_STREAM(out + r * ldo + j + v * S_L, acc[r][v]);
             } else {
                 S_STOREU(out + r * ldo + j + v * S_L, acc[r][v]);
             }
@@ -201,19 +206,31 @@ S_NAME(small_block)(const S_T *const *rows, ptrdiff_t j, const S_T *w,
     }
 }
 
-/* rows 0..rb-1, all ncols columns, of a wr x wc kernel (constants) */
+/* rows 0..rb-1, all ncols columns, of a wr x wc kernel (constants); stream:
+ * the whole vectors of 64-byte aligned output lines by non-temporal stores
+ * (the rows of out share their alignment), the lines at the ends (which the
+ * caller's edge kernel may also write) by ordinary ones */
 S_ATTR static inline __attribute__((always_inline)) void
 S_NAME(small_rows)(const S_T *const *rows, ptrdiff_t ncols, const S_T *w,
                    const int wr, const int wc, const int rb, const int nv,
-                   S_T *out, ptrdiff_t ldo)
+                   const int stream, S_T *out, ptrdiff_t ldo)
 {
     ptrdiff_t j = 0;
+    if (stream) {
+        const ptrdiff_t past = (ptrdiff_t)(((uintptr_t)out % 64) / sizeof(S_T));
+        const ptrdiff_t head = fc_min(ncols, past == 0 ? 0 : 64 / (ptrdiff_t)sizeof(S_T) - past);
+        for (; j < head; j += S_L) {
+            const int n = head - j < S_L ? (int)(head - j) : S_L;
+            S_NAME(small_block)(rows, j, w, wr, wc, rb, 1, 1, 0, S_MASK(n), out, ldo);
+        }
+        j = head;
+    }
     for (; j + nv * S_L <= ncols; j += nv * S_L) {
-        S_NAME(small_block)(rows, j, w, wr, wc, rb, nv, 0, S_MASK(S_L), out, ldo);
+        S_NAME(small_block)(rows, j, w, wr, wc, rb, nv, 0, stream, S_MASK(S_L), out, ldo);
     }
     for (; j < ncols; j += S_L) {
         const int n = ncols - j < S_L ? (int)(ncols - j) : S_L;
-        S_NAME(small_block)(rows, j, w, wr, wc, rb, 1, 1, S_MASK(n), out, ldo);
+        S_NAME(small_block)(rows, j, w, wr, wc, rb, 1, 1, 0, S_MASK(n), out, ldo);
     }
 }
 
@@ -221,16 +238,20 @@ S_NAME(small_rows)(const S_T *const *rows, ptrdiff_t ncols, const S_T *w,
  * single rows */
 S_ATTR static inline __attribute__((always_inline)) void
 S_NAME(small)(const S_T *const *rows, ptrdiff_t nrows, ptrdiff_t ncols, const S_T *w,
-              const int wr, const int wc, S_T *out, ptrdiff_t ldo)
+              const int wr, const int wc, const int stream, S_T *out, ptrdiff_t ldo)
 {
     ptrdiff_t r = 0;
     /* (a single kernel row shares no input row between output rows) */
     for (; wr > 1 && r + S_SMALL_RB <= nrows; r += S_SMALL_RB) {
-        S_NAME(small_rows)(rows + r, ncols, w, wr, wc, S_SMALL_RB, S_SMALL_NV,
+        S_NAME(small_rows)(rows + r, ncols, w, wr, wc, S_SMALL_RB, S_SMALL_NV, stream,
                            out + r * ldo, ldo);
     }
     for (; r < nrows; ++r) {
-        S_NAME(small_rows)(rows + r, ncols, w, wr, wc, 1, S_SMALL_NV1, out + r * ldo, ldo);
+        S_NAME(small_rows)(rows + r, ncols, w, wr, wc, 1, S_SMALL_NV1, stream,
+                           out + r * ldo, ldo);
+    }
+    if (stream) {
+        _mm_sfence();   /* the non-temporal stores before anything that follows */
     }
 }
 
@@ -238,9 +259,13 @@ S_NAME(small)(const S_T *const *rows, ptrdiff_t nrows, ptrdiff_t ncols, const S_
 #define S_SMALL_SHAPE(WR, WC)                                                       \
 S_ATTR static void S_NAME(small_##WR##x##WC)(const S_T *const *rows, ptrdiff_t nrows, \
                                              ptrdiff_t ncols, const S_T *w,         \
-                                             S_T *out, ptrdiff_t ldo)               \
+                                             S_T *out, ptrdiff_t ldo, int stream)   \
 {                                                                                   \
-    S_NAME(small)(rows, nrows, ncols, w, WR, WC, out, ldo);                         \
+    if (stream) {                                                                   \
+        S_NAME(small)(rows, nrows, ncols, w, WR, WC, 1, out, ldo);                  \
+    } else {                                                                        \
+        S_NAME(small)(rows, nrows, ncols, w, WR, WC, 0, out, ldo);                  \
+    }                                                                               \
 }
 S_SMALL_SHAPE(1, 3)
 S_SMALL_SHAPE(1, 5)
@@ -248,25 +273,28 @@ S_SMALL_SHAPE(3, 3)
 S_SMALL_SHAPE(5, 5)
 #undef S_SMALL_SHAPE
 
-/* The table entry: contract in signal_kernels.h. */
-S_ATTR static void S_NAME(corr_rows)(const S_T *const *rows, ptrdiff_t nrows, ptrdiff_t ncols,
-                                     const S_T *w, ptrdiff_t wr, ptrdiff_t wc,
-                                     S_T *out, ptrdiff_t ldo)
+/* The table entries (contract in signal_kernels.h): corr_rows, and
+ * corr_rows_stream, which writes the small kernels' outputs with
+ * non-temporal stores when the rows of out share their alignment. */
+S_ATTR static void S_NAME(corr_rows_any)(const S_T *const *rows, ptrdiff_t nrows,
+                                         ptrdiff_t ncols, const S_T *w, ptrdiff_t wr,
+                                         ptrdiff_t wc, S_T *out, ptrdiff_t ldo, int stream)
 {
+    stream = stream && (ldo * (ptrdiff_t)sizeof(S_T)) % 64 == 0;
     if (wr == 3 && wc == 3) {
-        S_NAME(small_3x3)(rows, nrows, ncols, w, out, ldo);
+        S_NAME(small_3x3)(rows, nrows, ncols, w, out, ldo, stream);
         return;
     }
     if (wr == 5 && wc == 5) {
-        S_NAME(small_5x5)(rows, nrows, ncols, w, out, ldo);
+        S_NAME(small_5x5)(rows, nrows, ncols, w, out, ldo, stream);
         return;
     }
     if (wr == 1 && wc == 3) {
-        S_NAME(small_1x3)(rows, nrows, ncols, w, out, ldo);
+        S_NAME(small_1x3)(rows, nrows, ncols, w, out, ldo, stream);
         return;
     }
     if (wr == 1 && wc == 5) {
-        S_NAME(small_1x5)(rows, nrows, ncols, w, out, ldo);
+        S_NAME(small_1x5)(rows, nrows, ncols, w, out, ldo, stream);
         return;
     }
     ptrdiff_t r = 0;
@@ -362,6 +390,20 @@ S_ATTR static void S_NAME(corr_rows_edge)(const S_T *const *rows, ptrdiff_t nrow
     }
 }
 
+S_ATTR static void S_NAME(corr_rows)(const S_T *const *rows, ptrdiff_t nrows, ptrdiff_t ncols,
+                                     const S_T *w, ptrdiff_t wr, ptrdiff_t wc,
+                                     S_T *out, ptrdiff_t ldo)
+{
+    S_NAME(corr_rows_any)(rows, nrows, ncols, w, wr, wc, out, ldo, 0);
+}
+
+S_ATTR static void S_NAME(corr_rows_stream)(const S_T *const *rows, ptrdiff_t nrows,
+                                            ptrdiff_t ncols, const S_T *w, ptrdiff_t wr,
+                                            ptrdiff_t wc, S_T *out, ptrdiff_t ldo)
+{
+    S_NAME(corr_rows_any)(rows, nrows, ncols, w, wr, wc, out, ldo, 1);
+}
+
 /* The per-type macros end here, so the next instantiation can define them. */
 #undef S_NAME
 #undef S_T
@@ -377,4 +419,5 @@ S_ATTR static void S_NAME(corr_rows_edge)(const S_T *const *rows, ptrdiff_t nrow
 #undef S_MLOAD
 #undef S_MSTORE
 #undef S_MASK_RANGE
+#undef S_STREAM
 #undef S_MFMA

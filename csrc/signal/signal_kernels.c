@@ -84,6 +84,7 @@ FC_CORR_ROWS_REF(f64, double)
     _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
 #define S_MLOAD(p, m) _mm256_maskload_ps(p, m)
 #define S_MSTORE(p, m, v) _mm256_maskstore_ps(p, m, v)
+#define S_STREAM(p, v) _mm256_stream_ps(p, v)
 #define S_MASK_RANGE(lo, hi) _mm256_andnot_si256(S_MASK(lo), S_MASK(hi))
 #define S_MFMA(a, b, c, m) \
     _mm256_blendv_ps(c, _mm256_fmadd_ps(a, b, c), _mm256_castsi256_ps(m))
@@ -102,6 +103,7 @@ FC_CORR_ROWS_REF(f64, double)
 #define S_MASK(n) _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3))
 #define S_MLOAD(p, m) _mm256_maskload_pd(p, m)
 #define S_MSTORE(p, m, v) _mm256_maskstore_pd(p, m, v)
+#define S_STREAM(p, v) _mm256_stream_pd(p, v)
 #define S_MASK_RANGE(lo, hi) _mm256_andnot_si256(S_MASK(lo), S_MASK(hi))
 #define S_MFMA(a, b, c, m) \
     _mm256_blendv_pd(c, _mm256_fmadd_pd(a, b, c), _mm256_castsi256_pd(m))
@@ -140,6 +142,7 @@ FC_CORR_ROWS_REF(f64, double)
 #define S_MASK(n) ((__mmask16)((1u << (n)) - 1u))
 #define S_MLOAD(p, m) _mm512_maskz_loadu_ps(m, p)
 #define S_MSTORE(p, m, v) _mm512_mask_storeu_ps(p, m, v)
+#define S_STREAM(p, v) _mm512_stream_ps(p, v)
 #define S_MASK_RANGE(lo, hi) ((__mmask16)(S_MASK(hi) & ~S_MASK(lo)))
 #define S_MFMA(a, b, c, m) _mm512_mask3_fmadd_ps(a, b, c, m)
 #include "corr_rows_simd.template.c"   /* #undefs its per-type macros */
@@ -157,6 +160,7 @@ FC_CORR_ROWS_REF(f64, double)
 #define S_MASK(n) ((__mmask8)((1u << (n)) - 1u))
 #define S_MLOAD(p, m) _mm512_maskz_loadu_pd(m, p)
 #define S_MSTORE(p, m, v) _mm512_mask_storeu_pd(p, m, v)
+#define S_STREAM(p, v) _mm512_stream_pd(p, v)
 #define S_MASK_RANGE(lo, hi) ((__mmask8)(S_MASK(hi) & ~S_MASK(lo)))
 #define S_MFMA(a, b, c, m) _mm512_mask3_fmadd_pd(a, b, c, m)
 #include "corr_rows_simd.template.c"   /* #undefs its per-type macros */
@@ -174,18 +178,24 @@ void fc_signal_kernels_init(fc_signal_kernels *t, fc_isa isa)
 {
     t->corr_rows_f32 = corr_rows_f32_ref;
     t->corr_rows_f64 = corr_rows_f64_ref;
+    t->corr_rows_stream_f32 = corr_rows_f32_ref;
+    t->corr_rows_stream_f64 = corr_rows_f64_ref;
     t->corr_rows_edge_f32 = NULL;   /* the portable corr_row (its reference) */
     t->corr_rows_edge_f64 = NULL;
 #ifdef FC_SIGNAL_HAVE_X86
     if (isa >= FC_ISA_AVX2) {
         t->corr_rows_f32 = corr_rows_f32_avx2;
         t->corr_rows_f64 = corr_rows_f64_avx2;
+        t->corr_rows_stream_f32 = corr_rows_stream_f32_avx2;
+        t->corr_rows_stream_f64 = corr_rows_stream_f64_avx2;
         t->corr_rows_edge_f32 = corr_rows_edge_f32_avx2;
         t->corr_rows_edge_f64 = corr_rows_edge_f64_avx2;
     }
     if (isa >= FC_ISA_AVX512) {
         t->corr_rows_f32 = corr_rows_f32_avx512;
         t->corr_rows_f64 = corr_rows_f64_avx512;
+        t->corr_rows_stream_f32 = corr_rows_stream_f32_avx512;
+        t->corr_rows_stream_f64 = corr_rows_stream_f64_avx512;
         t->corr_rows_edge_f32 = corr_rows_edge_f32_avx512;
         t->corr_rows_edge_f64 = corr_rows_edge_f64_avx512;
     }

@@ -59,9 +59,16 @@ typedef void (*fc_corr_rows_edge_f64_fn)(const double *const *rows, ptrdiff_t nr
                                          ptrdiff_t wc, double *out, ptrdiff_t ldo,
                                          ptrdiff_t ocols, ptrdiff_t c0);
 
+/* corr_rows_stream (float32, float64): corr_rows (same contract, same
+ * values) for outputs too large to stay in the caches: it may write out with
+ * non-temporal stores (no read of the lines it overwrites) and ends with a
+ * store fence.  The reference entry is corr_rows'. */
+
 typedef struct {
     fc_corr_rows_f32_fn corr_rows_f32;
     fc_corr_rows_f64_fn corr_rows_f64;
+    fc_corr_rows_f32_fn corr_rows_stream_f32;
+    fc_corr_rows_f64_fn corr_rows_stream_f64;
     fc_corr_rows_edge_f32_fn corr_rows_edge_f32;
     fc_corr_rows_edge_f64_fn corr_rows_edge_f64;
 } fc_signal_kernels;
