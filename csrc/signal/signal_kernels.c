@@ -124,8 +124,8 @@ FC_CORR_ROWS_REF(f64, double)
 #define S_ATTR __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
 #define S_VB 4
 #define S_VW 16
-#define S_SMALL_RB 4
-#define S_SMALL_NV 4
+#define S_SMALL_RB 8
+#define S_SMALL_NV 2
 #define S_SMALL_NV1 8
 #define S_SMALL_NVMAX 8
 

@@ -33,7 +33,7 @@ typedef void (*fc_corr_rows_f64_fn)(const double *const *rows, ptrdiff_t nrows,
 /* Output rows one corr_rows pass computes together (each loaded input row
  * feeds up to this many output rows): callers that tile over rows use
  * multiples of it. */
-#define FC_CORR_ROWS_BLOCK 4
+#define FC_CORR_ROWS_BLOCK 8
 
 /*
  * corr_rows_edge (float32, float64): output rows of the zero extension where
