@@ -14,6 +14,9 @@
  *   S_MASK_RANGE(lo, hi)   mask of lanes [lo, hi) (0 <= lo < hi <= S_L)
  *   S_MFMA(a, b, c, m)     a * b + c in the lanes of m, c in the others
  *   S_STREAM(p, v)         non-temporal store to 64-byte aligned p
+ *   S_ALIGNR(hi, lo, q)    (optional) lanes q.. of lo then the first q of hi,
+ *                          for 1 <= q <= 4 (the small kernels then load each
+ *                          input vector once and shift it in registers)
  *   S_SMALL_RB, S_SMALL_NV, S_SMALL_NV1, S_SMALL_NVMAX   small-kernel blocks
  *
  * It #undefs them all at its end except S_ATTR, S_VB and S_VW (per target).
@@ -171,11 +174,29 @@ S_NAME(small_block)(const S_T *const *rows, ptrdiff_t j, const S_T *w,
 #pragma GCC unroll 32
     for (int m = 0; m < rb + wr - 1; ++m) {
         const S_T *xm = rows[m] + j;
+#ifdef S_ALIGNR
+        /* the shifted inputs from nv + 1 loads (the last one: only the
+         * wc - 1 lanes the shifts need, which the contract makes readable) */
+        S_V base[S_SMALL_NVMAX + 1];
+        if (!masked) {
+#pragma GCC unroll 16
+            for (int v = 0; v < nv; ++v) {
+                base[v] = S_LOADU(xm + v * S_L);
+            }
+            base[nv] = S_MLOAD(xm + nv * S_L, S_MASK(wc - 1));
+        }
+#endif
 #pragma GCC unroll 16
         for (int q = 0; q < wc; ++q) {
             S_V x[S_SMALL_NVMAX];
 #pragma GCC unroll 16
             for (int v = 0; v < nv; ++v) {
+#ifdef S_ALIGNR
+                if (!masked) {
+                    x[v] = q == 0 ? base[v] : S_ALIGNR(base[v + 1], base[v], q);
+                    continue;
+                }
+#endif
                 x[v] = masked ? S_MLOAD(xm + q + v * S_L, mask) : S_LOADU(xm + q + v * S_L);
             }
 #pragma GCC unroll 16
@@ -425,4 +446,5 @@ S_ATTR static void S_NAME(corr_rows_stream)(const S_T *const *rows, ptrdiff_t nr
 #undef S_MSTORE
 #undef S_MASK_RANGE
 #undef S_STREAM
+#undef S_ALIGNR
 #undef S_MFMA

@@ -122,6 +122,33 @@ FC_CORR_ROWS_REF(f64, double)
 /* ------------------------------------------------------------------------ */
 
 #define S_ATTR __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
+
+/* Lanes q.. of lo, then the first q lanes of hi (valignd / valignq need an
+ * immediate: q is a constant wherever the small kernels call them). */
+S_ATTR static inline __attribute__((always_inline)) __m512 fc_alignr_ps(__m512 hi, __m512 lo,
+                                                                        int q)
+{
+    const __m512i h = _mm512_castps_si512(hi), l = _mm512_castps_si512(lo);
+    switch (q) {
+        case 1: return _mm512_castsi512_ps(_mm512_alignr_epi32(h, l, 1));
+        case 2: return _mm512_castsi512_ps(_mm512_alignr_epi32(h, l, 2));
+        case 3: return _mm512_castsi512_ps(_mm512_alignr_epi32(h, l, 3));
+        default: return _mm512_castsi512_ps(_mm512_alignr_epi32(h, l, 4));
+    }
+}
+
+S_ATTR static inline __attribute__((always_inline)) __m512d fc_alignr_pd(__m512d hi, __m512d lo,
+                                                                         int q)
+{
+    const __m512i h = _mm512_castpd_si512(hi), l = _mm512_castpd_si512(lo);
+    switch (q) {
+        case 1: return _mm512_castsi512_pd(_mm512_alignr_epi64(h, l, 1));
+        case 2: return _mm512_castsi512_pd(_mm512_alignr_epi64(h, l, 2));
+        case 3: return _mm512_castsi512_pd(_mm512_alignr_epi64(h, l, 3));
+        default: return _mm512_castsi512_pd(_mm512_alignr_epi64(h, l, 4));
+    }
+}
+
 #define S_VB 4
 #define S_VW 16
 #define S_SMALL_RB 8
@@ -143,6 +170,7 @@ FC_CORR_ROWS_REF(f64, double)
 #define S_MLOAD(p, m) _mm512_maskz_loadu_ps(m, p)
 #define S_MSTORE(p, m, v) _mm512_mask_storeu_ps(p, m, v)
 #define S_STREAM(p, v) _mm512_stream_ps(p, v)
+#define S_ALIGNR(hi, lo, q) fc_alignr_ps(hi, lo, q)
 #define S_MASK_RANGE(lo, hi) ((__mmask16)(S_MASK(hi) & ~S_MASK(lo)))
 #define S_MFMA(a, b, c, m) _mm512_mask3_fmadd_ps(a, b, c, m)
 #include "corr_rows_simd.template.c"   /* #undefs its per-type macros */
@@ -161,6 +189,7 @@ FC_CORR_ROWS_REF(f64, double)
 #define S_MLOAD(p, m) _mm512_maskz_loadu_pd(m, p)
 #define S_MSTORE(p, m, v) _mm512_mask_storeu_pd(p, m, v)
 #define S_STREAM(p, v) _mm512_stream_pd(p, v)
+#define S_ALIGNR(hi, lo, q) fc_alignr_pd(hi, lo, q)
 #define S_MASK_RANGE(lo, hi) ((__mmask8)(S_MASK(hi) & ~S_MASK(lo)))
 #define S_MFMA(a, b, c, m) _mm512_mask3_fmadd_pd(a, b, c, m)
 #include "corr_rows_simd.template.c"   /* #undefs its per-type macros */
