@@ -101,6 +101,8 @@ typedef void (*fc_corr2d_tile_fn)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptr
  * runs every team thread (measured on a loaded 2-core VM: a 3e5
  * multiply-add call took 36 ms on 2 threads against 36 us on one). */
 #define FC_PARALLEL_MIN_MACS ((ptrdiff_t)1 << 21)
+/* Rows of a tile when a row alone is more than a tile's work. */
+#define FC_WIDE_TILE_ROWS 4
 /* Column blocks are multiples of this (the widest micro-kernel pass). */
 #define FC_TILE_COL_QUANTUM 256
 /* Outputs of at least this many bytes are written by the kernel table's
@@ -111,8 +113,8 @@ typedef void (*fc_corr2d_tile_fn)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptr
 #define FC_TILE_COL_MIN 8
 
 /*
- * The tiling: bands of `band` output rows (a multiple of FC_CORR_ROWS_BLOCK
- * unless it is the whole output) x blocks of `cblock` columns, each about
+ * The tiling: bands of `band` output rows (a multiple of FC_CORR_ROWS_BLOCK,
+ * or FC_WIDE_TILE_ROWS, or the whole output) x blocks of `cblock` columns, each about
  * FC_TILE_MACS multiply-adds, so that threads share the work evenly and the
  * interrupt is polled often enough.  The tiling never changes a value.
  */
@@ -120,14 +122,16 @@ static void corr2d_tiling(ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t taps,
                           ptrdiff_t *band, ptrdiff_t *cblock)
 {
     const ptrdiff_t row_macs = ocols * taps;   /* fits: checked by the caller */
-    if (row_macs <= FC_TILE_MACS / FC_CORR_ROWS_BLOCK) {
+    if (row_macs <= FC_TILE_MACS / FC_CORR_ROWS_BLOCK) {   /* whole rows */
         ptrdiff_t rows = FC_TILE_MACS / row_macs;
         rows -= rows % FC_CORR_ROWS_BLOCK;
         *band = fc_min(orows, fc_max(rows, FC_CORR_ROWS_BLOCK));
         *cblock = ocols;
         return;
     }
-    *band = fc_min(orows, FC_CORR_ROWS_BLOCK);
+    /* wide rows (large kernels): bands of 4 rows (the general kernel's
+     * block), so that a tile keeps the columns of its wide vector blocks */
+    *band = fc_min(orows, FC_WIDE_TILE_ROWS);
     ptrdiff_t cols = FC_TILE_MACS / (*band * taps);
     if (cols >= FC_TILE_COL_QUANTUM) {
         cols -= cols % FC_TILE_COL_QUANTUM;
