@@ -155,6 +155,32 @@ fc_status fc_corr2d_direct(fc_dtype dt,
                            fc_boundary boundary, const void *fill, const fc_exec *ex);
 
 /*
+ * fc_corr2d_direct_batch: fc_corr2d_direct on `batch` problems of one
+ * geometry, in one call:
+ *
+ *     out_b = corr(ext(x_b), w_b)   with x_b = x + b * x_step,
+ *                                        w_b = w + b * w_step,
+ *                                        out_b = out + b * out_step
+ *
+ * (steps in elements; a step of 0 gives every item the same array, e.g. one
+ * kernel for a stack of images).  Each out_b is exactly what
+ * fc_corr2d_direct(dt, x_b, ..., w_b, ..., out_b, ...) writes, whatever the
+ * batch and ex->nthreads: the OpenMP threads share (item, tile) work units,
+ * whole items when the batch is large, row bands of an item when it is
+ * small.  Contract: that of fc_corr2d_direct for every item; batch >= 0;
+ * steps >= 0; the items' outputs do not overlap (out_step >=
+ * (orows - 1) * ldo + ocols when batch > 1, else FC_ERR_BADARG).  The
+ * calling thread polls ex->interrupted between tiles, as fc_corr2d_direct.
+ */
+fc_status fc_corr2d_direct_batch(fc_dtype dt, ptrdiff_t batch,
+                                 const void *x, ptrdiff_t xr, ptrdiff_t xc, ptrdiff_t x_step,
+                                 const void *w, ptrdiff_t wr, ptrdiff_t wc, ptrdiff_t w_step,
+                                 void *out, ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t ldo,
+                                 ptrdiff_t out_step,
+                                 ptrdiff_t r0, ptrdiff_t c0,
+                                 fc_boundary boundary, const void *fill, const fc_exec *ex);
+
+/*
  * fc_im2col2d: one tile of the column (Toeplitz) matrix of the correlation
  * above.  Rows are output positions p in [p0, p0 + np) in row-major order
  * (i, j) = (p / ocols, p % ocols); columns are taps t in [t0, t0 + nt) in
@@ -469,10 +495,13 @@ typedef struct {
  * fc_winograd_blocks: the blocking fc_corr3x3_winograd uses for tile size m
  * (output tile m x m, m in {2, 4, 6}) within budget_bytes of workspace:
  * *tiles output tiles, *in_block input and *out_block output channels (of a
- * group) per block; *workspace_bytes the bytes it allocates (transformed
- * weights, inputs and products: (m+2)^2 * (in*out + tiles*(in + out))
- * elements).  The workspace exceeds the budget only when one tile of one
- * channel pair does not fit it.  FC_ERR_BADARG for an invalid m or shape.
+ * group) per block; *workspace_bytes the most it allocates, at its largest
+ * thread count (transformed weights, and each thread's inputs and products:
+ * (m+2)^2 * (in*out + threads*tiles*(in + out)) elements).  None of these
+ * depends on the thread count of the call (up to 2 threads fit the budget;
+ * fewer run when they do not).  The workspace exceeds the budget only when
+ * one tile of one channel pair does not fit it.  FC_ERR_BADARG for an
+ * invalid m or shape.
  */
 fc_status fc_winograd_blocks(fc_dtype dt, const fc_corr3x3_shape *s, int m,
                              ptrdiff_t budget_bytes, ptrdiff_t *tiles,
@@ -488,7 +517,10 @@ fc_status fc_winograd_blocks(fc_dtype dt, const fc_corr3x3_shape *s, int m,
  * through `gemm`, and transformed back (A^T M A) into y; channel blocks after
  * the first add to y.  Transforms use the kernel table of ex->isa.  The
  * rounding differs from the direct sum: see docs/guide/winograd.rst for the
- * measured error of each m.
+ * measured error of each m.  Threads (ex->nthreads, at most 2): the
+ * blocks of tiles, with a workspace each; the GEMM shapes, and so the
+ * results, do not depend on the thread count.  `gemm` is called from every
+ * thread at once.
  * Contract: dt FC_F32 / FC_F64 (else FC_ERR_DTYPE); m in {2, 4, 6}, extents
  * >= 0, groups >= 1 dividing c_in and c_out (else FC_ERR_BADARG); arrays of
  * the stated extents, y not overlapping x, w or bias, bias NULL (no bias) or

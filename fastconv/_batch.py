@@ -14,19 +14,24 @@ axes, in their order.
 How it runs: the axes are moved to the end and each input becomes a C stack
 of shape (B, rows, cols) -- B the batch size, or 1 for an input shared by
 the whole batch (a stack of signals with one kernel), never copied B times.
-Validation, dtypes, modes and the method are settled once for the batch;
-`correlate_stack` and `correlation_backward_stack` then run the primitive of
-_primitive.py for every item.  They are the only per-item loops, so a C
-batch dimension replaces them in one place.
+Validation, dtypes, modes and the method are settled once for the batch
+('auto' priced per item times the batch); `correlate_stack` and
+`correlation_backward_stack` then run the primitive of _primitive.py for
+every item: the direct method in one C call with the GIL released
+(fc_corr2d_direct_batch, threaded over the items and their tiles, every item
+bit for bit the unbatched call's), the FFT as batched scipy.fft transforms
+when that fits, im2col and the rest item by item.
 """
 import operator
 
 import numpy as np
+import scipy.fft
 
-from fastconv import _config, _dtypes, _isa, _lags, _method, _threads, _validation
+from fastconv import (_config, _dtypes, _fft, _isa, _lags, _method, _primitive, _threads,
+                      _validation)
 from fastconv._ext import _signal as _ext
 from fastconv._method import Method
-from fastconv._primitive import as_kernel_input, correlate_2d, correlation_backward, finish
+from fastconv._primitive import as_kernel_input, correlate_2d, extend, finish
 from fastconv._signal_shapes import numpy_lags, scipy_offsets, scipy_window
 
 
@@ -143,69 +148,172 @@ def stacks(fname, arrays, axes, count):
 
 
 # --------------------------------------------------------------------------
-# the per-item loops (the seam for a C batch dimension)
+# the batched primitive and its backward pass
 # --------------------------------------------------------------------------
+
+def _item(stack, b):
+    """Item b of a stack of 1 (shared) or B items."""
+    return stack[b if len(stack) > 1 else 0]
+
+
+def _foldable_rows(x, w, out_shape, r0, boundary):
+    """True when the items are the rows of one 2-D problem: 1-D signals (one
+    row each, offset r0 = 0, zero extension) sharing one kernel are the rows
+    of a (B, xc) image correlated with a one-row kernel (rows never mix: the
+    kernel has one row and the zero extension holds between rows)."""
+    return (len(w) == 1 and x.shape[1] == 1 and w.shape[1] == 1 and out_shape[0] == 1
+            and r0 == 0 and boundary == "zero")
+
 
 def correlate_stack(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=None, *,
                     op="correlate", threads=None):
-    """The primitive of _primitive.correlate_2d for every item of a batch:
+    """_primitive.correlate_2d for every item of a batch:
 
         out[b, i, j] = sum_{p, q} ext(x[b])[i + r0 + p, j + c0 + q] * w[b][p, q]
 
     x of shape (Bx, xr, xc), w of shape (Bw, wr, wc), Bx and Bw each 1 (the
     same array for every item) or B; `method` a validated name ('auto' is
-    resolved once, for the whole batch).  Returns a new (B, *out_shape)
-    array of plan.compute dtype.
+    resolved once, for the whole batch: `_method.choose` prices one item
+    times the batch).  Returns a new (B, *out_shape) array of plan.compute
+    dtype.
 
-    One C call when the items are rows of one 2-D problem: 1-D signals (one
-    row each, offset r0 = 0, zero extension) sharing one kernel are the rows
-    of a (B, xc) image correlated with a one-row kernel (rows never mix: the
-    kernel has one row and the image's zero extension holds between rows, as
-    in every mode).  Otherwise a loop over the items.
+    The direct method runs the whole batch in one C call, threaded over the
+    items (and over row bands of an item when the batch is small), each item
+    bit for bit what correlate_2d computes for it with method='direct'.
+    im2col runs item by item; fft runs as one 2-D problem when the items
+    are rows of it (`_foldable_rows`), as batched transforms under the zero
+    extension when an item's output is one transform block (`_fft_stack`),
+    otherwise item by item.
     """
+    out_shape = tuple(out_shape)
     batch = max(len(x), len(w)) if min(len(x), len(w)) > 0 else 0
-    item_shapes = (x.shape[1:], w.shape[1:], tuple(out_shape))
+    (xr, xc), (wr, wc) = x.shape[1:], w.shape[1:]
+    if (boundary == "zero" and wr >= xr and wc >= xc and 0 < xr * xc
+            and wr * wc >= _primitive._COVERING_KERNEL_RATIO * xr * xc):
+        # correlate_2d's role swap (a kernel covering the image), for every item
+        return correlate_stack(w[:, ::-1, ::-1], x[:, ::-1, ::-1], out_shape,
+                               r0 + wr - xr, c0 + wc - xc, plan, method, boundary, fill,
+                               op=op, threads=threads)
     nthreads = _threads.resolve(threads)
     requested = _method.code(method)
-    chosen = _method.resolve(requested, op, item_shapes, plan.compute, boundary, nthreads)
+    foldable = batch > 0 and _foldable_rows(x, w, out_shape, r0, boundary)
+    if foldable:   # priced as what runs: one 2-D problem of `batch` rows
+        chosen = _method.resolve(requested, op, ((batch, xc), w.shape[1:],
+                                                 (batch, out_shape[1])),
+                                 plan.compute, boundary, nthreads)
+    else:
+        chosen = _method.resolve(requested, op, (x.shape[1:], w.shape[1:], out_shape),
+                                 plan.compute, boundary, nthreads, batch=max(batch, 1))
     if batch == 0:
-        return np.empty((0,) + tuple(out_shape), dtype=plan.compute)
-    if (len(w) == 1 and x.shape[1] == 1 and w.shape[1] == 1 and out_shape[0] == 1
-            and r0 == 0 and boundary == "zero"):
-        rows = x.reshape(len(x), x.shape[2])
-        out = correlate_2d(rows, w[0], (batch, out_shape[1]), 0, c0, plan, method, op=op,
-                           threads=threads)
-        return out.reshape((batch,) + tuple(out_shape))
-    # one method for the whole batch, as 'auto' chooses it for one item
+        return np.empty((0,) + out_shape, dtype=plan.compute)
     if (chosen == Method.FFT and requested == Method.AUTO
             and not (np.isfinite(x).all() and np.isfinite(w).all()
                      and (fill is None or np.isfinite(fill)))):
         chosen = Method.DIRECT   # as correlate_2d: keep a non-finite value where it belongs
-    out = np.empty((batch,) + tuple(out_shape), dtype=plan.compute)
     if chosen == Method.FFT:
+        if foldable:
+            rows = np.broadcast_to(x.reshape(len(x), xc), (batch, xc))
+            out = correlate_2d(rows, w[0], (batch, out_shape[1]), 0, c0, plan, chosen.label,
+                               op=op, threads=threads)
+            return out.reshape((batch,) + out_shape)
+        if boundary == "zero":
+            out = _fft_stack(x, w, out_shape, r0, c0, plan, batch, nthreads)
+            if out is not None:
+                return out
+        out = np.empty((batch,) + out_shape, dtype=plan.compute)
         for b in range(batch):
-            out[b] = correlate_2d(x[b if len(x) > 1 else 0], w[b if len(w) > 1 else 0],
-                                  out_shape, r0, c0, plan, chosen.label, boundary, fill, op=op,
-                                  threads=threads)
+            out[b] = correlate_2d(_item(x, b), _item(w, b), out_shape, r0, c0, plan,
+                                  chosen.label, boundary, fill, op=op, threads=threads)
         return out
-    # direct / im2col: the C kernel on each item's views of the converted
-    # stacks, writing straight into the output stack (correlate_2d's
-    # preparation, done once for the batch)
+    if chosen == Method.DIRECT and wr > _primitive._TALL_KERNEL_ROWS and wr > wc:
+        # correlate_2d's transposition of a tall, thin kernel, for every item
+        transposed = correlate_stack(x.transpose(0, 2, 1), w.transpose(0, 2, 1), out_shape[::-1],
+                                     c0, r0, plan, Method.DIRECT.label, boundary, fill, op=op,
+                                     threads=threads)
+        return np.ascontiguousarray(transposed.transpose(0, 2, 1))
+
+    # the C kernels on the converted stacks (each made contiguous once),
+    # writing straight into the output stack
+    out = np.empty((batch,) + out_shape, dtype=plan.compute)
     im2col = chosen == Method.IM2COL
     if im2col and fill is not None and fill.dtype.kind == "c" and not np.isfinite(fill):
         im2col = False   # see correlate_2d (issue 11, defect 6)
-    kernel_finite = (not im2col or boundary != "zero" or w.dtype.kind not in "fc"
-                     or bool(np.isfinite(w).all()))
     if fill is not None:
         fill = np.require(fill.astype(plan.compute), requirements=["C", "A"]).view(plan.view)
-    xs, ws = as_kernel_input(x, plan), as_kernel_input(w, plan)
-    outs = out.view(plan.view)
+    xs, ws, outs = as_kernel_input(x, plan), as_kernel_input(w, plan), out.view(plan.view)
+    if not im2col:
+        if foldable and len(x) == batch:
+            # one image of B rows: the micro-kernel takes several rows at a time
+            xs, outs = xs.reshape(1, batch, xc), outs.reshape(1, batch, out_shape[1])
+        _ext.corr2d_batch(xs, ws, outs, r0, c0, plan.code, boundary, fill, nthreads,
+                          _isa.current)
+        return out
+    kernel_finite = (boundary != "zero" or w.dtype.kind not in "fc"
+                     or bool(np.isfinite(w).all()))
     tile_bytes = _config.im2col_tile_bytes()
     for b in range(batch):
-        _ext.corr2d(xs[b if len(xs) > 1 else 0], ws[b if len(ws) > 1 else 0], outs[b], r0, c0,
-                    plan.code, im2col, tile_bytes, boundary, fill, kernel_finite, nthreads,
-                    _isa.current)
+        _ext.corr2d(_item(xs, b), _item(ws, b), outs[b], r0, c0, plan.code, True, tile_bytes,
+                    boundary, fill, kernel_finite, nthreads, _isa.current)
     return out
+
+
+def _fft_stack(x, w, out_shape, r0, c0, plan, batch, workers):
+    """The zero-extension primitive by FFT for every item, when one transform
+    block holds an item's whole output (_fft.block_plan): the items' windows
+    and kernels transformed together by scipy.fft (batched transforms over
+    `workers` threads), in groups of at most _fft.BATCH_BYTES.  The same
+    transforms as _fft.correlate's for one item.  Returns the (batch,
+    *out_shape) result, or None when an item needs several blocks (the
+    caller then runs the items one by one)."""
+    rows, cols = out_shape
+    (xr, xc), (wr, wc) = x.shape[1:], w.shape[1:]
+    dtype = plan.compute
+    if rows * cols == 0 or wr * wc == 0:
+        return np.zeros((batch,) + tuple(out_shape), dtype=dtype)
+    real = dtype.kind == "f"
+    blocks = _fft.block_plan(out_shape, (wr, wc), real, _method.block_overhead(dtype))
+    if blocks.blocks != 1:
+        return None
+    forward, inverse = ((scipy.fft.rfftn, scipy.fft.irfftn) if real
+                        else (scipy.fft.fftn, scipy.fft.ifftn))
+    shape, axes = (((blocks.nr, blocks.nc), (-2, -1)) if blocks.nr > 1
+                   else ((blocks.nc,), (-1,)))
+    spectra = forward(np.asarray(w[:, ::-1, ::-1], dtype=dtype), shape, axes=axes,
+                      workers=workers)
+    # the window of ext(x) an item reads: rows r0 .. r0 + mr, columns c0 .. c0 + mc,
+    # of which rows [i_lo, i_hi) x columns [j_lo, j_hi) lie in x
+    mr, mc = rows + wr - 1, cols + wc - 1
+    i_lo, i_hi = max(r0, 0), min(r0 + mr, xr)
+    j_lo, j_hi = max(c0, 0), min(c0 + mc, xc)
+    group = max(1, _fft.BATCH_BYTES // (2 * blocks.nr * blocks.nc * dtype.itemsize))
+    out = np.empty((batch,) + tuple(out_shape), dtype=dtype)
+    for first in range(0, batch, group):
+        last = min(batch, first + group)
+        windows = np.zeros((last - first, mr, mc), dtype=dtype)
+        if i_lo < i_hi and j_lo < j_hi:
+            items = x[first:last] if len(x) > 1 else x[:1]
+            windows[:, i_lo - r0:i_hi - r0, j_lo - c0:j_hi - c0] = items[:, i_lo:i_hi, j_lo:j_hi]
+        product = forward(windows, shape, axes=axes, workers=workers)
+        product *= spectra[first:last] if len(w) > 1 else spectra
+        result = inverse(product, shape, axes=axes, workers=workers, overwrite_x=True)
+        out[first:last] = result[:, wr - 1:wr - 1 + rows, wc - 1:wc - 1 + cols]
+    return out
+
+
+def _extend_stack(x, window, r0, c0, boundary, fill, plan):
+    """_primitive.extend for every item of the stack x: (len(x), *window)."""
+    out = np.empty((len(x),) + tuple(window), dtype=plan.compute)
+    for b in range(len(x)):
+        out[b] = extend(x[b], window, r0, c0, boundary, fill, plan)
+    return out
+
+
+def _summed_to(stack, count):
+    """A (B, ...) gradient stack of an input that holds `count` items (1:
+    shared by the batch, then summed over it; else B)."""
+    if len(stack) == count:
+        return stack
+    return stack.sum(axis=0, keepdims=True)
 
 
 def correlation_backward_stack(g, x, w, r0, c0, plan, method, window=None, boundary="fill",
@@ -213,26 +321,32 @@ def correlation_backward_stack(g, x, w, r0, c0, plan, method, window=None, bound
     """_primitive.correlation_backward for every item of a batch: g of shape
     (B, orows, ocols), x (Bx, ...) and w (Bw, ...) with Bx, Bw each 1 or B.
     Returns (grad_x, grad_w) of shapes (Bx, ...) and (Bw, ...): the gradient
-    of a shared input is summed over the batch.  One C call per gradient
-    when the items are rows of one 2-D problem (see `correlate_stack`)."""
+    of a shared input is the sum of the items' gradients.  Each of the two
+    correlations is one `correlate_stack` (one C call by the direct method),
+    so every item's gradient is computed as correlation_backward computes it."""
     batch = len(g)
-    if (len(w) == 1 and x.shape[1] == 1 and w.shape[1] == 1 and g.shape[1] == 1
-            and r0 == 0 and window is None and batch > 0):
-        rows = np.broadcast_to(x.reshape(len(x), x.shape[2]), (batch, x.shape[2]))
-        grad_x, grad_w = correlation_backward(g.reshape(batch, g.shape[2]), rows, w[0], 0, c0,
-                                              plan, method, threads=threads)
-        grad_x = grad_x.reshape(batch, 1, -1)
-        if len(x) == 1:
-            grad_x = grad_x.sum(axis=0, keepdims=True)
-        return grad_x, grad_w.reshape(w.shape)
-    grad_x = np.zeros(x.shape, dtype=plan.compute)
-    grad_w = np.zeros(w.shape, dtype=plan.compute)
-    for b in range(batch):
-        gx, gw = correlation_backward(g[b], x[b if len(x) > 1 else 0], w[b if len(w) > 1 else 0],
-                                      r0, c0, plan, method, window, boundary, fill, threads)
-        grad_x[b if len(x) > 1 else 0] += gx
-        grad_w[b if len(w) > 1 else 0] += gw
-    return grad_x, grad_w
+    wr, wc = w.shape[1:]
+    if window is None:
+        image, ir0, ic0 = x, r0, c0
+    else:
+        image, ir0, ic0 = _extend_stack(x, window, r0, c0, boundary, fill, plan), 0, 0
+    grad_w = correlate_stack(image, g, w.shape[1:], ir0, ic0, plan, method, op="kernel_grad",
+                             threads=threads)
+    w_reversed = w[:, ::-1, ::-1]
+    if window is None or boundary == "fill":
+        # only x's own elements receive a gradient (see correlation_backward)
+        grad_x = correlate_stack(g, w_reversed, x.shape[1:], -(r0 + wr - 1), -(c0 + wc - 1),
+                                 plan, method, threads=threads)
+    else:
+        grad_window = correlate_stack(g, w_reversed, window, -(wr - 1), -(wc - 1), plan, method,
+                                      threads=threads)
+        grad_x = np.empty((batch,) + x.shape[1:], dtype=plan.compute)
+        for b in range(batch):
+            _ext.fold2d(grad_window[b].view(plan.view), grad_x[b].view(plan.view), r0, c0,
+                        boundary, plan.code)
+    if batch == 0:
+        return (np.zeros(x.shape, dtype=plan.compute), np.zeros(w.shape, dtype=plan.compute))
+    return _summed_to(grad_x, len(x)), _summed_to(grad_w, len(w))
 
 
 # --------------------------------------------------------------------------

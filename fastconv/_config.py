@@ -130,6 +130,37 @@ def show_config(file=None):
         f"python -m fastconv.bench --fit-auto)",
     ]
     for info in threadpoolctl.threadpool_info():
-        lines.append(f"  {info['user_api']:<17} {info['internal_api']} {info.get('version')} "
-                     f"({info['num_threads']} threads) {info['filepath']}")
+        architecture = f" {info['architecture']} kernels" if info.get("architecture") else ""
+        lines.append(f"  {info['user_api']:<17} {info['internal_api']} {info.get('version')}"
+                     f"{architecture} ({info['num_threads']} threads) {info['filepath']}")
+        note = openblas_kernel_note(info, _isa.CPU_LEVEL)
+        if note:
+            lines.append(f"                    note: {note}")
     print("\n".join(lines), file=file)
+
+
+#: OpenBLAS kernel families that use AVX-512 (the others stop at AVX2 or below).
+_OPENBLAS_AVX512 = ("skylakex", "cooperlake", "sapphirerapids", "zen4", "zen5")
+
+
+def openblas_kernel_note(info, cpu_level):
+    """A note when an OpenBLAS runs AVX2-or-older kernels on a CPU with
+    AVX-512 (OpenBLAS 0.3.30 takes the AMD Zen 5 of these machines for a
+    Haswell): its GEMM, which fastconv's im2col method calls, then runs at
+    about half the speed it could; None otherwise.
+
+    Parameters
+    ----------
+    info : dict
+        One entry of ``threadpoolctl.threadpool_info()``.
+    cpu_level : int
+        The CPU's best ISA level (an index of `fastconv._isa.LEVELS`).
+    """
+    from fastconv import _isa
+    architecture = (info.get("architecture") or "").lower()
+    if (info.get("internal_api") != "openblas" or not architecture
+            or cpu_level < _isa.LEVELS.index("avx512") or architecture in _OPENBLAS_AVX512):
+        return None
+    return (f"this CPU has AVX-512 but OpenBLAS chose its {info['architecture']} kernels; "
+            "OPENBLAS_CORETYPE=SKYLAKEX in the environment before NumPy is imported "
+            "selects the AVX-512 ones (docs/guide/cnn_performance.rst)")

@@ -34,7 +34,9 @@ beyond) is reproduced exactly by `choose` for ops 'nn_forward',
 'nn_grad_input', 'nn_grad_weight'.
 """
 import enum
+import functools
 import json
+import math
 import os
 from importlib import resources
 
@@ -110,6 +112,7 @@ def set_model(data):
     on; returns the previous one (the calibration uses this)."""
     global _model
     old, _model = _model, data
+    _choose_signal.cache_clear()
     return old
 
 
@@ -137,10 +140,14 @@ def _direct_constants(dtype_key):
     return next(iter(levels.values()))[dtype_key]
 
 
-def cost(method, op, shapes, dtype, boundary="zero", threads=1):
+def cost(method, op, shapes, dtype, boundary="zero", threads=1, batch=1):
     """Predicted seconds of a signal op by `method` (a Method).
 
-    shapes = (x_shape, w_shape, out_shape), all 2-D (1-D is one row)."""
+    shapes = (x_shape, w_shape, out_shape), all 2-D (1-D is one row), of one
+    item of a batch of `batch` problems of that geometry (axis= / axes=):
+    the direct kernel runs the batch in one call (its fixed cost once), as
+    the FFT does a batch of one-block items under the zero extension;
+    otherwise the methods run item by item."""
     x_shape, w_shape, out_shape = shapes
     outputs = out_shape[0] * out_shape[1]
     macs = float(outputs) * w_shape[0] * w_shape[1]
@@ -148,10 +155,11 @@ def cost(method, op, shapes, dtype, boundary="zero", threads=1):
     if method == Method.DIRECT:
         c = _direct_constants(key)
         width_penalty = 1.0 + c["v"] / max(out_shape[1], 1)
-        return c["a"] + c["b"] * mac_factor * macs * width_penalty / _speedup(c["eff"], threads)
+        return c["a"] + batch * c["b"] * mac_factor * macs * width_penalty / _speedup(
+            c["eff"], threads)
     if method == Method.IM2COL:
         c = _model["im2col"][key]
-        return c["a"] + c["b"] * mac_factor * macs
+        return batch * (c["a"] + c["b"] * mac_factor * macs)
     if method == Method.FFT:
         c = _model["fft"][key]
         real = dtype.kind != "c"
@@ -161,9 +169,14 @@ def cost(method, op, shapes, dtype, boundary="zero", threads=1):
             work = min(work, _fft.circular_work(x_shape))
         # scipy.fft spreads a batch of transforms, or the rows of a 2-D one,
         # over its workers; one 1-D transform runs on one thread
+        if batch > 1 and plan.blocks == 1 and boundary == "zero":
+            # a batch of one-block items: one batched transform (fixed cost once)
+            parallel = min(threads, batch * max(plan.blocks, plan.nr))
+            return c["a"] + batch * (c["b"] * transform_factor * work + c["c"]) / _speedup(
+                c["eff"], parallel)
         parallel = min(threads, max(plan.blocks, plan.nr))
-        return (c["a"] + (c["b"] * transform_factor * work + c["c"] * plan.blocks)
-                / _speedup(c["eff"], parallel))
+        return batch * (c["a"] + (c["b"] * transform_factor * work + c["c"] * plan.blocks)
+                        / _speedup(c["eff"], parallel))
     raise ValueError(f"no cost model for {method!r}")
 
 
@@ -177,7 +190,7 @@ def block_overhead(dtype):
 # the chooser
 # --------------------------------------------------------------------------
 
-def choose(op, shapes, dtype, boundary="zero", threads=1):
+def choose(op, shapes, dtype, boundary="zero", threads=1, batch=1):
     """The method 'auto' runs for one call.
 
     Parameters
@@ -195,6 +208,9 @@ def choose(op, shapes, dtype, boundary="zero", threads=1):
         'zero', 'fill', 'wrap' or 'symm' (signal ops).
     threads : int
         The call's positive thread count.
+    batch : int
+        Signal ops: the number of items of that geometry the call runs
+        (axis= / axes=); each method is priced per item times the batch.
 
     Returns
     -------
@@ -205,16 +221,43 @@ def choose(op, shapes, dtype, boundary="zero", threads=1):
     if op not in SIGNAL_OPS:
         raise ValueError(f"unknown op {op!r}")
     x_shape, w_shape, out_shape = shapes
+    # memoized: a call's choice depends only on these and on the ISA level
+    # (set_model clears the memo)
+    return _choose_signal(op, tuple(x_shape), tuple(w_shape), tuple(out_shape), dtype,
+                          boundary, threads, batch, _isa.current)
+
+
+@functools.lru_cache(maxsize=1024)
+def _choose_signal(op, x_shape, w_shape, out_shape, dtype, boundary, threads, batch, isa_level):
+    shapes = (x_shape, w_shape, out_shape)
     if out_shape[0] * out_shape[1] == 0 or w_shape[0] * w_shape[1] == 0:
         return Method.DIRECT
-    costs = {m: cost(m, op, shapes, dtype, boundary, threads)
+    costs = {m: cost(m, op, shapes, dtype, boundary, threads, batch)
              for m in (Method.DIRECT, Method.IM2COL)}
     best = min(costs, key=costs.get)
-    # the FFT's fixed cost bounds it from below: small calls skip its block plan
-    if not exact_dtype(dtype) and costs[best] > _model["fft"][_dtype_key(dtype)[0]]["a"]:
-        if cost(Method.FFT, op, shapes, dtype, boundary, threads) < costs[best]:
-            best = Method.FFT
+    # a lower bound of the FFT's cost spares the block plan (the slow part of
+    # pricing it) whenever FFT cannot win
+    if (not exact_dtype(dtype)
+            and _fft_cost_bound(shapes, dtype, boundary, threads, batch) < costs[best]
+            and cost(Method.FFT, op, shapes, dtype, boundary, threads, batch) < costs[best]):
+        best = Method.FFT
     return best
+
+
+def _fft_cost_bound(shapes, dtype, boundary, threads, batch=1):
+    """A lower bound of cost(Method.FFT, ...) that needs no block plan: every
+    plan transforms, forward and back, at least the outputs' number of
+    elements of each item, in transforms of at least the kernel's size (and
+    'wrap' may instead transform x, three times)."""
+    x_shape, w_shape, out_shape = shapes
+    c = _model["fft"][_dtype_key(dtype)[0]]
+    transform_factor = _dtype_key(dtype)[2]
+    outputs = out_shape[0] * out_shape[1]
+    work = 2.0 * outputs * max(math.log2(max(w_shape[0] * w_shape[1], 2)), 1.0)
+    x_size = x_shape[0] * x_shape[1]
+    if boundary == "wrap" and x_size > 0:
+        work = min(work, 3.0 * x_size * max(math.log2(x_size), 1.0))
+    return c["a"] + batch * c["b"] * transform_factor * work / _speedup(c["eff"], threads)
 
 
 # The nn layers' rule (fastconv/nn.py, measured in README "CNN layers"),
@@ -243,12 +286,12 @@ def _choose_nn(op, g):
     return Method.DIRECT if og <= _NN_DIRECT_MAX_CHANNELS else Method.IM2COL
 
 
-def resolve(method, op, shapes, dtype, boundary="zero", threads=1):
+def resolve(method, op, shapes, dtype, boundary="zero", threads=1, batch=1):
     """The Method a call runs: `method` (a validated name or Method) as
     given, 'auto' chosen by `choose`; 'fft' on exact dtypes is a ValueError."""
     method = code(method)
     if method == Method.AUTO:
-        return choose(op, shapes, dtype, boundary, threads)
+        return choose(op, shapes, dtype, boundary, threads, batch)
     if method == Method.FFT:
         check_fft_dtype(dtype)
     return method

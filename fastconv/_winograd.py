@@ -57,18 +57,21 @@ def check_applicable(fname, g):
                          f"dilation 1; this layer cannot use it: {reason}")
 
 
-def run(grad_input, inp, weight, bias, out, geometry, dtype_code, tile=None):
+def run(grad_input, inp, weight, bias, out, geometry, dtype_code, tile=None, nthreads=1):
     """out = the layer's forward pass of inp (grad_input False) or its
     grad_input from inp = grad_output (True), by Winograd F(tile x tile, 3x3)
-    within the nn workspace budget (fastconv._config.nn_tile_bytes)."""
+    within the nn workspace budget (fastconv._config.nn_tile_bytes), on up
+    to nthreads threads (blocks of output tiles; the result is the same for
+    every count)."""
     _ext.conv2d_winograd(inp, weight, bias, out, tuple(geometry), dtype_code, grad_input,
                          DEFAULT_TILE if tile is None else tile, _config.nn_tile_bytes(),
-                         _isa.current)
+                         _isa.current, nthreads)
 
 
 def workspace(geometry, grad_input=False, tile=None, itemsize=4):
     """(tiles, input-channel block, output-channel block, bytes) of the
-    workspace Winograd allocates for this layer within the nn budget."""
+    workspace Winograd allocates for this layer within the nn budget (bytes
+    at its largest thread count; the blocks do not depend on threads)."""
     return _ext.workspace(tuple(geometry), grad_input, DEFAULT_TILE if tile is None else tile,
                           itemsize, _config.nn_tile_bytes())
 

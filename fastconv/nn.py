@@ -153,7 +153,7 @@ def _choose_method(method, op, g, fname="conv2d"):
 
 def _run(kernel, method, *args, nthreads=1):
     if method == "winograd":
-        _winograd.run(kernel is _ext.conv2d_grad_input, *args)
+        _winograd.run(kernel is _ext.conv2d_grad_input, *args, nthreads=nthreads)
         return
     kernel(*args, method == "im2col", _config.nn_tile_bytes(), nthreads, _isa.current)
 

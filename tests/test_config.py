@@ -271,3 +271,16 @@ def test_every_environment_variable_is_documented_in_show_config():
     file = io.StringIO()
     fastconv.show_config(file=file)
     assert read <= set(re.findall(r"FASTCONV_[A-Z_]+", file.getvalue())), read
+
+
+def test_openblas_kernel_note_names_the_fix_only_when_avx512_is_unused():
+    from fastconv import _isa
+    from fastconv._config import openblas_kernel_note
+    avx512 = _isa.LEVELS.index("avx512")
+    haswell = {"internal_api": "openblas", "architecture": "Haswell"}
+    assert "OPENBLAS_CORETYPE=SKYLAKEX" in openblas_kernel_note(haswell, avx512)
+    assert openblas_kernel_note(haswell, avx512 - 1) is None            # an AVX2 CPU
+    assert openblas_kernel_note({"internal_api": "openblas", "architecture": "SkylakeX"},
+                                avx512) is None
+    assert openblas_kernel_note({"internal_api": "mkl"}, avx512) is None
+    assert openblas_kernel_note({"internal_api": "openblas"}, avx512) is None

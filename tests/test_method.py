@@ -80,6 +80,52 @@ def test_an_unfitted_isa_level_uses_the_nearest_lower_one():
         _method.set_model(old)
 
 
+def _unmemoized_choice(shapes, dtype, boundary="zero", threads=1):
+    costs = {m: _method.cost(m, "correlate", shapes, dtype, boundary, threads)
+             for m in (Method.DIRECT, Method.IM2COL, Method.FFT)}
+    return min(costs, key=costs.get)
+
+
+SHAPE_SWEEP = [((1, n), (1, k), (1, n - k + 1)) for n in (100, 5000, 10**5) for k in (3, 31, 99)] + [
+    ((s, s), (k, k), (s, s)) for s in (16, 100, 700) for k in (3, 9, 15)]
+
+
+@pytest.mark.parametrize("boundary", ["zero", "wrap"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_choice_is_the_cheapest_method(boundary, threads):
+    """The memo and the lower bound that spares FFT's block plan never change
+    the choice: it is the cheapest of the three prices (ties aside)."""
+    for shapes in SHAPE_SWEEP:
+        chosen = _method.choose("correlate", shapes, F32, boundary, threads)
+        best = _unmemoized_choice(shapes, F32, boundary, threads)
+        prices = {m: _method.cost(m, "correlate", shapes, F32, boundary, threads)
+                  for m in (chosen, best)}
+        assert prices[chosen] <= prices[best] * (1 + 1e-12), (shapes, chosen, best)
+
+
+def test_fft_bound_is_below_the_fft_price():
+    for boundary in ("zero", "wrap"):
+        for shapes in SHAPE_SWEEP:
+            for threads, batch in itertools.product((1, 2), (1, 7)):
+                assert (_method._fft_cost_bound(shapes, F64, boundary, threads, batch)
+                        <= _method.cost(Method.FFT, "correlate", shapes, F64, boundary, threads,
+                                        batch))
+
+
+def test_a_new_model_clears_the_memo():
+    shapes = ((512, 512), (15, 15), (512, 512))
+    model = copy.deepcopy(_method.model())
+    for level in model["direct"].values():
+        level["float32"]["b"] *= 1e-6        # direct all but free
+    _method.choose("correlate", shapes, F32)
+    old = _method.set_model(model)
+    try:
+        assert _method.choose("correlate", shapes, F32) == Method.DIRECT
+    finally:
+        _method.set_model(old)
+    assert _method.choose("correlate", shapes, F32) == _unmemoized_choice(shapes, F32)
+
+
 def _nn_rule(op, g):
     """The nn layers' rule as fastconv/nn.py states it (README, 'CNN layers')."""
     too_big = max(g.h_out * g.w_out, g.h_in * g.w_in, g.c_in // g.groups * g.kh * g.kw,

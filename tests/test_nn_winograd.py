@@ -2,7 +2,8 @@
 csrc/nn/winograd.c) against the plain-Python reference: forward,
 conv_transpose2d and grad_input of 3x3 stride-1 layers, every tile size,
 generated shapes (padding int / tuple / 'valid' / 'same', groups, batch
-0/1/n and unbatched, bias), float32 and float64, tiny workspace budgets.
+0/1/n and unbatched, bias), float32 and float64, tiny workspace budgets,
+the same bits at every thread count.
 
 Tolerance.  Winograd's transforms mix the inputs of a whole (m+2) x (m+2)
 input tile before the products, so an output's error follows the size of
@@ -192,6 +193,32 @@ def test_small_budgets_block_channels_and_tiles(tile, budget, monkeypatch):
     np.testing.assert_allclose(
         nn.conv2d_backward(dy, x, w, padding=1, groups=2, method="winograd")[0],
         want_dx, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("budget", [3000, 40000, None])
+def test_threads_identical_over_tile_and_channel_blocks(tile, budget, dtype, monkeypatch):
+    """threads=1, 2, 3 give the same bits, forward and grad_input, when the
+    budget splits the tiles into many blocks (shared between the threads)
+    and the channels into blocks (added in order)."""
+    if budget is not None:
+        monkeypatch.setattr(_config, "_nn_tile_bytes", budget)
+    rng = np.random.default_rng(tile)
+    x = mixed(rng, (3, 20, 13, 10), dtype)
+    w = rng.standard_normal((18, 10, 3, 3)).astype(dtype)
+    b = rng.standard_normal(18).astype(dtype)
+    dy = rng.standard_normal((3, 18, 13, 10)).astype(dtype)
+    g = Geometry(3, 2, 20, 13, 10, 18, 13, 10, 3, 3, 1, 1, 1, 1, 1, 1)
+    tiles = _winograd.workspace(g, tile=tile, itemsize=np.dtype(dtype).itemsize)[0]
+    if budget == 3000:
+        assert tiles < 3 * 4 * 5 // 2       # several blocks of tiles
+    runs = [(nn.conv2d(x, w, b, padding=1, groups=2, method="winograd", threads=t),
+             nn.conv2d_backward(dy, x, w, padding=1, groups=2, method="winograd",
+                                output_mask=(True, False, False), threads=t)[0])
+            for t in (1, 2, 3)]
+    for y, dx in runs[1:]:
+        np.testing.assert_array_equal(y, runs[0][0])
+        np.testing.assert_array_equal(dx, runs[0][1])
 
 
 def test_workspace_within_budget_at_any_batch():

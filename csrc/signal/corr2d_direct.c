@@ -1,7 +1,8 @@
 /*
  * corr2d_direct.c -- instantiates corr2d_direct.template.c for every element
  * type and runs its tiles, on OpenMP threads when the call asks for them
- * (fc_corr2d_direct), and dispatches fc_matvec on the dtype code.
+ * (fc_corr2d_direct, and fc_corr2d_direct_batch for a stack of problems of
+ * one geometry), and dispatches fc_matvec on the dtype code.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +21,9 @@
 /* Output columns accumulated together by corr_row: 256 accumulators of at
  * most 16 bytes (4 KiB) stay in L1 while every tap streams over them. */
 #define FC_COL_BLOCK 256
+/* Rows of at most this many outputs (the edge columns next to the micro-kernel's
+ * interior) are summed one output at a time by corr_row. */
+#define FC_NARROW_COLS 16
 
 /* One call of fc_corr2d_direct, as every tile sees it. */
 typedef struct {
@@ -150,7 +154,29 @@ fc_status fc_corr2d_direct(fc_dtype dt,
                            ptrdiff_t r0, ptrdiff_t c0,
                            fc_boundary boundary, const void *fill, const fc_exec *ex)
 {
-    if (xr < 0 || xc < 0 || wr < 0 || wc < 0 || orows < 0 || ocols < 0 || ldo < ocols) {
+    return fc_corr2d_direct_batch(dt, 1, x, xr, xc, 0, w, wr, wc, 0, out, orows, ocols, ldo, 0,
+                                  r0, c0, boundary, fill, ex);
+}
+
+/*
+ * The batch: item b reads x + b * x_step, w + b * w_step and writes
+ * out + b * out_step (steps in elements; 0 shares one array).  The work
+ * units are the (item, tile) pairs, item-major, each item cut into the tiles
+ * of an unbatched call, so that threads take whole items when the batch is
+ * large and row bands of one item when it is small; a tile computes its
+ * outputs exactly as the unbatched call does, so no value depends on the
+ * batch or the thread count.
+ */
+fc_status fc_corr2d_direct_batch(fc_dtype dt, ptrdiff_t batch,
+                                 const void *x, ptrdiff_t xr, ptrdiff_t xc, ptrdiff_t x_step,
+                                 const void *w, ptrdiff_t wr, ptrdiff_t wc, ptrdiff_t w_step,
+                                 void *out, ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t ldo,
+                                 ptrdiff_t out_step,
+                                 ptrdiff_t r0, ptrdiff_t c0,
+                                 fc_boundary boundary, const void *fill, const fc_exec *ex)
+{
+    if (batch < 0 || xr < 0 || xc < 0 || wr < 0 || wc < 0 || orows < 0 || ocols < 0
+        || ldo < ocols || x_step < 0 || w_step < 0 || out_step < 0) {
         return FC_ERR_BADARG;
     }
     if (boundary != FC_PAD_ZERO && boundary != FC_PAD_FILL && boundary != FC_PAD_WRAP
@@ -161,13 +187,19 @@ fc_status fc_corr2d_direct(fc_dtype dt,
     if (itemsize == 0) {
         return FC_ERR_DTYPE;
     }
-    if (orows == 0 || ocols == 0) {
+    if (batch == 0 || orows == 0 || ocols == 0) {
         return FC_OK;
+    }
+    if (batch > 1 && out_step < (orows - 1) * ldo + ocols) {
+        return FC_ERR_BADARG;   /* the items' outputs would overlap */
     }
     if (wr == 0 || wc == 0) {
         /* an empty sum in every output */
-        for (ptrdiff_t i = 0; i < orows; ++i) {
-            memset((char *)out + (size_t)(i * ldo) * itemsize, 0, (size_t)ocols * itemsize);
+        for (ptrdiff_t b = 0; b < batch; ++b) {
+            char *item = (char *)out + (size_t)(b * out_step) * itemsize;
+            for (ptrdiff_t i = 0; i < orows; ++i) {
+                memset(item + (size_t)(i * ldo) * itemsize, 0, (size_t)ocols * itemsize);
+            }
         }
         return FC_OK;
     }
@@ -209,11 +241,18 @@ fc_status fc_corr2d_direct(fc_dtype dt,
     ptrdiff_t band, cblock;
     corr2d_tiling(orows, ocols, taps, &band, &cblock);
     const ptrdiff_t nbands = (orows + band - 1) / band, nblocks = (ocols + cblock - 1) / cblock;
-    const ptrdiff_t ntiles = nbands * nblocks;
+    const ptrdiff_t item_tiles = nbands * nblocks;
+    if (item_tiles > PTRDIFF_MAX / batch) {
+        return FC_ERR_OVERFLOW;
+    }
+    const ptrdiff_t ntiles = batch * item_tiles;
 
     int nthreads = ex != NULL && ex->nthreads > 1 ? ex->nthreads : 1;
-    if (orows > PTRDIFF_MAX / (ocols * taps) || orows * ocols * taps < FC_PARALLEL_MIN_MACS) {
-        nthreads = 1;
+    if (orows <= PTRDIFF_MAX / (ocols * taps)) {
+        const ptrdiff_t item_macs = orows * ocols * taps;
+        if (batch <= PTRDIFF_MAX / item_macs && batch * item_macs < FC_PARALLEL_MIN_MACS) {
+            nthreads = 1;
+        }
     }
     if (nthreads > ntiles) {
         nthreads = (int)ntiles;
@@ -255,6 +294,7 @@ fc_status fc_corr2d_direct(fc_dtype dt,
 #endif
         void *mine = scratch + per_thread * (size_t)tid;
         ptrdiff_t since_poll = 0;
+        fc_corr2d_problem item = pb;
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
@@ -267,8 +307,12 @@ fc_status fc_corr2d_direct(fc_dtype dt,
             if (stopped) {
                 continue;
             }
-            const ptrdiff_t i0 = (t / nblocks) * band, a = (t % nblocks) * cblock;
-            tile(&pb, i0, fc_min(i0 + band, orows), a, fc_min(a + cblock, ocols), mine);
+            const ptrdiff_t b = t / item_tiles, u = t % item_tiles;
+            item.x = (const char *)x + (size_t)(b * x_step) * itemsize;
+            item.w = (const char *)w + (size_t)(b * w_step) * itemsize;
+            item.out = (char *)out + (size_t)(b * out_step) * itemsize;
+            const ptrdiff_t i0 = (u / nblocks) * band, a = (u % nblocks) * cblock;
+            tile(&item, i0, fc_min(i0 + band, orows), a, fc_min(a + cblock, ocols), mine);
             if (tid == 0 && pollable) {
                 since_poll += tile_macs;
                 if (since_poll >= FC_POLL_MACS) {

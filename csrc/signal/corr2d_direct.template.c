@@ -31,6 +31,29 @@ static void FC_SFX(corr_row)(const FC_T *const *rows, ptrdiff_t xc,
 {
     FC_ACC acc[FC_COL_BLOCK];
 
+    if (ocols <= FC_NARROW_COLS) {
+        /* A few outputs (the edge columns of a row under the zero extension):
+         * one output at a time over the taps that read x, in the same order
+         * as the loop below -- the same sums, without its per-tap bounds. */
+        for (ptrdiff_t j = 0; j < ocols; ++j) {
+            const ptrdiff_t s = c0 + j;   /* x column of tap q = 0 */
+            const ptrdiff_t q_lo = fc_max(0, -s), q_hi = fc_min(wc, xc - s);
+            FC_ACC sum;
+            FC_ZERO(sum);
+            for (ptrdiff_t p = 0; p < wr; ++p) {
+                const FC_T *xrow = rows[p];
+                if (xrow == NULL) {
+                    continue;
+                }
+                const FC_T *wrow = w + p * wc;
+                for (ptrdiff_t q = q_lo; q < q_hi; ++q) {
+                    FC_MAC(sum, wrow[q], xrow[s + q]);
+                }
+            }
+            FC_STORE(orow[j], sum);
+        }
+        return;
+    }
     for (ptrdiff_t j0 = 0; j0 < ocols; j0 += FC_COL_BLOCK) {
         const ptrdiff_t nj = fc_min(FC_COL_BLOCK, ocols - j0);
         for (ptrdiff_t j = 0; j < nj; ++j) {

@@ -89,11 +89,13 @@ cdef int _check_buffer(cnp.ndarray a, tuple shape, size_t itemsize, str name,
 
 def conv2d_winograd(cnp.ndarray inp, cnp.ndarray w, object bias, cnp.ndarray out,
                     tuple geometry, int dtype_code, bint grad_input, int tile,
-                    Py_ssize_t tile_bytes, int isa):
+                    Py_ssize_t tile_bytes, int isa, int nthreads=1):
     """conv2d's forward pass (grad_input False: out = y from inp = x, bias
     per output channel) or its grad_input (True: out = dx from inp = dy, bias
     None or per input channel: conv_transpose2d's) by Winograd F(tile x tile,
-    3 x 3), tile in (2, 4, 6), within tile_bytes of workspace.
+    3 x 3), tile in (2, 4, 6), within tile_bytes of workspace, on up to
+    nthreads OpenMP threads (the result does not depend on it; BLAS runs on
+    one thread inside).
 
     Arrays as in fastconv._ext._nn (C-contiguous, compute dtype); w is the
     layer's weight (c_out, c_in/groups, 3, 3) in both cases.
@@ -118,7 +120,7 @@ def conv2d_winograd(cnp.ndarray inp, cnp.ndarray w, object bias, cnp.ndarray out
     cdef const char *ip = <const char *>cnp.PyArray_DATA(inp)
     cdef const char *wp = <const char *>cnp.PyArray_DATA(w) + <size_t>weight_offset * isz
     cdef char *op = <char *>cnp.PyArray_DATA(out)
-    cdef fc_exec ex = make_exec(1, isa)
+    cdef fc_exec ex = make_exec(nthreads, isa)
     cdef fc_status status
     cdef int blas_threads
     with nogil:

@@ -1,6 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """Cython drivers of the signal API: 2-D correlation by the direct kernel or by
-im2col + GEMV, and the boundary extension of an image.
+im2col + GEMV (one problem, or a stack of them by the direct kernel), and the
+boundary extension of an image.
 
 Every entry point takes C-contiguous NumPy arrays of one compute dtype (the
 Python layer has already resolved dtypes, modes and swap rules), checks that
@@ -20,7 +21,7 @@ from fastconv._ext.cfastconv cimport (
     fc_status, fc_dtype, fc_boundary, FC_OK, FC_ERR_NOMEM, FC_ERR_BADARG,
     FC_PAD_ZERO, FC_PAD_FILL, FC_PAD_WRAP, FC_PAD_SYMM,
     FC_BOOL, FC_F32, FC_F64, FC_C64, FC_C128, FC_NDTYPES,
-    fc_itemsize, fc_corr2d_direct, fc_im2col2d, fc_matvec, fc_pad2d, fc_exec,
+    fc_itemsize, fc_corr2d_direct, fc_corr2d_direct_batch, fc_im2col2d, fc_matvec, fc_pad2d, fc_exec,
     check_status, make_exec, fc_kernel_tables_init,
 )
 
@@ -214,6 +215,58 @@ def corr2d(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, Py_ssiz
         else:
             status = fc_corr2d_direct(dt, xp, xr, xc, wp, wr, wc, op, orows, ocols, ocols,
                                       r0, c0, bnd, fp, &ex)
+    check_status(status)
+
+
+def corr2d_batch(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, Py_ssize_t c0,
+                 int dtype_code, str boundary="zero", cnp.ndarray fill=None,
+                 int nthreads=1, int isa=0):
+    """corr2d's direct kernel on a stack, in one call with the GIL released:
+
+        out[b] = corr(ext(x[b or 0]), w[b or 0])   for b < B = out.shape[0]
+
+    x (Bx, xr, xc), w (Bw, wr, wc), out (B, orows, ocols): 3-D C-contiguous
+    arrays of the compute dtype named by dtype_code, Bx and Bw each 1 (one
+    array for every item) or B.  Each out[b] is bit for bit what corr2d
+    (use_im2col=False) writes for that item, whatever nthreads; the OpenMP
+    threads share the items and their tiles.  Stops on Ctrl-C
+    (KeyboardInterrupt).  Writes into out; returns nothing.
+    """
+    if dtype_code < 0 or dtype_code >= <int>FC_NDTYPES:
+        raise TypeError(f"unknown dtype code {dtype_code}")
+    cdef fc_dtype dt = <fc_dtype>dtype_code
+    cdef size_t itemsize = fc_itemsize(dt)
+    _check_buffer(x, 3, itemsize, "x")
+    _check_buffer(w, 3, itemsize, "w")
+    _check_buffer(out, 3, itemsize, "out")
+    if not cnp.PyArray_ISWRITEABLE(out):
+        raise ValueError("out must be writeable")
+    cdef Py_ssize_t batch = out.shape[0]
+    if x.shape[0] != 1 and x.shape[0] != batch:
+        raise ValueError(f"x holds {x.shape[0]} items, out {batch}: x must hold 1 or {batch}")
+    if w.shape[0] != 1 and w.shape[0] != batch:
+        raise ValueError(f"w holds {w.shape[0]} items, out {batch}: w must hold 1 or {batch}")
+    cdef fc_boundary bnd = <fc_boundary><int>_BOUNDARIES[boundary]
+    cdef const void *fp = NULL
+    if bnd == FC_PAD_FILL:
+        if fill is None:
+            raise ValueError("boundary 'fill' needs a fill value")
+        _check_buffer(fill, 0, itemsize, "fill")
+        fp = cnp.PyArray_DATA(fill)
+    cdef Py_ssize_t xr = x.shape[1], xc = x.shape[2]
+    cdef Py_ssize_t wr = w.shape[1], wc = w.shape[2]
+    cdef Py_ssize_t orows = out.shape[1], ocols = out.shape[2]
+    cdef Py_ssize_t x_step = xr * xc if x.shape[0] > 1 else 0
+    cdef Py_ssize_t w_step = wr * wc if w.shape[0] > 1 else 0
+    cdef const void *xp = cnp.PyArray_DATA(x)
+    cdef const void *wp = cnp.PyArray_DATA(w)
+    cdef void *op = cnp.PyArray_DATA(out)
+    cdef fc_exec ex = make_exec(nthreads, isa)
+    cdef fc_status status
+    with nogil:
+        status = fc_corr2d_direct_batch(dt, batch, xp, xr, xc, x_step, wp, wr, wc, w_step,
+                                        op, orows, ocols, ocols, orows * ocols,
+                                        r0, c0, bnd, fp, &ex)
     check_status(status)
 
 

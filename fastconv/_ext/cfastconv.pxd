@@ -56,6 +56,16 @@ cdef extern from "fastconv.h" nogil:
                                Py_ssize_t r0, Py_ssize_t c0,
                                fc_boundary boundary, const void *fill, const fc_exec *ex)
 
+    fc_status fc_corr2d_direct_batch(fc_dtype dt, Py_ssize_t batch,
+                                     const void *x, Py_ssize_t xr, Py_ssize_t xc,
+                                     Py_ssize_t x_step,
+                                     const void *w, Py_ssize_t wr, Py_ssize_t wc,
+                                     Py_ssize_t w_step,
+                                     void *out, Py_ssize_t orows, Py_ssize_t ocols,
+                                     Py_ssize_t ldo, Py_ssize_t out_step,
+                                     Py_ssize_t r0, Py_ssize_t c0,
+                                     fc_boundary boundary, const void *fill, const fc_exec *ex)
+
     fc_status fc_im2col2d(size_t itemsize,
                           const void *x, Py_ssize_t xr, Py_ssize_t xc,
                           Py_ssize_t wc, Py_ssize_t ocols,

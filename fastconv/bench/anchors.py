@@ -7,7 +7,8 @@ scipy.signal.fftconvolve.
 scipy.signal.oaconvolve / fftconvolve, scipy.ndimage.convolve (mode='constant'),
 cv2.filter2D (which switches to its DFT path for kernels of 11x11 and more).
 CNN: torch.nn.functional.conv1d/conv2d and torch.nn.grad.conv{1,2}d_input /
-conv{1,2}d_weight.
+conv{1,2}d_weight.  Training step: torch.nn.functional and autograd
+(fastconv.bench.train_step).
 
 Libraries that are not installed make their contender `Unavailable`: the
 runner skips it with the reason.
@@ -143,8 +144,16 @@ def _torch_name(case):
     return f"torch grad.{layer}_{suffix}"
 
 
+def _torch_train_step(case, inputs):
+    from fastconv.bench import train_step
+
+    return train_step.torch_step(case, inputs, load_torch())
+
+
 def anchors_for(case):
     """The anchors of `case`, in the order the table lists them."""
+    if case.family == "train":
+        return [Contender("torch autograd step", "torch", _torch_train_step)]
     if case.family == "cnn":
         return [Contender(_torch_name(case), "torch", _torch_layer)]
     if case.ndim == 1:

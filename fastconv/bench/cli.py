@@ -16,6 +16,7 @@ examples:
   python -m fastconv.bench --quick
   python -m fastconv.bench --only 'conv1d-*-float32-*' --json out.json
   python -m fastconv.bench --threads 2 --plot ratios.png
+  python -m fastconv.bench --only 'train_step*' --threads 2   # the CNN training step
   python -m fastconv.bench --fit-auto            # refit 'auto' (writes fastconv/data/auto_model.json)
   python -m fastconv.bench --auto-quality --threads 2"""
 
@@ -42,7 +43,8 @@ def build_parser():
     parser.add_argument("--verbose", action="store_true", help="also list every contender of every case")
     memory = parser.add_mutually_exclusive_group()
     memory.add_argument("--memory", dest="memory", action="store_true", default=None,
-                        help="measure peak memory of the CNN cases (default, except with --quick)")
+                        help="measure peak memory of the CNN cases and the training step (default, "
+                             "except with --quick)")
     memory.add_argument("--no-memory", dest="memory", action="store_false",
                         help="do not measure peak memory")
     parser.add_argument("--time-limit", type=float, default=limits.DEFAULT_LIMIT_SECONDS, metavar="SECONDS",

@@ -112,8 +112,22 @@ def _fastconv_layer(method):
     return prepare
 
 
+def _fastconv_train_step(method):
+    def prepare(case, inputs):
+        from fastconv.bench import train_step
+
+        return train_step.fastconv_step(case, inputs, threads=_requested_threads(), method=method)
+
+    return prepare
+
+
 def fastconv_contenders(case):
     """fastconv's contenders for `case`: one per method, 'auto' last."""
+    if case.family == "train":
+        # 'winograd' (explicit, as a user would ask for it) before 'auto'
+        return [Contender("fastconv.nn step[winograd]", "fastconv.nn",
+                          _fastconv_train_step("winograd"), "winograd"),
+                Contender("fastconv.nn step", "fastconv.nn", _fastconv_train_step("auto"), "auto")]
     if case.family == "cnn":
         return [Contender(f"fastconv.nn[{m}]", "fastconv.nn", _fastconv_layer(m), m)
                 for m in LAYER_METHODS]

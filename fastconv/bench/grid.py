@@ -3,6 +3,7 @@ by dtype and name pattern."""
 import fnmatch
 
 from fastconv.bench.cases import LayerCase, SignalCase
+from fastconv.bench.train_step import TrainStepCase
 
 DTYPES = ("float32", "float64")
 
@@ -33,6 +34,9 @@ LAYERS = (
          label="conv1d"),
 )
 LAYER_OPS = ("forward", "grad_input", "grad_weight")
+
+#: training steps of a small CNN (fastconv.bench.train_step), float32
+TRAIN_STEPS = (TrainStepCase(batch=32, in_channels=3, spatial=(32, 32), widths=(32, 64, 64, 10)),)
 
 # --quick: small sizes of the same kinds, a few seconds in all.
 QUICK_1D = (((1_000, 3), "full"), ((20_000, 31), "valid"))
@@ -65,7 +69,7 @@ def standard_grid():
     within each family)."""
     sizes_1d = [((n, k), SIGNAL_1D_MODES) for n, k in SIGNAL_1D_SIZES]
     images_2d = [(s, k) for s in SIGNAL_2D_IMAGES for k in SIGNAL_2D_KERNELS]
-    return _signal_cases(sizes_1d, images_2d, DTYPES) + _layer_cases(LAYERS)
+    return _signal_cases(sizes_1d, images_2d, DTYPES) + _layer_cases(LAYERS) + list(TRAIN_STEPS)
 
 
 def quick_grid():

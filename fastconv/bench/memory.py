@@ -60,6 +60,8 @@ def reset_peak():
 
 
 def _nbytes(result):
+    if isinstance(result, (tuple, list)):   # a training step's gradients and activations
+        return sum(_nbytes(r) for r in result)
     if hasattr(result, "nbytes"):
         return int(result.nbytes)
     return int(result.numel() * result.element_size())   # a torch tensor

@@ -240,8 +240,8 @@ def render(record, fmt="text", verbose=False):
     parts = ["\n".join(head), make(COLUMNS, table)]
     mem = memory_rows(record)
     if mem:
-        parts.append("peak extra memory of one call (CNN cases; measured in a subprocess per call "
-                     "from /proc/self/status VmHWM, see fastconv.bench.memory):\n"
+        parts.append("peak extra memory of one call (CNN cases and training steps; measured in "
+                     "a subprocess per call from /proc/self/status VmHWM, see fastconv.bench.memory):\n"
                      + make(MEMORY_COLUMNS, mem))
     if verbose:
         parts.append("every contender:\n" + make(DETAIL_COLUMNS, detail_rows(record)))

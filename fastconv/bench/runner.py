@@ -15,6 +15,10 @@ from fastconv.bench.progress import Progress
 from fastconv.bench.timing import Timing
 
 
+#: case families whose peak memory is measured
+MEMORY_FAMILIES = ("cnn", "train")
+
+
 @dataclass
 class Settings:
     """How to run (the command-line options that affect measuring)."""
@@ -124,6 +128,15 @@ def _reference(case, inputs):
         return None, f"not checked: the reference needs {exc.name or exc}"
 
 
+def _verdict(case, output, expected, magnitude):
+    """The check of one output: the case's own `check` when it has one
+    (the training step, whose output is several arrays), else
+    `checks.check` against the reference."""
+    if hasattr(case, "check"):
+        return case.check(output, expected, magnitude)
+    return checks.check(output, expected, dtype=case.dtype, taps=case.taps, magnitude=magnitude)
+
+
 def run_case(case, settings=Settings(), on_sample=None):
     """Measure every contender of `case`.
 
@@ -172,8 +185,7 @@ def run_case(case, settings=Settings(), on_sample=None):
             continue
         if reference is not None:
             expected, magnitude = reference
-            entry.verdict = checks.check(output, expected, dtype=case.dtype, taps=case.taps,
-                                         magnitude=magnitude)
+            entry.verdict = _verdict(case, output, expected, magnitude)
         del output
         if warmups[name] > settings.time_limit_seconds:
             # the prediction missed (or there was none): do not call it again
@@ -191,7 +203,7 @@ def run_case(case, settings=Settings(), on_sample=None):
         entry.timing = timings[name]
         result.contenders.append(entry)
 
-    if settings.measure_memory and case.family == "cnn":
+    if settings.measure_memory and case.family in MEMORY_FAMILIES:
         for entry in result.contenders:
             if entry.ok:
                 entry.memory = memory.measure(case, entry.name)
