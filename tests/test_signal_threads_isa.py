@@ -201,6 +201,57 @@ def test_large_outputs_stream_the_same_values(isa_level, dtype, rows, wshape):
                         w.size, dtype, what=f"{isa_level} top edge")
 
 
+def _guarded(array, at_end):
+    """A copy of array placed against an inaccessible page: its last byte
+    just before one (at_end) or its first byte just after one, so that a read
+    outside it faults (masked vector loads must not touch those bytes)."""
+    import ctypes
+    import mmap
+    page = mmap.PAGESIZE
+    nbytes = array.nbytes
+    npages = -(-nbytes // page)
+    region = mmap.mmap(-1, (npages + 2) * page)
+    base = ctypes.addressof(ctypes.c_char.from_buffer(region))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    for start in (base, base + (npages + 1) * page):
+        assert libc.mprotect(start, page, 0) == 0   # PROT_NONE
+    offset = page + (npages * page - nbytes if at_end else 0)
+    copy = np.frombuffer(region, array.dtype, count=array.size, offset=offset)
+    copy = copy.reshape(array.shape)
+    copy[...] = array
+    return copy, region
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mprotect")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_no_read_outside_the_arrays(isa_level, dtype):
+    """Every part of the direct kernel (small kernels with their last masked
+    load, edge kernel, masked tails) on inputs that end at, or start right
+    after, an inaccessible page: a read outside them would crash."""
+    rng = np.random.default_rng(14)
+    keep = []
+    for xshape, wshape in (((37, 61), (3, 3)), ((21, 83), (5, 5)), ((9, 40), (1, 3)),
+                           ((6, 35), (1, 5)), ((17, 50), (4, 6)), ((3, 17), (3, 3))):
+        x0 = rng.standard_normal(xshape).astype(dtype)
+        w0 = rng.standard_normal(wshape).astype(dtype)
+        for at_end in (True, False):
+            x, rx = _guarded(x0, at_end)
+            w, rw = _guarded(w0, at_end)
+            keep += [rx, rw]
+            for mode in ("full", "same", "valid"):
+                got = fastconv.correlate2d(x, w, mode, method="direct")
+                np.testing.assert_array_equal(
+                    got, fastconv.correlate2d(x0, w0, mode, method="direct"))
+            a, ra = _guarded(x0[0], at_end)
+            v, rv = _guarded(w0[0], at_end)
+            keep += [ra, rv]
+            for mode in ("full", "same", "valid"):
+                np.testing.assert_array_equal(
+                    fastconv.correlate(a, v, mode, method="direct"),
+                    fastconv.correlate(x0[0], w0[0], mode, method="direct"))
+
+
 def test_levels_differ_only_by_rounding():
     """Every level agrees with the scalar reference within the tolerance on a
     problem large enough to use every block shape."""
