@@ -18,6 +18,7 @@
  *                          for 1 <= q <= 4 (the small kernels then load each
  *                          input vector once and shift it in registers)
  *   S_SMALL_RB, S_SMALL_NV, S_SMALL_NV1, S_SMALL_NVMAX   small-kernel blocks
+ *   S_SMALL_5X5            1: specialize 5x5 as well (else the general kernel)
  *
  * It #undefs them all at its end except S_ATTR, S_VB and S_VW (per target).
  *
@@ -297,7 +298,9 @@ S_ATTR static void S_NAME(small_##WR##x##WC)(const S_T *const *rows, ptrdiff_t n
 S_SMALL_SHAPE(1, 3)
 S_SMALL_SHAPE(1, 5)
 S_SMALL_SHAPE(3, 3)
+#if S_SMALL_5X5
 S_SMALL_SHAPE(5, 5)
+#endif
 #undef S_SMALL_SHAPE
 
 /* The table entries (contract in signal_kernels.h): corr_rows, and
@@ -313,10 +316,12 @@ S_ATTR static void S_NAME(corr_rows_any)(const S_T *const *rows, ptrdiff_t nrows
         S_NAME(small_3x3)(rows, nrows, ncols, w, out, ldo, stream);
         return;
     }
+#if S_SMALL_5X5
     if (wr == 5 && wc == 5) {
         S_NAME(small_5x5)(rows, nrows, ncols, w, out, ldo, stream);
         return;
     }
+#endif
     if (wr == 1 && wc == 3) {
         S_NAME(small_1x3)(rows, nrows, ncols, w, out, ldo, stream);
         return;

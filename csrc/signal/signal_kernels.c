@@ -69,6 +69,9 @@ FC_CORR_ROWS_REF(f64, double)
 #define S_SMALL_NV 3
 #define S_SMALL_NV1 8
 #define S_SMALL_NVMAX 8
+/* 5x5: the 25 taps do not fit the 16 ymm registers with the accumulators;
+ * the general kernel is faster (measured on Zen 4 at this level: 1.5x) */
+#define S_SMALL_5X5 0
 
 #define S_NAME(x) x##_f32_avx2
 #define S_T float
@@ -116,6 +119,7 @@ FC_CORR_ROWS_REF(f64, double)
 #undef S_SMALL_NV
 #undef S_SMALL_NV1
 #undef S_SMALL_NVMAX
+#undef S_SMALL_5X5
 
 /* ------------------------------------------------------------------------ */
 /* AVX-512 F/BW/DQ/VL (32 zmm registers: 16 accumulators in the 4-row block) */
@@ -155,6 +159,7 @@ S_ATTR static inline __attribute__((always_inline)) __m512d fc_alignr_pd(__m512d
 #define S_SMALL_NV 2
 #define S_SMALL_NV1 8
 #define S_SMALL_NVMAX 8
+#define S_SMALL_5X5 1
 
 #define S_NAME(x) x##_f32_avx512
 #define S_T float
@@ -201,6 +206,7 @@ S_ATTR static inline __attribute__((always_inline)) __m512d fc_alignr_pd(__m512d
 #undef S_SMALL_NV
 #undef S_SMALL_NV1
 #undef S_SMALL_NVMAX
+#undef S_SMALL_5X5
 #endif /* x86 with GCC-style target attributes */
 
 void fc_signal_kernels_init(fc_signal_kernels *t, fc_isa isa)
