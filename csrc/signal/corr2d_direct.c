@@ -105,7 +105,8 @@ typedef void (*fc_corr2d_tile_fn)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptr
  * runs every team thread (measured on a loaded 2-core VM: a 3e5
  * multiply-add call took 36 ms on 2 threads against 36 us on one). */
 #define FC_PARALLEL_MIN_MACS ((ptrdiff_t)1 << 21)
-/* Rows of a tile when a row alone is more than a tile's work. */
+/* Rows of a tile when a row alone is more than a tile's work and the
+ * kernel is large (see corr2d_tiling). */
 #define FC_WIDE_TILE_ROWS 4
 /* Column blocks are multiples of this (the widest micro-kernel pass). */
 #define FC_TILE_COL_QUANTUM 256
@@ -133,9 +134,13 @@ static void corr2d_tiling(ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t taps,
         *cblock = ocols;
         return;
     }
-    /* wide rows (large kernels): bands of 4 rows (the general kernel's
-     * block), so that a tile keeps the columns of its wide vector blocks */
-    *band = fc_min(orows, FC_WIDE_TILE_ROWS);
+    /* wide rows: bands of FC_CORR_ROWS_BLOCK rows (the small kernels'
+     * block) when a tile still gets FC_TILE_COL_QUANTUM columns, else of
+     * FC_WIDE_TILE_ROWS (large kernels: the general kernel's 4-row block),
+     * so that a tile keeps the columns of its wide vector blocks */
+    const ptrdiff_t rows = FC_TILE_MACS / (FC_CORR_ROWS_BLOCK * taps) >= FC_TILE_COL_QUANTUM
+                               ? FC_CORR_ROWS_BLOCK : FC_WIDE_TILE_ROWS;
+    *band = fc_min(orows, rows);
     ptrdiff_t cols = FC_TILE_MACS / (*band * taps);
     if (cols >= FC_TILE_COL_QUANTUM) {
         cols -= cols % FC_TILE_COL_QUANTUM;
