@@ -83,7 +83,11 @@ DTYPES = [np.float32, np.float64, np.complex64, np.complex128, np.int32, np.bool
 # the 4-row x 4-vector AVX-512 ones and their masked tails; odd sizes; a
 # kernel wider than the image; one row and one column.
 SHAPES_2D = [((13, 75), (3, 4)), ((6, 41), (5, 3)), ((4, 5), (6, 7)), ((1, 70), (1, 9)),
-             ((30, 1), (4, 1)), ((9, 9), (1, 1))]
+             ((30, 1), (4, 1)), ((9, 9), (1, 1)),
+             # the small-kernel specializations (3x3, 5x5, 1x3, 1x5): row blocks,
+             # single rows, masked tails; and images narrower than them
+             ((14, 75), (3, 3)), ((13, 83), (5, 5)), ((3, 70), (1, 3)), ((2, 51), (1, 5)),
+             ((4, 2), (3, 3)), ((2, 3), (5, 5))]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -135,6 +139,119 @@ def test_fill_value_and_non_finite_taps(isa_level):
     np.testing.assert_array_equal(got, np.convolve(a, [1.0, 2.0, 3.0]))
 
 
+def test_zero_extension_edges_skip_missing_taps(isa_level):
+    """The edge kernel (corr_rows_edge) leaves the products with the zero
+    extension out: a nan tap makes nan only where it meets the image."""
+    rng = np.random.default_rng(11)
+    for dtype in (np.float32, np.float64):
+        for wshape in ((3, 3), (5, 5), (4, 6)):
+            x = rng.standard_normal((23, 70)).astype(dtype)
+            w = rng.standard_normal(wshape).astype(dtype)
+            w[0, 0] = np.nan
+            w[-1, -1] = np.inf
+            x[0, 1] = np.inf
+            for mode in ("full", "same", "valid"):
+                got = fastconv.correlate2d(x, w, mode, method="direct")
+                exact = reference.correlate2d(x.astype(np.float64), w.astype(np.float64), mode)
+                what = f"{isa_level} {np.dtype(dtype)} {wshape} {mode}"
+                np.testing.assert_array_equal(np.isnan(got), np.isnan(exact), err_msg=what)
+                np.testing.assert_array_equal(np.isinf(got), np.isinf(exact), err_msg=what)
+                finite = np.isfinite(exact)
+                np.testing.assert_allclose(got[finite], exact[finite], rtol=1e-4, atol=1e-4,
+                                           err_msg=what)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("wshape", [(3, 3), (5, 5), (1, 3), (1, 5)])
+def test_small_kernels_equal_the_generic_kernel(isa_level, dtype, wshape):
+    """The specializations sum each output in the generic kernel's order: a
+    kernel padded with a row of zeros (which adds exact zeros to finite sums,
+    through the generic kernel) gives the same bits."""
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((41, 203)).astype(dtype)
+    w = rng.standard_normal(wshape).astype(dtype)
+    padded = np.vstack([w, np.zeros((1, wshape[1]), dtype)])
+    small = fastconv.correlate2d(x, w, "valid", method="direct")
+    generic = fastconv.correlate2d(x, padded, "valid", method="direct")
+    np.testing.assert_array_equal(small[:generic.shape[0]], generic)
+
+
+@pytest.mark.parametrize("dtype, rows", [(np.float32, 2100), (np.float64, 1100)])
+@pytest.mark.parametrize("wshape", [(3, 3), (5, 5)])
+def test_large_outputs_stream_the_same_values(isa_level, dtype, rows, wshape):
+    """Outputs of 8 MiB or more are written with non-temporal stores
+    (corr_rows_stream, 64-byte aligned rows only: 1024 columns here); their
+    interior equals the 'valid' result, whose rows (1022 or 1020 columns) the
+    ordinary kernel writes."""
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((rows, 1024)).astype(dtype)
+    w = rng.standard_normal(wshape).astype(dtype)
+    h = wshape[0] // 2
+    same = fastconv.correlate2d(x, w, "same", method="direct", threads=1)
+    valid = fastconv.correlate2d(x, w, "valid", method="direct", threads=1)
+    np.testing.assert_array_equal(same[h:-h, h:-h], valid)
+    for threads in (2, 3):
+        np.testing.assert_array_equal(
+            fastconv.correlate2d(x, w, "same", method="direct", threads=threads), same)
+    exact = reference.correlate2d(x[:3 * h + 3].astype(np.float64), w.astype(np.float64), "same")
+    assert_scaled_close(same[:2 * h + 1], exact[:2 * h + 1],
+                        np.abs(reference.correlate2d(np.abs(x[:3 * h + 3]).astype(np.float64),
+                                                     np.abs(w).astype(np.float64),
+                                                     "same"))[:2 * h + 1],
+                        w.size, dtype, what=f"{isa_level} top edge")
+
+
+def _guarded(array, at_end):
+    """A copy of array placed against an inaccessible page: its last byte
+    just before one (at_end) or its first byte just after one, so that a read
+    outside it faults (masked vector loads must not touch those bytes)."""
+    import ctypes
+    import mmap
+    page = mmap.PAGESIZE
+    nbytes = array.nbytes
+    npages = -(-nbytes // page)
+    region = mmap.mmap(-1, (npages + 2) * page)
+    base = ctypes.addressof(ctypes.c_char.from_buffer(region))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    for start in (base, base + (npages + 1) * page):
+        assert libc.mprotect(start, page, 0) == 0   # PROT_NONE
+    offset = page + (npages * page - nbytes if at_end else 0)
+    copy = np.frombuffer(region, array.dtype, count=array.size, offset=offset)
+    copy = copy.reshape(array.shape)
+    copy[...] = array
+    return copy, region
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mprotect")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_no_read_outside_the_arrays(isa_level, dtype):
+    """Every part of the direct kernel (small kernels with their last masked
+    load, edge kernel, masked tails) on inputs that end at, or start right
+    after, an inaccessible page: a read outside them would crash."""
+    rng = np.random.default_rng(14)
+    keep = []
+    for xshape, wshape in (((37, 61), (3, 3)), ((21, 83), (5, 5)), ((9, 40), (1, 3)),
+                           ((6, 35), (1, 5)), ((17, 50), (4, 6)), ((3, 17), (3, 3))):
+        x0 = rng.standard_normal(xshape).astype(dtype)
+        w0 = rng.standard_normal(wshape).astype(dtype)
+        for at_end in (True, False):
+            x, rx = _guarded(x0, at_end)
+            w, rw = _guarded(w0, at_end)
+            keep += [rx, rw]
+            for mode in ("full", "same", "valid"):
+                got = fastconv.correlate2d(x, w, mode, method="direct")
+                np.testing.assert_array_equal(
+                    got, fastconv.correlate2d(x0, w0, mode, method="direct"))
+            a, ra = _guarded(x0[0], at_end)
+            v, rv = _guarded(w0[0], at_end)
+            keep += [ra, rv]
+            for mode in ("full", "same", "valid"):
+                np.testing.assert_array_equal(
+                    fastconv.correlate(a, v, mode, method="direct"),
+                    fastconv.correlate(x0[0], w0[0], mode, method="direct"))
+
+
 def test_levels_differ_only_by_rounding():
     """Every level agrees with the scalar reference within the tolerance on a
     problem large enough to use every block shape."""
@@ -161,7 +278,8 @@ def test_levels_differ_only_by_rounding():
 
 # above the kernel's parallel threshold (2**21 multiply-adds), so threads split
 THREAD_CASES_2D = [((300, 350), (5, 5), "same", "fill"), ((220, 500), (7, 3), "full", "symm"),
-                   ((1200, 250), (3, 3), "valid", "wrap")]
+                   ((1200, 250), (3, 3), "valid", "wrap"), ((700, 600), (3, 3), "same", "fill"),
+                   ((150, 900), (4, 5), "full", "fill")]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128, np.int16])
@@ -365,7 +483,10 @@ def test_avx2_and_avx512_bitwise_identical(dtype):
             _isa.set_isa(level)
             results[level] = (fastconv.correlate2d(x, w, "full", "symm", method="direct"),
                               fastconv.convolve2d(x, w, "same", method="direct"),
-                              fastconv.convolve(a, v, method="direct"))
+                              fastconv.convolve(a, v, method="direct"),
+                              fastconv.convolve2d(x, w[:3, :3], "full", method="direct"),
+                              fastconv.convolve2d(x, w[:5, :5], "same", method="direct"),
+                              fastconv.convolve(a, v[:3], method="direct"))
     finally:
         _isa.set_isa(_isa.LEVELS[old])
     for got, want in zip(results["avx512"], results["avx2"]):

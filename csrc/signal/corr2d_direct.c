@@ -36,12 +36,14 @@ typedef struct {
     fc_boundary boundary;
     const void *fill;
     void (*kernel)(void);   /* the table's corr_rows for the dtype, or NULL */
+    void (*edge)(void);     /* the table's corr_rows_edge for the dtype, or NULL */
 } fc_corr2d_problem;
 
-/* Bytes of the row-pointer scratch of a tile (the ring follows it). */
+/* Bytes of the row-pointer scratch of a tile (the ring follows it): two
+ * sets of wr + FC_CORR_ROWS_BLOCK - 1 pointers. */
 static size_t fc_rows_scratch_bytes(ptrdiff_t wr)
 {
-    const size_t bytes = (size_t)(wr + FC_CORR_ROWS_BLOCK - 1) * sizeof(void *);
+    const size_t bytes = 2 * (size_t)(wr + FC_CORR_ROWS_BLOCK - 1) * sizeof(void *);
     return (bytes + 63) & ~(size_t)63;
 }
 
@@ -103,14 +105,21 @@ typedef void (*fc_corr2d_tile_fn)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptr
  * runs every team thread (measured on a loaded 2-core VM: a 3e5
  * multiply-add call took 36 ms on 2 threads against 36 us on one). */
 #define FC_PARALLEL_MIN_MACS ((ptrdiff_t)1 << 21)
+/* Rows of a tile when a row alone is more than a tile's work and the
+ * kernel is large (see corr2d_tiling). */
+#define FC_WIDE_TILE_ROWS 4
 /* Column blocks are multiples of this (the widest micro-kernel pass). */
 #define FC_TILE_COL_QUANTUM 256
+/* Outputs of at least this many bytes are written by the kernel table's
+ * corr_rows_stream (non-temporal stores): larger than the caches of a core
+ * (measured: 2048 x 2048 float32, 16 MiB, x 3x3). */
+#define FC_STREAM_MIN_BYTES ((ptrdiff_t)8 << 20)
 /* The narrowest column block (one AVX2 float32 vector). */
 #define FC_TILE_COL_MIN 8
 
 /*
- * The tiling: bands of `band` output rows (a multiple of FC_CORR_ROWS_BLOCK
- * unless it is the whole output) x blocks of `cblock` columns, each about
+ * The tiling: bands of `band` output rows (a multiple of FC_CORR_ROWS_BLOCK,
+ * or FC_WIDE_TILE_ROWS, or the whole output) x blocks of `cblock` columns, each about
  * FC_TILE_MACS multiply-adds, so that threads share the work evenly and the
  * interrupt is polled often enough.  The tiling never changes a value.
  */
@@ -118,14 +127,20 @@ static void corr2d_tiling(ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t taps,
                           ptrdiff_t *band, ptrdiff_t *cblock)
 {
     const ptrdiff_t row_macs = ocols * taps;   /* fits: checked by the caller */
-    if (row_macs <= FC_TILE_MACS / FC_CORR_ROWS_BLOCK) {
+    if (row_macs <= FC_TILE_MACS / FC_CORR_ROWS_BLOCK) {   /* whole rows */
         ptrdiff_t rows = FC_TILE_MACS / row_macs;
         rows -= rows % FC_CORR_ROWS_BLOCK;
         *band = fc_min(orows, fc_max(rows, FC_CORR_ROWS_BLOCK));
         *cblock = ocols;
         return;
     }
-    *band = fc_min(orows, FC_CORR_ROWS_BLOCK);
+    /* wide rows: bands of FC_CORR_ROWS_BLOCK rows (the small kernels'
+     * block) when a tile still gets FC_TILE_COL_QUANTUM columns, else of
+     * FC_WIDE_TILE_ROWS (large kernels: the general kernel's 4-row block),
+     * so that a tile keeps the columns of its wide vector blocks */
+    const ptrdiff_t rows = FC_TILE_MACS / (FC_CORR_ROWS_BLOCK * taps) >= FC_TILE_COL_QUANTUM
+                               ? FC_CORR_ROWS_BLOCK : FC_WIDE_TILE_ROWS;
+    *band = fc_min(orows, rows);
     ptrdiff_t cols = FC_TILE_MACS / (*band * taps);
     if (cols >= FC_TILE_COL_QUANTUM) {
         cols -= cols % FC_TILE_COL_QUANTUM;
@@ -205,11 +220,17 @@ fc_status fc_corr2d_direct_batch(fc_dtype dt, ptrdiff_t batch,
 
     /* the micro-kernel of the requested level, and the tiles */
     const fc_kernel_table *table = fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR);
-    fc_corr2d_problem pb = {x, xr, xc, w, wr, wc, out, ldo, r0, c0, boundary, fill, NULL};
+    fc_corr2d_problem pb = {x, xr, xc, w, wr, wc, out, ldo, r0, c0, boundary, fill, NULL, NULL};
+    /* outputs larger than the caches: written past them (non-temporal) */
+    const int stream = orows > FC_STREAM_MIN_BYTES / (ptrdiff_t)itemsize / ocols;
     if (dt == FC_F32) {
-        pb.kernel = (void (*)(void))table->signal.corr_rows_f32;
+        pb.kernel = (void (*)(void))(stream ? table->signal.corr_rows_stream_f32
+                                            : table->signal.corr_rows_f32);
+        pb.edge = (void (*)(void))table->signal.corr_rows_edge_f32;
     } else if (dt == FC_F64) {
-        pb.kernel = (void (*)(void))table->signal.corr_rows_f64;
+        pb.kernel = (void (*)(void))(stream ? table->signal.corr_rows_stream_f64
+                                            : table->signal.corr_rows_f64);
+        pb.edge = (void (*)(void))table->signal.corr_rows_edge_f64;
     }
     fc_corr2d_tile_fn tile = NULL;
 #define FC_CASE(code, sfx, T)        \

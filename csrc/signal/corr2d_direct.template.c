@@ -92,14 +92,40 @@ typedef void (*FC_SFX(rows_kernel_fn))(const FC_T *const *rows, ptrdiff_t nrows,
                                        ptrdiff_t ncols, const FC_T *w, ptrdiff_t wr,
                                        ptrdiff_t wc, FC_T *out, ptrdiff_t ldo);
 
+/* The edge kernel of the table for this dtype (signal_kernels.h), or NULL. */
+typedef void (*FC_SFX(edge_kernel_fn))(const FC_T *const *rows, ptrdiff_t nrows,
+                                       ptrdiff_t xc, const FC_T *w, ptrdiff_t wr,
+                                       ptrdiff_t wc, FC_T *out, ptrdiff_t ldo,
+                                       ptrdiff_t ocols, ptrdiff_t c0);
+
+/* corr_rows_edge's contract (signal_kernels.h) by the table's kernel, or by
+ * corr_row one row at a time. */
+static void FC_SFX(edge_rows)(FC_SFX(edge_kernel_fn) edge, const FC_T *const *rows,
+                              ptrdiff_t nrows, ptrdiff_t xc, const FC_T *w, ptrdiff_t wr,
+                              ptrdiff_t wc, FC_T *out, ptrdiff_t ldo, ptrdiff_t ocols,
+                              ptrdiff_t c0)
+{
+    if (ocols <= 0) {
+        return;
+    }
+    if (edge != NULL) {
+        edge(rows, nrows, xc, w, wr, wc, out, ldo, ocols, c0);
+        return;
+    }
+    for (ptrdiff_t k = 0; k < nrows; ++k) {
+        FC_SFX(corr_row)(rows + k, xc, w, wr, wc, out + k * ldo, ocols, c0);
+    }
+}
+
 /*
  * corr2d_zero_tile: output rows [i0, i1) x columns [a, b) of the zero
- * extension (products outside x skipped).  Inside x (every tap of the output
- * reads an element of x) the outputs go to the table's micro-kernel, up to
- * FC_CORR_ROWS_BLOCK rows at a time; the band around the edges of x goes to
- * corr_row, which skips the missing taps.  Each output is computed by one
- * rule that depends only on its position, so tiles never change a value.
- * rows: scratch for wr + FC_CORR_ROWS_BLOCK - 1 pointers.
+ * extension (products outside x skipped), FC_CORR_ROWS_BLOCK rows at a time.
+ * Inside x (every tap of the output reads an element of x) the outputs go to
+ * the table's micro-kernel (corr_rows); the band around the edges of x goes
+ * to the table's edge kernel (corr_rows_edge) or, without one, to corr_row:
+ * both skip the missing taps.  Each output is computed by one rule that
+ * depends only on its position, so tiles never change a value.
+ * rows: scratch for 2 (wr + FC_CORR_ROWS_BLOCK - 1) pointers.
  */
 static void FC_SFX(corr2d_zero_tile)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptrdiff_t i1,
                                      ptrdiff_t a, ptrdiff_t b, const FC_T **rows)
@@ -109,31 +135,32 @@ static void FC_SFX(corr2d_zero_tile)(const fc_corr2d_problem *pb, ptrdiff_t i0, 
     const ptrdiff_t xr = pb->xr, xc = pb->xc, wr = pb->wr, wc = pb->wc;
     const ptrdiff_t r0 = pb->r0, c0 = pb->c0, ldo = pb->ldo;
     const FC_SFX(rows_kernel_fn) kernel = (FC_SFX(rows_kernel_fn))pb->kernel;
+    const FC_SFX(edge_kernel_fn) edge = (FC_SFX(edge_kernel_fn))pb->edge;
     /* interior: 0 <= i + r0, i + r0 + wr <= xr; likewise for columns */
     const ptrdiff_t ilo = -r0, ihi = xr - wr - r0 + 1;
     const ptrdiff_t ja = fc_max(a, -c0), jb = fc_min(b, xc - wc - c0 + 1);
+    const int inner_cols = kernel != NULL && ja < jb;
     ptrdiff_t i = i0;
     while (i < i1) {
-        ptrdiff_t n = 1;
-        if (kernel != NULL && i >= ilo && i < ihi && ja < jb) {
-            n = fc_min(FC_CORR_ROWS_BLOCK, fc_min(i1, ihi) - i);
-            for (ptrdiff_t m = 0; m < n + wr - 1; ++m) {
-                rows[m] = x + (i + r0 + m) * xc + c0 + ja;
-            }
-            kernel(rows, n, jb - ja, w, wr, wc, out + i * ldo + ja, ldo);
+        /* the next rows of one kind: inside x's rows (with inner columns) or not */
+        const int inner = inner_cols && i >= ilo && i < ihi;
+        const ptrdiff_t end = inner ? fc_min(i1, ihi) : (inner_cols && i < ilo) ? fc_min(i1, ilo) : i1;
+        const ptrdiff_t n = fc_min(FC_CORR_ROWS_BLOCK, end - i);
+        for (ptrdiff_t m = 0; m < n + wr - 1; ++m) {
+            const ptrdiff_t row = i + r0 + m;
+            rows[m] = (row >= 0 && row < xr) ? x + row * xc : NULL;
         }
-        for (ptrdiff_t k = i; k < i + n; ++k) {
-            for (ptrdiff_t p = 0; p < wr; ++p) {
-                const ptrdiff_t row = k + r0 + p;
-                rows[p] = (row >= 0 && row < xr) ? x + row * xc : NULL;
+        FC_T *orows = out + i * ldo;
+        if (inner) {
+            const FC_T **inner_rows = rows + n + wr - 1;   /* the second half of the scratch */
+            for (ptrdiff_t m = 0; m < n + wr - 1; ++m) {
+                inner_rows[m] = rows[m] + c0 + ja;
             }
-            FC_T *orow = out + k * ldo;
-            if (kernel != NULL && k >= ilo && k < ihi && ja < jb) {   /* the two edge bands */
-                FC_SFX(corr_row)(rows, xc, w, wr, wc, orow + a, ja - a, c0 + a);
-                FC_SFX(corr_row)(rows, xc, w, wr, wc, orow + jb, b - jb, c0 + jb);
-            } else {
-                FC_SFX(corr_row)(rows, xc, w, wr, wc, orow + a, b - a, c0 + a);
-            }
+            kernel(inner_rows, n, jb - ja, w, wr, wc, orows + ja, ldo);
+            FC_SFX(edge_rows)(edge, rows, n, xc, w, wr, wc, orows + a, ldo, ja - a, c0 + a);
+            FC_SFX(edge_rows)(edge, rows, n, xc, w, wr, wc, orows + jb, ldo, b - jb, c0 + jb);
+        } else {
+            FC_SFX(edge_rows)(edge, rows, n, xc, w, wr, wc, orows + a, ldo, b - a, c0 + a);
         }
         i += n;
     }

@@ -33,11 +33,44 @@ typedef void (*fc_corr_rows_f64_fn)(const double *const *rows, ptrdiff_t nrows,
 /* Output rows one corr_rows pass computes together (each loaded input row
  * feeds up to this many output rows): callers that tile over rows use
  * multiples of it. */
-#define FC_CORR_ROWS_BLOCK 4
+#define FC_CORR_ROWS_BLOCK 8
+
+/*
+ * corr_rows_edge (float32, float64): output rows of the zero extension where
+ * taps may miss the image (the edges of a direct 2-D correlation): for
+ * r < nrows, j < ocols,
+ *
+ *     out[r * ldo + j] = sum_{p < wr, q < wc, rows[r + p] != NULL,
+ *                             0 <= j + c0 + q < xc}  rows[r + p][j + c0 + q] * w[p * wc + q],
+ *
+ * the missing products skipped (not multiplied by zero: an inf or nan tap
+ * stays out of the sum, NumPy's rule), the present ones summed from zero in
+ * row-major tap order.  rows holds nrows + wr - 1 pointers, each NULL or
+ * readable on exactly [0, xc) (nothing outside is read).  nrows, ocols >= 0;
+ * wr, wc >= 1.  NULL in the table: the caller's portable loop
+ * (corr2d_direct.template.c's corr_row, the reference: multiply, then add).
+ */
+typedef void (*fc_corr_rows_edge_f32_fn)(const float *const *rows, ptrdiff_t nrows,
+                                         ptrdiff_t xc, const float *w, ptrdiff_t wr,
+                                         ptrdiff_t wc, float *out, ptrdiff_t ldo,
+                                         ptrdiff_t ocols, ptrdiff_t c0);
+typedef void (*fc_corr_rows_edge_f64_fn)(const double *const *rows, ptrdiff_t nrows,
+                                         ptrdiff_t xc, const double *w, ptrdiff_t wr,
+                                         ptrdiff_t wc, double *out, ptrdiff_t ldo,
+                                         ptrdiff_t ocols, ptrdiff_t c0);
+
+/* corr_rows_stream (float32, float64): corr_rows (same contract, same
+ * values) for outputs too large to stay in the caches: it may write out with
+ * non-temporal stores (no read of the lines it overwrites) and ends with a
+ * store fence.  The reference entry is corr_rows'. */
 
 typedef struct {
     fc_corr_rows_f32_fn corr_rows_f32;
     fc_corr_rows_f64_fn corr_rows_f64;
+    fc_corr_rows_f32_fn corr_rows_stream_f32;
+    fc_corr_rows_f64_fn corr_rows_stream_f64;
+    fc_corr_rows_edge_f32_fn corr_rows_edge_f32;
+    fc_corr_rows_edge_f64_fn corr_rows_edge_f64;
 } fc_signal_kernels;
 
 /* Fill t with the reference kernels, then the overrides of levels <= isa. */
