@@ -225,3 +225,103 @@ def example_order(filename):
     in GALLERY_ORDER first, in that order, then any other by name."""
     name = pathlib.Path(filename).name
     return (GALLERY_ORDER.index(name), "") if name in GALLERY_ORDER else (len(GALLERY_ORDER), name)
+
+
+# --- the speed goals of the open issues, measured -------------------------
+def _signal(dim, mode, dtype, size, k):
+    if dim == 1:
+        return f"conv1d-{mode}-{dtype}-n{size}-k{k}"
+    return f"conv2d-same-{dtype}-{size}x{size}-k{k}x{k}"
+
+
+_DENSE = ("N16-C64-56x56-K64-3x3-p1-resnet3x3", "N8-C256-14x14-K256-3x3-p1-deep3x3")
+_DEPTHWISE = "N16-C128-28x28-K128-3x3-p1g128-depthwise"
+
+#: (issue, goal, kind of run, case names, anchor ('best' = the fastest anchor), minimum
+#: speed-up (anchor time / fastconv 'auto' time) at 1 thread and at all cores)
+GOALS = (
+    [(8, "1-D n=1e5, k=3 and 31: 4x the best anchor", "signal",
+      [_signal(1, m, "float32", 100000, k) for k in (3, 31) for m in ("full", "valid")],
+      "best", (4.0, 4.0)),
+     (8, "1-D n=1e6, k=101: 1.5x the best anchor", "signal",
+      [_signal(1, m, "float32", 1000000, 101) for m in ("full", "valid")], "best", (1.5, 1.5)),
+     (8, "2-D 3x3 and 5x5: 1.5x cv2.filter2D (float32)", "signal",
+      [_signal(2, "same", "float32", s, k) for s in (512, 2048) for k in (3, 5)],
+      "cv2.filter2D", (1.5, 1.5)),
+     (8, "2-D 3x3 and 5x5: 3x cv2.filter2D (float64)", "signal",
+      [_signal(2, "same", "float64", s, k) for s in (512, 2048) for k in (3, 5)],
+      "cv2.filter2D", (3.0, 3.0)),
+     (8, "2-D 512x512 15x15: 1.2x the best anchor", "signal",
+      [_signal(2, "same", "float32", 512, 15)], "best", (1.2, 1.2)),
+     (8, "n=1000, k=3: within 1.3x of numpy.convolve", "signal",
+      [_signal(1, m, "float32", 1000, 3) for m in ("full", "valid")], "numpy.convolve",
+      (1 / 1.3, 1 / 1.3)),
+     (9, "long kernels: 1.0x the best anchor at 1 thread, 1.3x at all cores", "signal",
+      [_signal(1, m, d, n, k) for d in ("float32", "float64") for n, k in
+       ((100000, 1001), (1000000, 10001)) for m in ("full", "valid")]
+      + [_signal(2, "same", d, s, k) for d in ("float32", "float64")
+         for s, k in ((512, 31), (2048, 15), (2048, 31))], "best", (1.0, 1.3)),
+     (10, "dense 3x3 forward and grad_input: 1.0x torch", "cnn",
+      [f"nn.conv2d-{op}-float32-{d}" for d in _DENSE for op in ("forward", "grad_input")],
+      "best", (1.0, 1.0)),
+     (10, "dense 3x3 grad_weight: 1.2x torch", "cnn",
+      [f"nn.conv2d-grad_weight-float32-{d}" for d in _DENSE], "best", (1.2, 1.2)),
+     (10, "depthwise 3x3: 1.5x torch", "cnn",
+      [f"nn.conv2d-{op}-float32-{_DEPTHWISE}" for op in ("forward", "grad_input", "grad_weight")],
+      "best", (1.5, 1.5)),
+     (10, "training step: 1.3x torch", "cnn",
+      ["train_step-float32-N32-C3-32x32-32-64-64-10-small_cnn"], "best", (1.3, 1.3))])
+
+
+def _newest(results_dir, prefix):
+    paths = sorted(pathlib.Path(results_dir).glob(f"{prefix}-*.json"))
+    return (paths[-1].name, json.loads(paths[-1].read_text())) if paths else (None, None)
+
+
+def _speedup(record, name, anchor):
+    """anchor time / fastconv 'auto' time of case `name` in a saved run, or None."""
+    if record is None:
+        return None
+    case = next((c for c in record["cases"] if c["name"] == name), None)
+    if case is None:
+        return None
+    if anchor == "best":
+        return case["ratio_best_anchor_over_fastconv_auto"]
+    by_name = {e["name"]: e for e in case["contenders"]}
+    auto = next((e for e in case["contenders"] if e["is_fastconv"] and e["method"] == "auto"), None)
+    other = by_name.get(anchor)
+    if auto is None or other is None or auto["status"] != "ok" or other["status"] != "ok":
+        return None
+    return other["timing"]["median_s"] / auto["timing"]["median_s"]
+
+
+def goals_table(results_dir):
+    """reStructuredText of every speed goal of the open issues against the
+    newest saved runs at 1 thread and at 2 threads ('signal-1thread',
+    'signal-2threads', 'cnn-1thread', 'cnn-2threads'), case by case, and the
+    files it read."""
+    runs = {(kind, t): _newest(results_dir, f"{kind}-{t}")
+            for kind in ("signal", "cnn") for t in ("1thread", "2threads")}
+    header = ["issue", "goal", "case", "needs (1 / all)", "1 thread", "2 threads", "met"]
+    rows, met, total = [], 0, 0
+    for issue, goal, kind, names, anchor, (need1, need2) in GOALS:
+        for name in names:
+            got1 = _speedup(runs[(kind, "1thread")][1], name, anchor)
+            got2 = _speedup(runs[(kind, "2threads")][1], name, anchor)
+            ok = got1 is not None and got2 is not None and got1 >= need1 and got2 >= need2
+            met += ok
+            total += 1
+            rows.append([str(issue), goal, name, f"{need1:.2f}x / {need2:.2f}x",
+                         "-" if got1 is None else f"{got1:.2f}x",
+                         "-" if got2 is None else f"{got2:.2f}x", "yes" if ok else "no"])
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for row in rows:
+        w.writerow([_escape(c) for c in row])
+    lines = [".. csv-table::", "   :header: " + ", ".join(f'"{c}"' for c in header),
+             "   :class: fastconv-bench", ""]
+    lines += ["   " + line for line in buf.getvalue().splitlines()]
+    sources = sorted({name for name, _ in runs.values() if name})
+    lines += ["", f"{met} of {total} goals met (speed-up = the anchor's median time over "
+              f"fastconv 'auto''s, in the same run; from {', '.join(sources) or 'no saved run'})."]
+    return "\n".join(lines) + "\n", met, total
