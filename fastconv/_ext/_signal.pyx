@@ -46,6 +46,32 @@ cdef int _check_buffer(cnp.ndarray a, int ndim, size_t itemsize, str name) excep
     return 0
 
 
+cdef size_t _check_operands(int dtype_code, cnp.ndarray x, cnp.ndarray w, cnp.ndarray out,
+                            int ndim) except 0:
+    """The itemsize of dtype_code, after checking that code and the three
+    arrays (ndim-D, C-contiguous, of that itemsize; out writeable)."""
+    if dtype_code < 0 or dtype_code >= <int>FC_NDTYPES:
+        raise TypeError(f"unknown dtype code {dtype_code}")
+    cdef size_t itemsize = fc_itemsize(<fc_dtype>dtype_code)
+    _check_buffer(x, ndim, itemsize, "x")
+    _check_buffer(w, ndim, itemsize, "w")
+    _check_buffer(out, ndim, itemsize, "out")
+    if not cnp.PyArray_ISWRITEABLE(out):
+        raise ValueError("out must be writeable")
+    return itemsize
+
+
+cdef const void *_fill_pointer(fc_boundary bnd, cnp.ndarray fill, size_t itemsize) except? NULL:
+    """The fill value's data for boundary 'fill' (a 0-d array of the
+    itemsize), else NULL."""
+    if bnd != FC_PAD_FILL:
+        return NULL
+    if fill is None:
+        raise ValueError("boundary 'fill' needs a fill value")
+    _check_buffer(fill, 0, itemsize, "fill")
+    return cnp.PyArray_DATA(fill)
+
+
 cdef fc_status _gemv_tile(fc_dtype dt, const char *cols, int n, int m,
                           const char *w, char *y, bint accumulate) noexcept nogil:
     """y[:n] (+)= cols[n, m] @ w[:m]: BLAS for floating dtypes, C otherwise.
@@ -179,24 +205,12 @@ def corr2d(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, Py_ssiz
     kernel table of level `isa` (an fc_isa code) and stops on Ctrl-C
     (KeyboardInterrupt).  Writes into out; returns nothing.
     """
-    if dtype_code < 0 or dtype_code >= <int>FC_NDTYPES:
-        raise TypeError(f"unknown dtype code {dtype_code}")
+    cdef size_t itemsize = _check_operands(dtype_code, x, w, out, 2)
     cdef fc_dtype dt = <fc_dtype>dtype_code
-    cdef size_t itemsize = fc_itemsize(dt)
-    _check_buffer(x, 2, itemsize, "x")
-    _check_buffer(w, 2, itemsize, "w")
-    _check_buffer(out, 2, itemsize, "out")
-    if not cnp.PyArray_ISWRITEABLE(out):
-        raise ValueError("out must be writeable")
     if tile_bytes <= 0:
         raise ValueError("tile_bytes must be positive")
     cdef fc_boundary bnd = <fc_boundary><int>_BOUNDARIES[boundary]
-    cdef const void *fp = NULL
-    if bnd == FC_PAD_FILL:
-        if fill is None:
-            raise ValueError("boundary 'fill' needs a fill value")
-        _check_buffer(fill, 0, itemsize, "fill")
-        fp = cnp.PyArray_DATA(fill)
+    cdef const void *fp = _fill_pointer(bnd, fill, itemsize)
     cdef const char *xp = <const char *>cnp.PyArray_DATA(x)
     cdef const char *wp = <const char *>cnp.PyArray_DATA(w)
     cdef char *op = <char *>cnp.PyArray_DATA(out)
@@ -232,27 +246,15 @@ def corr2d_batch(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t r0, P
     threads share the items and their tiles.  Stops on Ctrl-C
     (KeyboardInterrupt).  Writes into out; returns nothing.
     """
-    if dtype_code < 0 or dtype_code >= <int>FC_NDTYPES:
-        raise TypeError(f"unknown dtype code {dtype_code}")
+    cdef size_t itemsize = _check_operands(dtype_code, x, w, out, 3)
     cdef fc_dtype dt = <fc_dtype>dtype_code
-    cdef size_t itemsize = fc_itemsize(dt)
-    _check_buffer(x, 3, itemsize, "x")
-    _check_buffer(w, 3, itemsize, "w")
-    _check_buffer(out, 3, itemsize, "out")
-    if not cnp.PyArray_ISWRITEABLE(out):
-        raise ValueError("out must be writeable")
     cdef Py_ssize_t batch = out.shape[0]
     if x.shape[0] != 1 and x.shape[0] != batch:
         raise ValueError(f"x holds {x.shape[0]} items, out {batch}: x must hold 1 or {batch}")
     if w.shape[0] != 1 and w.shape[0] != batch:
         raise ValueError(f"w holds {w.shape[0]} items, out {batch}: w must hold 1 or {batch}")
     cdef fc_boundary bnd = <fc_boundary><int>_BOUNDARIES[boundary]
-    cdef const void *fp = NULL
-    if bnd == FC_PAD_FILL:
-        if fill is None:
-            raise ValueError("boundary 'fill' needs a fill value")
-        _check_buffer(fill, 0, itemsize, "fill")
-        fp = cnp.PyArray_DATA(fill)
+    cdef const void *fp = _fill_pointer(bnd, fill, itemsize)
     cdef Py_ssize_t xr = x.shape[1], xc = x.shape[2]
     cdef Py_ssize_t wr = w.shape[1], wc = w.shape[2]
     cdef Py_ssize_t orows = out.shape[1], ocols = out.shape[2]
