@@ -261,6 +261,11 @@ GOALS = (
        ((100000, 1001), (1000000, 10001)) for m in ("full", "valid")]
       + [_signal(2, "same", d, s, k) for d in ("float32", "float64")
          for s, k in ((512, 31), (2048, 15), (2048, 31))], "best", (1.0, 1.3)),
+     (12, "stacks in one call (axis= / axes=): 3x the fastest anchor", "signal",
+      [f"batch1d-same-{d}-1000x4096-k31" for d in ("float32", "float64")]
+      + [f"batch2d-same-{d}-64x256x256-k5x5" for d in ("float32", "float64")], "best", (3.0, 3.0)),
+     (12, "lags=100 of two 1e6-sample signals: 5x scipy.signal.correlate + slice", "signal",
+      [f"lags-full-{d}-n1000000-maxlag100" for d in ("float32", "float64")], "best", (5.0, 5.0)),
      (10, "dense 3x3 forward and grad_input: 1.0x torch", "cnn",
       [f"nn.conv2d-{op}-float32-{d}" for d in _DENSE for op in ("forward", "grad_input")],
       "best", (1.0, 1.0)),

@@ -156,6 +156,9 @@ def anchors_for(case):
         return [Contender("torch autograd step", "torch", _torch_train_step)]
     if case.family == "cnn":
         return [Contender(_torch_name(case), "torch", _torch_layer)]
+    if case.family == "batch":
+        from fastconv.bench import batch_cases
+        return batch_cases.anchors_for(case)
     if case.ndim == 1:
         return [Contender("numpy.convolve", "numpy", _numpy_convolve),
                 Contender("scipy.signal.convolve", "scipy", _scipy_convolve),

@@ -131,6 +131,9 @@ def fastconv_contenders(case):
     if case.family == "cnn":
         return [Contender(f"fastconv.nn[{m}]", "fastconv.nn", _fastconv_layer(m), m)
                 for m in LAYER_METHODS]
+    if case.family == "batch":
+        from fastconv.bench import batch_cases
+        return batch_cases.fastconv_contenders(case, FASTCONV_METHODS, _requested_threads())
     return [Contender(f"fastconv[{m}]", "fastconv", _fastconv_signal(m), m) for m in FASTCONV_METHODS]
 
 

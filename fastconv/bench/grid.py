@@ -2,6 +2,7 @@
 by dtype and name pattern."""
 import fnmatch
 
+from fastconv.bench.batch_cases import LagsCase, StackCase
 from fastconv.bench.cases import LayerCase, SignalCase
 from fastconv.bench.train_step import TrainStepCase
 
@@ -38,9 +39,16 @@ LAYER_OPS = ("forward", "grad_input", "grad_weight")
 #: training steps of a small CNN (fastconv.bench.train_step), float32
 TRAIN_STEPS = (TrainStepCase(batch=32, in_channels=3, spatial=(32, 32), widths=(32, 64, 64, 10)),)
 
+#: real workloads (issue 12): stacks in one call, and a window of lags
+BATCHES = tuple(case for dtype in DTYPES for case in (
+    StackCase(1000, (4096,), (31,), dtype), StackCase(64, (256, 256), (5, 5), dtype),
+    LagsCase(1_000_000, 100, dtype)))
+
 # --quick: small sizes of the same kinds, a few seconds in all.
 QUICK_1D = (((1_000, 3), "full"), ((20_000, 31), "valid"))
 QUICK_2D = ((128, 3), (128, 15))
+QUICK_BATCHES = (StackCase(50, (1024,), (31,), "float32"),
+                 StackCase(8, (64, 64), (5, 5), "float32"), LagsCase(20_000, 10, "float64"))
 QUICK_LAYERS = (
     dict(batch=2, in_channels=8, spatial=(16, 16), out_channels=8, kernel=(3, 3), padding=1,
          label="small"),
@@ -69,13 +77,15 @@ def standard_grid():
     within each family)."""
     sizes_1d = [((n, k), SIGNAL_1D_MODES) for n, k in SIGNAL_1D_SIZES]
     images_2d = [(s, k) for s in SIGNAL_2D_IMAGES for k in SIGNAL_2D_KERNELS]
-    return _signal_cases(sizes_1d, images_2d, DTYPES) + _layer_cases(LAYERS) + list(TRAIN_STEPS)
+    return (_signal_cases(sizes_1d, images_2d, DTYPES) + list(BATCHES) + _layer_cases(LAYERS)
+            + list(TRAIN_STEPS))
 
 
 def quick_grid():
     """The --quick subset: the same kinds of case at small sizes."""
     sizes_1d = [((n, k), (mode,)) for (n, k), mode in QUICK_1D]
-    return _signal_cases(sizes_1d, QUICK_2D, DTYPES) + _layer_cases(QUICK_LAYERS)
+    return (_signal_cases(sizes_1d, QUICK_2D, DTYPES) + list(QUICK_BATCHES)
+            + _layer_cases(QUICK_LAYERS))
 
 
 def all_cases():
