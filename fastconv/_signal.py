@@ -12,11 +12,13 @@ SciPy's 'wrap' and 'symm' boundaries (and a non-zero 'fill') first build the
 extended window of the image.  The C kernels then know nothing of modes,
 swaps or conjugation.
 """
+import math
+
 import numpy as np
 
 from fastconv import _batch, _dtypes, _isa, _lags, _method, _out, _threads, _validation
 from fastconv._ext import _signal as _ext
-from fastconv._primitive import correlate_1d, correlate_2d, finish
+from fastconv._primitive import _TALL_KERNEL_ROWS, correlate_1d, correlate_2d, finish
 from fastconv._signal_shapes import numpy_lags, scipy_offsets, scipy_window
 
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
@@ -65,6 +67,44 @@ def _fast_1d(a, v, mode, method, threads, convolution):
         return None   # (a positive count changes nothing: such calls run on one thread)
     limit = _fast_macs() if method == "auto" else _SERIAL_MACS
     return _ext.corr1d_small(a, v, mode, convolution, _isa.current, limit)
+
+
+_FAST_2D_MODES = frozenset(("full", "same", "valid"))
+_FAST_2D_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _fast_2d(in1, in2, mode, boundary, fillvalue, method, threads, convolution):
+    """The result of a 2-D call by the direct kernel with the least Python
+    work, or None when the call needs the full path: only float32 / float64
+    aligned C-contiguous 2-D arrays of one dtype, in1 at least as large as
+    in2 along both axes (no swap), a string mode, boundary 'fill' with a
+    zero fillvalue and a finite kernel (the zero extension), and a call for
+    which 'auto' picks the direct method.  Same values, dtype and shape as
+    the full path for the calls it accepts."""
+    if (type(in1) is not np.ndarray or type(in2) is not np.ndarray
+            or type(mode) is not str or mode not in _FAST_2D_MODES
+            or boundary != "fill" or type(fillvalue) not in (int, float) or fillvalue != 0
+            or math.copysign(1.0, fillvalue) < 0
+            or (method != "auto" and method != "direct")
+            or in1.ndim != 2 or in2.ndim != 2 or in1.dtype != in2.dtype
+            or in1.dtype not in _FAST_2D_DTYPES
+            or not (in1.flags.c_contiguous and in1.flags.aligned)
+            or not (in2.flags.c_contiguous and in2.flags.aligned)
+            or in2.shape[0] > in1.shape[0] or in2.shape[1] > in1.shape[1] or in2.size == 0
+            or in2.shape[0] > _TALL_KERNEL_ROWS
+            or not np.isfinite(in2).all()):
+        return None
+    nthreads = _threads.resolve(threads)
+    w = np.ascontiguousarray(in2[::-1, ::-1]) if convolution else in2
+    out_shape, r0, c0 = scipy_offsets(mode, in1.shape, w.shape, convolution)
+    if method == "auto" and _method.choose("correlate", (in1.shape, w.shape, out_shape),
+                                           in1.dtype, "zero", nthreads) != _method.Method.DIRECT:
+        return None
+    plan = _dtypes.plan(in1.dtype)
+    out = np.empty(out_shape, dtype=in1.dtype)
+    _ext.corr2d(in1, w, out, r0, c0, plan.code, False, 1, "zero", None, True, nthreads,
+                _isa.current)
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -289,6 +329,10 @@ def correlate(a, v, mode="valid", *, method="auto", axis=None, lags=None, out=No
 # --------------------------------------------------------------------------
 
 def _scipy_2d(in1, in2, mode, boundary, fillvalue, method, convolution, axes, out, threads):
+    if axes is None and out is None:
+        fast = _fast_2d(in1, in2, mode, boundary, fillvalue, method, threads, convolution)
+        if fast is not None:
+            return fast
     name = "convolve2d" if convolution else "correlate2d"
     _out.check_array(out, name)
     nthreads = _threads.resolve(threads)
