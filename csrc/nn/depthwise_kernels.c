@@ -21,6 +21,7 @@
  * for all of them (stride 2: even elements of two loads; others gathered).
  */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../util.h"
 #include "nn_internal.h"
@@ -338,6 +339,152 @@ FC_DW_GW_AVX2(f32_avx2, float, __m256, 8, _mm256_loadu_ps, evens_ps, _mm256_set1
               FC_MADD_PS, _mm256_storeu_ps, _mm256_setzero_ps())
 FC_DW_GW_AVX2(f64_avx2, double, __m256d, 4, _mm256_loadu_pd, evens_pd, _mm256_set1_pd,
               FC_MADD_PD, _mm256_storeu_pd, _mm256_setzero_pd())
+
+/*
+ * The AVX-512 plane kernels (nn_kernels.h, fc_dw_plane_*): one channel of
+ * one image per call, edges included.  Every tap's terms go to the lanes
+ * whose input column is inside the row through a masked load (masked-off
+ * elements are not read) and a masked add (masked-off lanes keep their
+ * sum: the term is skipped, as in the generic loops, not added as zero).
+ * Rows are taken 4 at a time where every kernel row is inside the input
+ * (8 independent sums: 4 rows x 2 vectors of columns), one at a time at
+ * the top and bottom edges.  Products and sums rounded separately.
+ */
+#define FC_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
+
+/* bits [lo, hi) of a 32-bit mask, lo and hi clipped to [0, 32] */
+static inline uint32_t dw_bits(ptrdiff_t lo, ptrdiff_t hi)
+{
+    lo = lo < 0 ? 0 : lo;
+    hi = hi > 32 ? 32 : hi;
+    if (hi <= lo) {
+        return 0;
+    }
+    const uint32_t below_hi = hi >= 32 ? 0xffffffffu : (1u << hi) - 1u;
+    return below_hi & ~((1u << lo) - 1u);
+}
+
+/* is every kernel row of output row i inside the input plane? */
+static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
+{
+    const ptrdiff_t first = i * p->stride_h + p->row0;
+    const ptrdiff_t last = first + (p->kh - 1) * p->row_step;
+    return first >= 0 && first < p->h_in && last >= 0 && last < p->h_in;
+}
+
+#define FC_DW_PLANE_AVX512(SFX, T, V, L, M, LOADZ, MUL, MASK_ADD, ADD, SET1, ZERO, EVENS2,   \
+                           MSTORE)                                                          \
+    /* the masked input vector of one tap: columns p[0], p[sw], ... */                      \
+    FC_AVX512 static inline V dw_plane_load_##SFX(const T *ptr, ptrdiff_t sw, M m0, M m1)   \
+    {                                                                                       \
+        if (sw == 1) {                                                                      \
+            return LOADZ(m0, ptr);                                                          \
+        }                                                                                   \
+        return EVENS2(LOADZ(m0, ptr), LOADZ(m1, ptr + L));                                  \
+    }                                                                                       \
+                                                                                            \
+    /* R output rows from i (kernel rows [r_lo, r_hi) inside for all of them), the 2 \
+     * vectors of columns from j0 */                                                        \
+    FC_AVX512 static inline __attribute__((always_inline)) void dw_plane_rows_##SFX(        \
+        const fc_dw_plane *p, const T *in, const T *w, const T *bias, T *out, ptrdiff_t i,   \
+        const int R, ptrdiff_t r_lo, ptrdiff_t r_hi, ptrdiff_t j0, M (*addm)[2],             \
+        M (*ld0)[2], M (*ld1)[2], const M *sm)                                              \
+    {                                                                                       \
+        const ptrdiff_t kw = p->kw, sw = p->stride_w, w_in = p->w_in;                       \
+        V acc[4][2];                                                                        \
+        for (int k = 0; k < R; ++k) {                                                       \
+            acc[k][0] = ZERO;                                                               \
+            acc[k][1] = ZERO;                                                               \
+        }                                                                                   \
+        for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                                           \
+            const T *rows[4];                                                               \
+            for (int k = 0; k < R; ++k) {                                                   \
+                rows[k] = in + ((i + k) * p->stride_h + p->row0 + r * p->row_step) * w_in    \
+                          + j0 * sw + p->col0;                                              \
+            }                                                                               \
+            for (ptrdiff_t q = 0; q < kw; ++q) {                                            \
+                const V wv = SET1(w[r * kw + q]);                                           \
+                const ptrdiff_t off = q * p->col_step;                                      \
+                for (int k = 0; k < R; ++k) {                                               \
+                    for (int v = 0; v < 2; ++v) {                                           \
+                        const V xv = dw_plane_load_##SFX(rows[k] + off + v * L * sw, sw,      \
+                                                         ld0[q][v], ld1[q][v]);             \
+                        acc[k][v] = MASK_ADD(acc[k][v], addm[q][v], acc[k][v], MUL(wv, xv)); \
+                    }                                                                       \
+                }                                                                           \
+            }                                                                               \
+        }                                                                                   \
+        for (int k = 0; k < R; ++k) {                                                       \
+            for (int v = 0; v < 2; ++v) {                                                   \
+                const V res = bias != NULL ? ADD(acc[k][v], SET1(*bias)) : acc[k][v];       \
+                MSTORE(out + (i + k) * p->w_out + j0 + v * L, sm[v], res);                  \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
+                                                                                            \
+    FC_AVX512 static void dw_plane_##SFX(const fc_dw_plane *p, const T *in, const T *w,      \
+                                         const T *bias, T *out)                             \
+    {                                                                                       \
+        const ptrdiff_t kw = p->kw, sw = p->stride_w, w_out = p->w_out;                     \
+        M addm[FC_DW_PLANE_MAX_KW][2], ld0[FC_DW_PLANE_MAX_KW][2], ld1[FC_DW_PLANE_MAX_KW][2]; \
+        M sm[2];                                                                            \
+        for (ptrdiff_t j0 = 0; j0 < w_out; j0 += 2 * L) {                                   \
+            for (int v = 0; v < 2; ++v) {                                                   \
+                const ptrdiff_t first = j0 + v * L;   /* column of lane 0 */                \
+                sm[v] = (M)dw_bits(0, fc_min(w_out - first, L));                            \
+                for (ptrdiff_t q = 0; q < kw; ++q) {                                        \
+                    ptrdiff_t lo, hi;                                                       \
+                    fc_inside(p->col0 + q * p->col_step, sw, p->w_in, w_out, &lo, &hi);     \
+                    const ptrdiff_t a = fc_max(lo - first, 0), b = fc_min(hi - first, L);   \
+                    addm[q][v] = (M)dw_bits(a, b);                                          \
+                    /* stride 2: elements 2a .. 2b - 2 of the two loads (the odd \
+                     * ones between them are inside the row too) */                         \
+                    const uint32_t e = sw == 1 ? dw_bits(a, b) : dw_bits(2 * a, 2 * b - 1); \
+                    ld0[q][v] = (M)(e & ((1u << L) - 1u));                                  \
+                    ld1[q][v] = (M)(sw == 1 ? 0 : e >> L);                                  \
+                }                                                                           \
+            }                                                                               \
+            ptrdiff_t i = 0;                                                                \
+            while (i < p->h_out) {                                                          \
+                if (i + 4 <= p->h_out && dw_plane_row_full(p, i)                            \
+                    && dw_plane_row_full(p, i + 3)) {                                       \
+                    dw_plane_rows_##SFX(p, in, w, bias, out, i, 4, 0, p->kh, j0, addm, ld0,  \
+                                        ld1, sm);                                           \
+                    i += 4;                                                                 \
+                    continue;                                                               \
+                }                                                                           \
+                /* kernel rows inside: a contiguous range */                                \
+                ptrdiff_t r_lo = 0, r_hi = 0;                                               \
+                for (ptrdiff_t r = 0; r < p->kh; ++r) {                                     \
+                    const ptrdiff_t row = i * p->stride_h + p->row0 + r * p->row_step;      \
+                    if (row >= 0 && row < p->h_in) {                                        \
+                        r_lo = r_hi > r_lo ? r_lo : r;                                      \
+                        r_hi = r + 1;                                                       \
+                    }                                                                       \
+                }                                                                           \
+                dw_plane_rows_##SFX(p, in, w, bias, out, i, 1, r_lo, r_hi, j0, addm, ld0,    \
+                                    ld1, sm);                                               \
+                ++i;                                                                        \
+            }                                                                               \
+        }                                                                                   \
+    }
+
+#define FC_EVENS2_PS(a, b)                                                                 \
+    _mm512_permutex2var_ps((a),                                                            \
+                           _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, \
+                                             26, 28, 30),                                  \
+                           (b))
+#define FC_EVENS2_PD(a, b)                                                                 \
+    _mm512_permutex2var_pd((a), _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), (b))
+#define FC_LOADZ_PS(m, p) _mm512_maskz_loadu_ps((m), (p))
+#define FC_LOADZ_PD(m, p) _mm512_maskz_loadu_pd((m), (p))
+
+FC_DW_PLANE_AVX512(f32_avx512, float, __m512, 16, __mmask16, FC_LOADZ_PS, _mm512_mul_ps,
+                   _mm512_mask_add_ps, _mm512_add_ps, _mm512_set1_ps, _mm512_setzero_ps(),
+                   FC_EVENS2_PS, _mm512_mask_storeu_ps)
+FC_DW_PLANE_AVX512(f64_avx512, double, __m512d, 8, __mmask8, FC_LOADZ_PD, _mm512_mul_pd,
+                   _mm512_mask_add_pd, _mm512_add_pd, _mm512_set1_pd, _mm512_setzero_pd(),
+                   FC_EVENS2_PD, _mm512_mask_storeu_pd)
 #endif
 
 void fc_depthwise_kernels_init(fc_depthwise_kernels *t, fc_isa isa)
@@ -346,12 +493,18 @@ void fc_depthwise_kernels_init(fc_depthwise_kernels *t, fc_isa isa)
     t->row_f64 = dw_row_f64_ref;
     t->grad_weight_f32 = dw_gw_f32_ref;
     t->grad_weight_f64 = dw_gw_f64_ref;
+    t->plane_f32 = NULL;
+    t->plane_f64 = NULL;
 #ifdef FC_DW_HAVE_AVX2
     if (isa >= FC_ISA_AVX2) {
         t->row_f32 = dw_row_f32_avx2;
         t->row_f64 = dw_row_f64_avx2;
         t->grad_weight_f32 = dw_gw_f32_avx2;
         t->grad_weight_f64 = dw_gw_f64_avx2;
+    }
+    if (isa >= FC_ISA_AVX512) {
+        t->plane_f32 = dw_plane_f32_avx512;
+        t->plane_f64 = dw_plane_f64_avx512;
     }
 #else
     (void)isa;

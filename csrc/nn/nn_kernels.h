@@ -52,11 +52,44 @@ typedef void (*fc_dw_gw_f32)(const fc_conv2d_shape *s, const float *x, const flo
 typedef void (*fc_dw_gw_f64)(const fc_conv2d_shape *s, const double *x, const double *dy,
                              double *dw);
 
+/*
+ * Depthwise plane kernels (AVX-512 level only; NULL below it): every output
+ * of one channel of one image, edges included,
+ *
+ *     out[i][j] = sum_{r < kh} sum_{q < kw}  w[r*kw + q] * in[i*stride_h + row0 + r*row_step]
+ *                                                          [j*stride_w + col0 + q*col_step]
+ *
+ * (+ *bias when bias is not NULL, added after the sum), over the terms whose
+ * input index is inside [0, h_in) x [0, w_in) only, in (r, q) order, with a
+ * rounding after every product and sum: the arithmetic of the generic
+ * direct loops (forward_column / grad_input_column), so the same bits at
+ * every level.  Forward: row0 = -pad_h, row_step = dil_h, col0 = -pad_w,
+ * col_step = dil_w; grad_input (strides 1): the flipped correlation of dy,
+ * row0 = pad_h, row_step = -dil_h, col0 = pad_w, col_step = -dil_w.
+ * Contract: stride_w is 1 or 2, 1 <= kw <= FC_DW_PLANE_MAX_KW; only
+ * elements inside the in plane are read (masked loads), only out's
+ * h_out*w_out elements written.
+ */
+#define FC_DW_PLANE_MAX_KW 16
+
+typedef struct {
+    ptrdiff_t h_in, w_in, h_out, w_out, kh, kw;
+    ptrdiff_t stride_h, stride_w;
+    ptrdiff_t row0, row_step, col0, col_step;
+} fc_dw_plane;
+
+typedef void (*fc_dw_plane_f32)(const fc_dw_plane *p, const float *in, const float *w,
+                                const float *bias, float *out);
+typedef void (*fc_dw_plane_f64)(const fc_dw_plane *p, const double *in, const double *w,
+                                const double *bias, double *out);
+
 typedef struct {
     fc_dw_row_f32 row_f32;
     fc_dw_row_f64 row_f64;
     fc_dw_gw_f32 grad_weight_f32;
     fc_dw_gw_f64 grad_weight_f64;
+    fc_dw_plane_f32 plane_f32;   /* NULL: no plane kernel at this level */
+    fc_dw_plane_f64 plane_f64;
 } fc_depthwise_kernels;
 
 typedef struct {
