@@ -71,32 +71,10 @@ FC_DW_REF(f32_ref, float)
 FC_DW_REF(f64_ref, double)
 
 /*
- * Depthwise grad_weight of one channel (nn_kernels.h, fc_dw_gw_*): the
- * geometry of where the interior columns' vectors may run, shared by the
- * reference and the AVX2 kernel so both split every sum the same way.
+ * Depthwise grad_weight of one channel (nn_kernels.h, fc_dw_gw_*), the
+ * reference: lane j % L of a tap takes the terms of output column j, in
+ * (b, i, j) order; the lanes are summed in order at the end.
  */
-typedef struct {
-    ptrdiff_t j_a, j_v;   /* vector columns [j_a, j_v): (j_v - j_a) % lanes == 0 */
-} fc_dw_gw_split;
-
-static fc_dw_gw_split dw_gw_split(const fc_conv2d_shape *s, ptrdiff_t lanes)
-{
-    fc_dw_gw_split sp = {0, 0};
-    const ptrdiff_t span = s->w_in - (s->kw - 1) * s->dil_w;
-    if (span > 0) {
-        ptrdiff_t lo, hi;
-        fc_inside(-s->pad_w, s->stride_w, span, s->w_out, &lo, &hi);
-        lo = fc_min(lo, s->w_out);
-        hi = fc_max(lo, hi);
-        /* stride 2 reads one element past a vector's last input: keep one
-         * interior column after the last vector */
-        const ptrdiff_t usable = hi - lo - (s->stride_w == 2 ? 1 : 0);
-        sp.j_a = lo;
-        sp.j_v = lo + (usable > 0 ? usable / lanes * lanes : 0);
-    }
-    return sp;
-}
-
 #define FC_DW_GW_REF(SFX, T, L)                                                            \
     static void dw_gw_##SFX(const fc_conv2d_shape *s, const T *x, const T *dy, T *dw)      \
     {                                                                                      \
@@ -104,10 +82,8 @@ static fc_dw_gw_split dw_gw_split(const fc_conv2d_shape *s, ptrdiff_t lanes)
         const ptrdiff_t sw = s->stride_w, dl = s->dil_w, w_in = s->w_in, w_out = s->w_out; \
         const ptrdiff_t x_image = s->c_in * s->h_in * w_in;                                \
         const ptrdiff_t dy_image = s->c_out * s->h_out * w_out;                            \
-        const fc_dw_gw_split sp = dw_gw_split(s, L);                                       \
-        T lane[FC_DW_GW_MAX_TAPS][L], edge[FC_DW_GW_MAX_TAPS];                             \
+        T lane[FC_DW_GW_MAX_TAPS][L];                                                      \
         for (ptrdiff_t t = 0; t < taps; ++t) {                                             \
-            edge[t] = 0;                                                                   \
             for (int l = 0; l < L; ++l) {                                                  \
                 lane[t][l] = 0;                                                            \
             }                                                                              \
@@ -121,17 +97,12 @@ static fc_dw_gw_split dw_gw_split(const fc_conv2d_shape *s, ptrdiff_t lanes)
                 for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                                  \
                     const T *xrow = x + b * x_image + (top + r * s->dil_h) * w_in;         \
                     for (ptrdiff_t q = 0; q < kw; ++q) {                                   \
-                        const ptrdiff_t t = r * kw + q, off = q * dl - s->pad_w;           \
-                        for (ptrdiff_t j = sp.j_a; j < sp.j_v; ++j) {                      \
-                            lane[t][(j - sp.j_a) % L] += dyrow[j] * xrow[j * sw + off];    \
-                        }                                                                  \
+                        const ptrdiff_t off = q * dl - s->pad_w;                           \
+                        T *lt = lane[r * kw + q];                                          \
                         ptrdiff_t lo, hi;                                                  \
                         fc_inside(off, sw, w_in, w_out, &lo, &hi);                         \
-                        for (ptrdiff_t j = lo; j < hi && j < sp.j_a; ++j) {                \
-                            edge[t] += dyrow[j] * xrow[j * sw + off];                      \
-                        }                                                                  \
-                        for (ptrdiff_t j = fc_max(lo, sp.j_v); j < hi; ++j) {              \
-                            edge[t] += dyrow[j] * xrow[j * sw + off];                      \
+                        for (ptrdiff_t j = lo; j < hi; ++j) {                              \
+                            lt[j % L] += dyrow[j] * xrow[j * sw + off];                    \
                         }                                                                  \
                     }                                                                      \
                 }                                                                          \
@@ -142,12 +113,24 @@ static fc_dw_gw_split dw_gw_split(const fc_conv2d_shape *s, ptrdiff_t lanes)
             for (int l = 0; l < L; ++l) {                                                  \
                 sum += lane[t][l];                                                         \
             }                                                                              \
-            dw[t] = sum + edge[t];                                                         \
+            dw[t] = sum;                                                                   \
         }                                                                                  \
     }
 
 FC_DW_GW_REF(f32_ref, float, FC_DW_GW_LANES_F32)
 FC_DW_GW_REF(f64_ref, double, FC_DW_GW_LANES_F64)
+
+/* bits [lo, hi) of a 32-bit mask, lo and hi clipped to [0, 32] */
+static inline uint32_t dw_bits(ptrdiff_t lo, ptrdiff_t hi)
+{
+    lo = lo < 0 ? 0 : lo;
+    hi = hi > 32 ? 32 : hi;
+    if (hi <= lo) {
+        return 0;
+    }
+    const uint32_t below_hi = hi >= 32 ? 0xffffffffu : (1u << hi) - 1u;
+    return below_hi & ~((1u << lo) - 1u);
+}
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define FC_DW_HAVE_AVX2 1
@@ -273,72 +256,6 @@ FC_DW_AVX2(f32_avx2, float, __m256, 8, _mm256_loadu_ps, evens_ps, FC_GATHER_PS, 
 FC_DW_AVX2(f64_avx2, double, __m256d, 4, _mm256_loadu_pd, evens_pd, FC_GATHER_PD, _mm256_set1_pd,
            FC_MADD_PD, _mm256_add_pd, _mm256_storeu_pd, _mm256_setzero_pd(), FC_MADDS)
 
-/* The AVX2 depthwise grad_weight: the reference's lanes as one vector per
- * tap, kept across the whole sum; dy's vector loaded once per column block
- * and used for every tap. */
-#define FC_DW_GW_AVX2(SFX, T, V, L, LOADU, EVENS, SET1, MADD, STOREU, ZERO)                 \
-    FC_AVX2 static void dw_gw_##SFX(const fc_conv2d_shape *s, const T *x, const T *dy,      \
-                                    T *dw)                                                  \
-    {                                                                                       \
-        const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw;                             \
-        const ptrdiff_t sw = s->stride_w, dl = s->dil_w, w_in = s->w_in, w_out = s->w_out;  \
-        const ptrdiff_t x_image = s->c_in * s->h_in * w_in;                                 \
-        const ptrdiff_t dy_image = s->c_out * s->h_out * w_out;                             \
-        const fc_dw_gw_split sp = dw_gw_split(s, L);                                        \
-        V acc[FC_DW_GW_MAX_TAPS];                                                           \
-        T edge[FC_DW_GW_MAX_TAPS], lanes[L];                                                \
-        for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
-            acc[t] = ZERO;                                                                  \
-            edge[t] = 0;                                                                    \
-        }                                                                                   \
-        for (ptrdiff_t b = 0; b < s->n; ++b) {                                              \
-            for (ptrdiff_t i = 0; i < s->h_out; ++i) {                                      \
-                const ptrdiff_t top = i * s->stride_h - s->pad_h;                           \
-                const T *dyrow = dy + b * dy_image + i * w_out;                             \
-                ptrdiff_t r_lo, r_hi;                                                       \
-                fc_inside(top, s->dil_h, s->h_in, kh, &r_lo, &r_hi);                        \
-                for (ptrdiff_t j = sp.j_a; j < sp.j_v; j += L) {                            \
-                    const V gv = LOADU(dyrow + j);                                          \
-                    for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                               \
-                        const T *xj = x + b * x_image + (top + r * s->dil_h) * w_in         \
-                                      + j * sw - s->pad_w;                                  \
-                        for (ptrdiff_t q = 0; q < kw; ++q) {                                \
-                            const T *p = xj + q * dl;                                       \
-                            const V xv = sw == 1 ? LOADU(p) : EVENS(p);                     \
-                            acc[r * kw + q] = MADD(gv, xv, acc[r * kw + q]);                \
-                        }                                                                   \
-                    }                                                                       \
-                }                                                                           \
-                for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                                   \
-                    const T *xrow = x + b * x_image + (top + r * s->dil_h) * w_in;          \
-                    for (ptrdiff_t q = 0; q < kw; ++q) {                                    \
-                        const ptrdiff_t t = r * kw + q, off = q * dl - s->pad_w;            \
-                        ptrdiff_t lo, hi;                                                   \
-                        fc_inside(off, sw, w_in, w_out, &lo, &hi);                          \
-                        for (ptrdiff_t j = lo; j < hi && j < sp.j_a; ++j) {                 \
-                            edge[t] += dyrow[j] * xrow[j * sw + off];                       \
-                        }                                                                   \
-                        for (ptrdiff_t j = fc_max(lo, sp.j_v); j < hi; ++j) {               \
-                            edge[t] += dyrow[j] * xrow[j * sw + off];                       \
-                        }                                                                   \
-                    }                                                                       \
-                }                                                                           \
-            }                                                                               \
-        }                                                                                   \
-        for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
-            T sum = 0;                                                                      \
-            STOREU(lanes, acc[t]);                                                          \
-            for (int l = 0; l < L; ++l) {                                                   \
-                sum += lanes[l];                                                            \
-            }                                                                               \
-            dw[t] = sum + edge[t];                                                          \
-        }                                                                                   \
-    }
-
-FC_DW_GW_AVX2(f32_avx2, float, __m256, 8, _mm256_loadu_ps, evens_ps, _mm256_set1_ps,
-              FC_MADD_PS, _mm256_storeu_ps, _mm256_setzero_ps())
-FC_DW_GW_AVX2(f64_avx2, double, __m256d, 4, _mm256_loadu_pd, evens_pd, _mm256_set1_pd,
-              FC_MADD_PD, _mm256_storeu_pd, _mm256_setzero_pd())
 
 /*
  * The AVX-512 plane kernels (nn_kernels.h, fc_dw_plane_*): one channel of
@@ -351,18 +268,6 @@ FC_DW_GW_AVX2(f64_avx2, double, __m256d, 4, _mm256_loadu_pd, evens_pd, _mm256_se
  * the top and bottom edges.  Products and sums rounded separately.
  */
 #define FC_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
-
-/* bits [lo, hi) of a 32-bit mask, lo and hi clipped to [0, 32] */
-static inline uint32_t dw_bits(ptrdiff_t lo, ptrdiff_t hi)
-{
-    lo = lo < 0 ? 0 : lo;
-    hi = hi > 32 ? 32 : hi;
-    if (hi <= lo) {
-        return 0;
-    }
-    const uint32_t below_hi = hi >= 32 ? 0xffffffffu : (1u << hi) - 1u;
-    return below_hi & ~((1u << lo) - 1u);
-}
 
 /* is every kernel row of output row i inside the input plane? */
 static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
@@ -485,6 +390,140 @@ FC_DW_PLANE_AVX512(f32_avx512, float, __m512, 16, __mmask16, FC_LOADZ_PS, _mm512
 FC_DW_PLANE_AVX512(f64_avx512, double, __m512d, 8, __mmask8, FC_LOADZ_PD, _mm512_mul_pd,
                    _mm512_mask_add_pd, _mm512_add_pd, _mm512_set1_pd, _mm512_setzero_pd(),
                    FC_EVENS2_PD, _mm512_mask_storeu_pd)
+
+/*
+ * The vector depthwise grad_weight (AVX2 and AVX-512): the reference's L
+ * lanes of a tap as NH accumulators of VL lanes (L = NH * VL), output
+ * column j's term added to lane j % L by a masked load of the input
+ * (masked-off elements are not read) and a masked add (the lanes whose
+ * input column is outside the row keep their sum); dy's vector loaded once
+ * per chunk and used for every tap.  body is inlined with the kernel size
+ * as constants for 3x3 (accumulators in registers) and as variables
+ * otherwise.  LOADM(p, bits) loads the lanes set in bits (others 0),
+ * MASK_ADD(acc, bits, v) adds v to the lanes set in bits.
+ */
+#define FC_DW_GW_VEC(SFX, ATTR, T, V, VL, NH, LOADM, EVENS2, MUL, MASK_ADD, ZERO, STOREU)    \
+    ATTR static inline __attribute__((always_inline)) void dw_gw_body_##SFX(               \
+        const fc_conv2d_shape *s, const T *x, const T *dy, T *dw, const ptrdiff_t kh,        \
+        const ptrdiff_t kw)                                                                 \
+    {                                                                                       \
+        const ptrdiff_t taps = kh * kw, sw = s->stride_w, w_in = s->w_in, w_out = s->w_out; \
+        const ptrdiff_t x_image = s->c_in * s->h_in * w_in;                                 \
+        const ptrdiff_t dy_image = s->c_out * s->h_out * w_out;                             \
+        ptrdiff_t lo[FC_DW_GW_MAX_TAPS], hi[FC_DW_GW_MAX_TAPS];                             \
+        for (ptrdiff_t q = 0; q < kw; ++q) {                                                \
+            fc_inside(q * s->dil_w - s->pad_w, sw, w_in, w_out, &lo[q], &hi[q]);            \
+        }                                                                                   \
+        V acc[FC_DW_GW_MAX_TAPS][NH];                                                       \
+        for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
+            for (int h = 0; h < NH; ++h) {                                                  \
+                acc[t][h] = ZERO;                                                           \
+            }                                                                               \
+        }                                                                                   \
+        for (ptrdiff_t b = 0; b < s->n; ++b) {                                              \
+            for (ptrdiff_t i = 0; i < s->h_out; ++i) {                                      \
+                const ptrdiff_t top = i * s->stride_h - s->pad_h;                           \
+                const T *dyrow = dy + b * dy_image + i * w_out;                             \
+                ptrdiff_t r_lo, r_hi;                                                       \
+                fc_inside(top, s->dil_h, s->h_in, kh, &r_lo, &r_hi);                        \
+                for (ptrdiff_t j1 = 0; j1 < w_out; j1 += NH * VL) {                         \
+                    for (int h = 0; h < NH; ++h) {                                          \
+                        const ptrdiff_t j0 = j1 + h * VL;   /* column of lane 0 */          \
+                        if (j0 >= w_out) {                                                  \
+                            break;                                                          \
+                        }                                                                   \
+                        const V gv = LOADM(dyrow + j0, dw_bits(0, w_out - j0));             \
+                        uint32_t am[FC_DW_GW_MAX_TAPS], lm[FC_DW_GW_MAX_TAPS];              \
+                        for (ptrdiff_t q = 0; q < kw; ++q) {                                \
+                            const ptrdiff_t a = fc_max(lo[q] - j0, 0);                      \
+                            const ptrdiff_t e = fc_min(hi[q] - j0, VL);                     \
+                            am[q] = dw_bits(a, e);                                          \
+                            /* stride 2: elements 2a .. 2e - 2 of two loads */              \
+                            lm[q] = sw == 1 ? am[q] : dw_bits(2 * a, 2 * e - 1);            \
+                        }                                                                   \
+                        for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                           \
+                            const T *xj = x + b * x_image + (top + r * s->dil_h) * w_in     \
+                                          + j0 * sw - s->pad_w;                             \
+                            for (ptrdiff_t q = 0; q < kw; ++q) {                            \
+                                const T *ptr = xj + q * s->dil_w;                           \
+                                const V xv = sw == 1 ? LOADM(ptr, am[q])                    \
+                                             : EVENS2(LOADM(ptr, lm[q] & ((1u << VL) - 1u)), \
+                                                      LOADM(ptr + VL, lm[q] >> VL));        \
+                                acc[r * kw + q][h] = MASK_ADD(acc[r * kw + q][h], am[q],    \
+                                                              MUL(gv, xv));                 \
+                            }                                                               \
+                        }                                                                   \
+                    }                                                                       \
+                }                                                                           \
+            }                                                                               \
+        }                                                                                   \
+        for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
+            T sum = 0, lanes[VL];                                                           \
+            for (int h = 0; h < NH; ++h) {                                                  \
+                STOREU(lanes, acc[t][h]);                                                   \
+                for (int l = 0; l < VL; ++l) {                                              \
+                    sum += lanes[l];                                                        \
+                }                                                                           \
+            }                                                                               \
+            dw[t] = sum;                                                                    \
+        }                                                                                   \
+    }                                                                                       \
+                                                                                            \
+    ATTR static void dw_gw_##SFX(const fc_conv2d_shape *s, const T *x, const T *dy, T *dw)  \
+    {                                                                                       \
+        if (s->kh == 3 && s->kw == 3) {                                                     \
+            dw_gw_body_##SFX(s, x, dy, dw, 3, 3);                                           \
+        } else {                                                                            \
+            dw_gw_body_##SFX(s, x, dy, dw, s->kh, s->kw);                                   \
+        }                                                                                   \
+    }
+
+/* AVX2: lane masks from bits, masked loads (maskload reads only the set
+ * lanes), masked adds as blends */
+FC_AVX2 static inline __m256i dw_bits_epi32(uint32_t bits)
+{
+    const __m256i sel = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)bits), sel), sel);
+}
+
+FC_AVX2 static inline __m256i dw_bits_epi64(uint32_t bits)
+{
+    const __m256i sel = _mm256_setr_epi64x(1, 2, 4, 8);
+    return _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_set1_epi64x((long long)bits), sel), sel);
+}
+
+FC_AVX2 static inline __m256 evens2_ps(__m256 a, __m256 b)
+{
+    const __m256 t = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+FC_AVX2 static inline __m256d evens2_pd(__m256d a, __m256d b)
+{
+    return _mm256_permute4x64_pd(_mm256_unpacklo_pd(a, b), _MM_SHUFFLE(3, 1, 2, 0));
+}
+
+#define FC_LOADM_PS256(p, bits) _mm256_maskload_ps((p), dw_bits_epi32(bits))
+#define FC_LOADM_PD256(p, bits) _mm256_maskload_pd((p), dw_bits_epi64(bits))
+#define FC_MASK_ADD_PS256(acc, bits, v)                                                    \
+    _mm256_blendv_ps((acc), _mm256_add_ps((acc), (v)), _mm256_castsi256_ps(dw_bits_epi32(bits)))
+#define FC_MASK_ADD_PD256(acc, bits, v)                                                    \
+    _mm256_blendv_pd((acc), _mm256_add_pd((acc), (v)), _mm256_castsi256_pd(dw_bits_epi64(bits)))
+
+FC_DW_GW_VEC(f32_avx2, FC_AVX2, float, __m256, 8, 2, FC_LOADM_PS256, evens2_ps, _mm256_mul_ps,
+             FC_MASK_ADD_PS256, _mm256_setzero_ps(), _mm256_storeu_ps)
+FC_DW_GW_VEC(f64_avx2, FC_AVX2, double, __m256d, 4, 2, FC_LOADM_PD256, evens2_pd,
+             _mm256_mul_pd, FC_MASK_ADD_PD256, _mm256_setzero_pd(), _mm256_storeu_pd)
+
+#define FC_LOADM_PS512(p, bits) _mm512_maskz_loadu_ps((__mmask16)(bits), (p))
+#define FC_LOADM_PD512(p, bits) _mm512_maskz_loadu_pd((__mmask8)(bits), (p))
+#define FC_MASK_ADD_PS512(acc, bits, v) _mm512_mask_add_ps((acc), (__mmask16)(bits), (acc), (v))
+#define FC_MASK_ADD_PD512(acc, bits, v) _mm512_mask_add_pd((acc), (__mmask8)(bits), (acc), (v))
+
+FC_DW_GW_VEC(f32_avx512, FC_AVX512, float, __m512, 16, 1, FC_LOADM_PS512, FC_EVENS2_PS,
+             _mm512_mul_ps, FC_MASK_ADD_PS512, _mm512_setzero_ps(), _mm512_storeu_ps)
+FC_DW_GW_VEC(f64_avx512, FC_AVX512, double, __m512d, 8, 1, FC_LOADM_PD512, FC_EVENS2_PD,
+             _mm512_mul_pd, FC_MASK_ADD_PD512, _mm512_setzero_pd(), _mm512_storeu_pd)
 #endif
 
 void fc_depthwise_kernels_init(fc_depthwise_kernels *t, fc_isa isa)
@@ -505,6 +544,8 @@ void fc_depthwise_kernels_init(fc_depthwise_kernels *t, fc_isa isa)
     if (isa >= FC_ISA_AVX512) {
         t->plane_f32 = dw_plane_f32_avx512;
         t->plane_f64 = dw_plane_f64_avx512;
+        t->grad_weight_f32 = dw_gw_f32_avx512;
+        t->grad_weight_f64 = dw_gw_f64_avx512;
     }
 #else
     (void)isa;

@@ -34,18 +34,17 @@ typedef void (*fc_dw_row_f64)(const double *x0, ptrdiff_t row_step, const double
  *
  * x: the channel's plane in image 0 (image b is b*c_in*h_in*w_in further),
  * dy: the channel's plane in image 0 (b*c_out*h_out*w_out further), dw: the
- * channel's kh*kw weights (overwritten).  Every lane is used: the interior
- * columns of whole vectors, j in [j_a, j_v), add their terms to lane
- * (j - j_a) % lanes of the tap (FC_DW_GW_LANES_*: 8 for float32, 4 for
- * float64, at every level), in (b, i) order; the other columns add theirs to
- * one scalar per tap in (b, i, j) order; dw = (lane 0 + ... + lane L-1) +
- * that scalar.  Products and sums rounded separately: the same bits at
- * every level (not those of fastconv.reference, which sums in (b, i, j)
- * order).
+ * channel's kh*kw weights (overwritten).  Every lane is used, edges
+ * included: output column j's term goes to lane j % L of its tap
+ * (FC_DW_GW_LANES_*: L = 16 for float32, 8 for float64, at every level), in
+ * (b, i, j) order, the terms whose input is outside the row skipped; then
+ * dw = ((0 + lane 0) + lane 1) + ... + lane L-1.  Products and sums rounded
+ * separately: the same bits at every level (not those of
+ * fastconv.reference, which sums in (b, i, j) order).
  */
 #define FC_DW_GW_MAX_TAPS 25
-#define FC_DW_GW_LANES_F32 8
-#define FC_DW_GW_LANES_F64 4
+#define FC_DW_GW_LANES_F32 16
+#define FC_DW_GW_LANES_F64 8
 
 typedef void (*fc_dw_gw_f32)(const fc_conv2d_shape *s, const float *x, const float *dy,
                              float *dw);
