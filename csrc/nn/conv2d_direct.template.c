@@ -620,10 +620,14 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
 
     if (dw_gw != NULL && cg == 1 && og == 1 && taps <= FC_DW_GW_MAX_TAPS
         && (s->stride_w == 1 || s->stride_w == 2)) {
-        /* depthwise: the kernel table's per-channel reduction (nn_kernels.h) */
+        /* depthwise: the kernel table's per-channel reductions (nn_kernels.h),
+         * FC_DW_GW_CHANNELS channels per call */
+        const ptrdiff_t runs = (s->c_out + FC_DW_GW_CHANNELS - 1) / FC_DW_GW_CHANNELS;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads) if (nthreads > 1)
-        for (ptrdiff_t c = 0; c < s->c_out; ++c) {
-            dw_gw(s, x + c * in_plane, dy + c * out_plane, dw + c * taps);
+        for (ptrdiff_t run = 0; run < runs; ++run) {
+            const ptrdiff_t c = run * FC_DW_GW_CHANNELS;
+            dw_gw(s, x + c * in_plane, dy + c * out_plane, dw + c * taps,
+                  fc_min(FC_DW_GW_CHANNELS, s->c_out - c));
         }
         return;
     }

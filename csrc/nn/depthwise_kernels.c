@@ -73,47 +73,58 @@ FC_DW_REF(f64_ref, double)
 /*
  * Depthwise grad_weight of one channel (nn_kernels.h, fc_dw_gw_*), the
  * reference: lane j % L of a tap takes the terms of output column j, in
- * (b, i, j) order; the lanes are summed in order at the end.
+ * (b, i, j) order; the lanes are summed in order at the end.  The images
+ * outside the channels, so that each image's nch planes are read in
+ * memory order (the order of one tap's terms is the same).
  */
 #define FC_DW_GW_REF(SFX, T, L)                                                            \
-    static void dw_gw_##SFX(const fc_conv2d_shape *s, const T *x, const T *dy, T *dw)      \
+    static void dw_gw_##SFX(const fc_conv2d_shape *s, const T *x, const T *dy, T *dw,      \
+                            ptrdiff_t nch)                                                 \
     {                                                                                      \
         const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw;                            \
         const ptrdiff_t sw = s->stride_w, dl = s->dil_w, w_in = s->w_in, w_out = s->w_out; \
         const ptrdiff_t x_image = s->c_in * s->h_in * w_in;                                \
         const ptrdiff_t dy_image = s->c_out * s->h_out * w_out;                            \
-        T lane[FC_DW_GW_MAX_TAPS][L];                                                      \
-        for (ptrdiff_t t = 0; t < taps; ++t) {                                             \
-            for (int l = 0; l < L; ++l) {                                                  \
-                lane[t][l] = 0;                                                            \
+        const ptrdiff_t in_plane = s->h_in * w_in, out_plane = s->h_out * w_out;           \
+        T lane[FC_DW_GW_CHANNELS][FC_DW_GW_MAX_TAPS][L];                                   \
+        for (ptrdiff_t c = 0; c < nch; ++c) {                                              \
+            for (ptrdiff_t t = 0; t < taps; ++t) {                                         \
+                for (int l = 0; l < L; ++l) {                                              \
+                    lane[c][t][l] = 0;                                                     \
+                }                                                                          \
             }                                                                              \
         }                                                                                  \
         for (ptrdiff_t b = 0; b < s->n; ++b) {                                             \
-            for (ptrdiff_t i = 0; i < s->h_out; ++i) {                                     \
-                const ptrdiff_t top = i * s->stride_h - s->pad_h;                          \
-                const T *dyrow = dy + b * dy_image + i * w_out;                            \
-                ptrdiff_t r_lo, r_hi;                                                      \
-                fc_inside(top, s->dil_h, s->h_in, kh, &r_lo, &r_hi);                       \
-                for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                                  \
-                    const T *xrow = x + b * x_image + (top + r * s->dil_h) * w_in;         \
-                    for (ptrdiff_t q = 0; q < kw; ++q) {                                   \
-                        const ptrdiff_t off = q * dl - s->pad_w;                           \
-                        T *lt = lane[r * kw + q];                                          \
-                        ptrdiff_t lo, hi;                                                  \
-                        fc_inside(off, sw, w_in, w_out, &lo, &hi);                         \
-                        for (ptrdiff_t j = lo; j < hi; ++j) {                              \
-                            lt[j % L] += dyrow[j] * xrow[j * sw + off];                    \
+            for (ptrdiff_t c = 0; c < nch; ++c) {                                          \
+                for (ptrdiff_t i = 0; i < s->h_out; ++i) {                                 \
+                    const ptrdiff_t top = i * s->stride_h - s->pad_h;                      \
+                    const T *dyrow = dy + b * dy_image + c * out_plane + i * w_out;        \
+                    ptrdiff_t r_lo, r_hi;                                                  \
+                    fc_inside(top, s->dil_h, s->h_in, kh, &r_lo, &r_hi);                   \
+                    for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                              \
+                        const T *xrow = x + b * x_image + c * in_plane                     \
+                                        + (top + r * s->dil_h) * w_in;                     \
+                        for (ptrdiff_t q = 0; q < kw; ++q) {                               \
+                            const ptrdiff_t off = q * dl - s->pad_w;                       \
+                            T *lt = lane[c][r * kw + q];                                   \
+                            ptrdiff_t lo, hi;                                              \
+                            fc_inside(off, sw, w_in, w_out, &lo, &hi);                     \
+                            for (ptrdiff_t j = lo; j < hi; ++j) {                          \
+                                lt[j % L] += dyrow[j] * xrow[j * sw + off];                \
+                            }                                                              \
                         }                                                                  \
                     }                                                                      \
                 }                                                                          \
             }                                                                              \
         }                                                                                  \
-        for (ptrdiff_t t = 0; t < taps; ++t) {                                             \
-            T sum = 0;                                                                     \
-            for (int l = 0; l < L; ++l) {                                                  \
-                sum += lane[t][l];                                                         \
+        for (ptrdiff_t c = 0; c < nch; ++c) {                                              \
+            for (ptrdiff_t t = 0; t < taps; ++t) {                                         \
+                T sum = 0;                                                                 \
+                for (int l = 0; l < L; ++l) {                                              \
+                    sum += lane[c][t][l];                                                  \
+                }                                                                          \
+                dw[c * taps + t] = sum;                                                    \
             }                                                                              \
-            dw[t] = sum;                                                                   \
         }                                                                                  \
     }
 
@@ -403,78 +414,100 @@ FC_DW_PLANE_AVX512(f64_avx512, double, __m512d, 8, __mmask8, FC_LOADZ_PD, _mm512
  * MASK_ADD(acc, bits, v) adds v to the lanes set in bits.
  */
 #define FC_DW_GW_VEC(SFX, ATTR, T, V, VL, NH, LOADM, EVENS2, MUL, MASK_ADD, ZERO, STOREU)    \
-    ATTR static inline __attribute__((always_inline)) void dw_gw_body_##SFX(               \
-        const fc_conv2d_shape *s, const T *x, const T *dy, T *dw, const ptrdiff_t kh,        \
-        const ptrdiff_t kw)                                                                 \
+    /* one channel of one image: its plane's terms added to acc[taps][NH] */                \
+    ATTR static inline __attribute__((always_inline)) void dw_gw_plane_##SFX(              \
+        const fc_conv2d_shape *s, const T *x, const T *dy, V *acc, const ptrdiff_t kh,       \
+        const ptrdiff_t kw, const ptrdiff_t *lo, const ptrdiff_t *hi)                       \
     {                                                                                       \
         const ptrdiff_t taps = kh * kw, sw = s->stride_w, w_in = s->w_in, w_out = s->w_out; \
-        const ptrdiff_t x_image = s->c_in * s->h_in * w_in;                                 \
-        const ptrdiff_t dy_image = s->c_out * s->h_out * w_out;                             \
-        ptrdiff_t lo[FC_DW_GW_MAX_TAPS], hi[FC_DW_GW_MAX_TAPS];                             \
-        for (ptrdiff_t q = 0; q < kw; ++q) {                                                \
-            fc_inside(q * s->dil_w - s->pad_w, sw, w_in, w_out, &lo[q], &hi[q]);            \
-        }                                                                                   \
-        V acc[FC_DW_GW_MAX_TAPS][NH];                                                       \
+        V a[FC_DW_GW_MAX_TAPS][NH];                                                         \
         for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
             for (int h = 0; h < NH; ++h) {                                                  \
-                acc[t][h] = ZERO;                                                           \
+                a[t][h] = acc[t * NH + h];                                                  \
             }                                                                               \
         }                                                                                   \
-        for (ptrdiff_t b = 0; b < s->n; ++b) {                                              \
-            for (ptrdiff_t i = 0; i < s->h_out; ++i) {                                      \
-                const ptrdiff_t top = i * s->stride_h - s->pad_h;                           \
-                const T *dyrow = dy + b * dy_image + i * w_out;                             \
-                ptrdiff_t r_lo, r_hi;                                                       \
-                fc_inside(top, s->dil_h, s->h_in, kh, &r_lo, &r_hi);                        \
-                for (ptrdiff_t j1 = 0; j1 < w_out; j1 += NH * VL) {                         \
-                    for (int h = 0; h < NH; ++h) {                                          \
-                        const ptrdiff_t j0 = j1 + h * VL;   /* column of lane 0 */          \
-                        if (j0 >= w_out) {                                                  \
-                            break;                                                          \
+        for (ptrdiff_t i = 0; i < s->h_out; ++i) {                                          \
+            const ptrdiff_t top = i * s->stride_h - s->pad_h;                               \
+            const T *dyrow = dy + i * w_out;                                                \
+            ptrdiff_t r_lo, r_hi;                                                           \
+            fc_inside(top, s->dil_h, s->h_in, kh, &r_lo, &r_hi);                            \
+            for (ptrdiff_t j1 = 0; j1 < w_out; j1 += NH * VL) {                             \
+                for (int h = 0; h < NH; ++h) {                                              \
+                    const ptrdiff_t j0 = j1 + h * VL;   /* column of lane 0 */              \
+                    if (j0 >= w_out) {                                                      \
+                        break;                                                              \
+                    }                                                                       \
+                    const V gv = LOADM(dyrow + j0, dw_bits(0, w_out - j0));                 \
+                    uint32_t am[FC_DW_GW_MAX_TAPS], lm[FC_DW_GW_MAX_TAPS];                  \
+                    for (ptrdiff_t q = 0; q < kw; ++q) {                                    \
+                        const ptrdiff_t lane_a = fc_max(lo[q] - j0, 0);                     \
+                        const ptrdiff_t lane_e = fc_min(hi[q] - j0, VL);                    \
+                        am[q] = dw_bits(lane_a, lane_e);                                    \
+                        /* stride 2: elements 2a .. 2e - 2 of two loads */                  \
+                        lm[q] = sw == 1 ? am[q] : dw_bits(2 * lane_a, 2 * lane_e - 1);      \
+                    }                                                                       \
+                    /* r over all kernel rows (constant indices when kh is) */              \
+                    for (ptrdiff_t r = 0; r < kh; ++r) {                                    \
+                        if (r < r_lo || r >= r_hi) {                                        \
+                            continue;                                                       \
                         }                                                                   \
-                        const V gv = LOADM(dyrow + j0, dw_bits(0, w_out - j0));             \
-                        uint32_t am[FC_DW_GW_MAX_TAPS], lm[FC_DW_GW_MAX_TAPS];              \
+                        const T *xj = x + (top + r * s->dil_h) * w_in + j0 * sw - s->pad_w; \
                         for (ptrdiff_t q = 0; q < kw; ++q) {                                \
-                            const ptrdiff_t a = fc_max(lo[q] - j0, 0);                      \
-                            const ptrdiff_t e = fc_min(hi[q] - j0, VL);                     \
-                            am[q] = dw_bits(a, e);                                          \
-                            /* stride 2: elements 2a .. 2e - 2 of two loads */              \
-                            lm[q] = sw == 1 ? am[q] : dw_bits(2 * a, 2 * e - 1);            \
-                        }                                                                   \
-                        for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                           \
-                            const T *xj = x + b * x_image + (top + r * s->dil_h) * w_in     \
-                                          + j0 * sw - s->pad_w;                             \
-                            for (ptrdiff_t q = 0; q < kw; ++q) {                            \
-                                const T *ptr = xj + q * s->dil_w;                           \
-                                const V xv = sw == 1 ? LOADM(ptr, am[q])                    \
-                                             : EVENS2(LOADM(ptr, lm[q] & ((1u << VL) - 1u)), \
-                                                      LOADM(ptr + VL, lm[q] >> VL));        \
-                                acc[r * kw + q][h] = MASK_ADD(acc[r * kw + q][h], am[q],    \
-                                                              MUL(gv, xv));                 \
-                            }                                                               \
+                            const T *ptr = xj + q * s->dil_w;                               \
+                            const V xv = sw == 1 ? LOADM(ptr, am[q])                        \
+                                         : EVENS2(LOADM(ptr, lm[q] & ((1u << VL) - 1u)),    \
+                                                  LOADM(ptr + VL, lm[q] >> VL));            \
+                            a[r * kw + q][h] = MASK_ADD(a[r * kw + q][h], am[q], MUL(gv, xv)); \
                         }                                                                   \
                     }                                                                       \
                 }                                                                           \
             }                                                                               \
         }                                                                                   \
         for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
-            T sum = 0, lanes[VL];                                                           \
             for (int h = 0; h < NH; ++h) {                                                  \
-                STOREU(lanes, acc[t][h]);                                                   \
-                for (int l = 0; l < VL; ++l) {                                              \
-                    sum += lanes[l];                                                        \
-                }                                                                           \
+                acc[t * NH + h] = a[t][h];                                                  \
             }                                                                               \
-            dw[t] = sum;                                                                    \
         }                                                                                   \
     }                                                                                       \
                                                                                             \
-    ATTR static void dw_gw_##SFX(const fc_conv2d_shape *s, const T *x, const T *dy, T *dw)  \
+    ATTR static void dw_gw_##SFX(const fc_conv2d_shape *s, const T *x, const T *dy, T *dw,  \
+                                 ptrdiff_t nch)                                             \
     {                                                                                       \
-        if (s->kh == 3 && s->kw == 3) {                                                     \
-            dw_gw_body_##SFX(s, x, dy, dw, 3, 3);                                           \
-        } else {                                                                            \
-            dw_gw_body_##SFX(s, x, dy, dw, s->kh, s->kw);                                   \
+        const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw;                             \
+        const ptrdiff_t in_plane = s->h_in * s->w_in, out_plane = s->h_out * s->w_out;      \
+        const ptrdiff_t x_image = s->c_in * in_plane, dy_image = s->c_out * out_plane;      \
+        ptrdiff_t lo[FC_DW_GW_MAX_TAPS], hi[FC_DW_GW_MAX_TAPS];                             \
+        for (ptrdiff_t q = 0; q < kw; ++q) {                                                \
+            fc_inside(q * s->dil_w - s->pad_w, s->stride_w, s->w_in, s->w_out, &lo[q],      \
+                      &hi[q]);                                                              \
+        }                                                                                   \
+        V acc[FC_DW_GW_CHANNELS * FC_DW_GW_MAX_TAPS * NH];                                  \
+        for (ptrdiff_t k = 0; k < nch * taps * NH; ++k) {                                   \
+            acc[k] = ZERO;                                                                  \
+        }                                                                                   \
+        for (ptrdiff_t b = 0; b < s->n; ++b) {                                              \
+            for (ptrdiff_t c = 0; c < nch; ++c) {                                           \
+                const T *xp = x + b * x_image + c * in_plane;                               \
+                const T *dyp = dy + b * dy_image + c * out_plane;                           \
+                V *ac = acc + c * taps * NH;                                                \
+                if (kh == 3 && kw == 3) {                                                   \
+                    dw_gw_plane_##SFX(s, xp, dyp, ac, 3, 3, lo, hi);                        \
+                } else {                                                                    \
+                    dw_gw_plane_##SFX(s, xp, dyp, ac, kh, kw, lo, hi);                      \
+                }                                                                           \
+            }                                                                               \
+        }                                                                                   \
+        for (ptrdiff_t c = 0; c < nch; ++c) {                                               \
+            for (ptrdiff_t t = 0; t < taps; ++t) {                                          \
+                T sum = 0, lanes[VL];                                                       \
+                for (int h = 0; h < NH; ++h) {                                              \
+                    STOREU(lanes, acc[(c * taps + t) * NH + h]);                            \
+                    for (int l = 0; l < VL; ++l) {                                          \
+                        sum += lanes[l];                                                    \
+                    }                                                                       \
+                }                                                                           \
+                dw[c * taps + t] = sum;                                                     \
+            }                                                                               \
         }                                                                                   \
     }
 

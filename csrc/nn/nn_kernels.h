@@ -27,14 +27,15 @@ typedef void (*fc_dw_row_f64)(const double *x0, ptrdiff_t row_step, const double
                               const double *bias, double *y);
 
 /*
- * Depthwise grad_weight of one channel (a layer with one input and one
- * output channel per group, stride_w 1 or 2, kh*kw <= FC_DW_GW_MAX_TAPS):
+ * Depthwise grad_weight of nch <= FC_DW_GW_CHANNELS consecutive channels (a
+ * layer with one input and one output channel per group, stride_w 1 or 2,
+ * kh*kw <= FC_DW_GW_MAX_TAPS), for each channel:
  *
  *     dw[r*kw + q] = sum_{b, i, j}  dy[b][i][j] * x[b][i*sh - ph + r*dh][j*sw - pw + q*dw]
  *
- * x: the channel's plane in image 0 (image b is b*c_in*h_in*w_in further),
- * dy: the channel's plane in image 0 (b*c_out*h_out*w_out further), dw: the
- * channel's kh*kw weights (overwritten).  Every lane is used, edges
+ * x: the first channel's plane in image 0 (image b is b*c_in*h_in*w_in
+ * further, channel c h_in*w_in further), dy likewise, dw: the channels'
+ * kh*kw weights each (overwritten).  Every lane is used, edges
  * included: output column j's term goes to lane j % L of its tap
  * (FC_DW_GW_LANES_*: L = 16 for float32, 8 for float64, at every level), in
  * (b, i, j) order, the terms whose input is outside the row skipped; then
@@ -43,13 +44,14 @@ typedef void (*fc_dw_row_f64)(const double *x0, ptrdiff_t row_step, const double
  * fastconv.reference, which sums in (b, i, j) order).
  */
 #define FC_DW_GW_MAX_TAPS 25
+#define FC_DW_GW_CHANNELS 16
 #define FC_DW_GW_LANES_F32 16
 #define FC_DW_GW_LANES_F64 8
 
 typedef void (*fc_dw_gw_f32)(const fc_conv2d_shape *s, const float *x, const float *dy,
-                             float *dw);
+                             float *dw, ptrdiff_t nch);
 typedef void (*fc_dw_gw_f64)(const fc_conv2d_shape *s, const double *x, const double *dy,
-                             double *dw);
+                             double *dw, ptrdiff_t nch);
 
 /*
  * Depthwise plane kernels (AVX-512 level only; NULL below it): every output
