@@ -280,6 +280,35 @@ FC_DW_AVX2(f64_avx2, double, __m256d, 4, _mm256_loadu_pd, evens_pd, FC_GATHER_PD
  */
 #define FC_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
 
+/* prefetch the cache lines of a row of `bytes` bytes, FC_DW_PREFETCH bytes
+ * ahead of it (a hint: never faults) */
+#ifndef FC_DW_PREFETCH
+#define FC_DW_PREFETCH 2048
+#endif
+static inline void dw_prefetch_row(const void *row, ptrdiff_t bytes)
+{
+    const char *p = (const char *)row + FC_DW_PREFETCH;
+    for (ptrdiff_t k = 0; k < bytes; k += 64) {
+        __builtin_prefetch(p + k, 0, 3);
+    }
+}
+
+/* grad_weight: the lane masks of the chunk of vl columns from j0, tap
+ * column q's in-range columns being [lo[q], hi[q]): am[q] its lanes, lm[q]
+ * the elements its loads read (stride 2: elements 2a .. 2e - 2 of two
+ * vectors; the odd ones between them are inside the row too) */
+#define FC_DW_GW_MASK_CHUNKS 8
+static inline void dw_gw_masks(const ptrdiff_t *lo, const ptrdiff_t *hi, ptrdiff_t kw,
+                               ptrdiff_t sw, ptrdiff_t j0, ptrdiff_t vl, uint32_t *am,
+                               uint32_t *lm)
+{
+    for (ptrdiff_t q = 0; q < kw; ++q) {
+        const ptrdiff_t a = fc_max(lo[q] - j0, 0), e = fc_min(hi[q] - j0, vl);
+        am[q] = dw_bits(a, e);
+        lm[q] = sw == 1 ? am[q] : dw_bits(2 * a, 2 * e - 1);
+    }
+}
+
 /* is every kernel row of output row i inside the input plane? */
 static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
 {
@@ -417,9 +446,10 @@ FC_DW_PLANE_AVX512(f64_avx512, double, __m512d, 8, __mmask8, FC_LOADZ_PD, _mm512
     /* one channel of one image: its plane's terms added to acc[taps][NH] */                \
     ATTR static inline __attribute__((always_inline)) void dw_gw_plane_##SFX(              \
         const fc_conv2d_shape *s, const T *x, const T *dy, V *acc, const ptrdiff_t kh,       \
-        const ptrdiff_t kw, const ptrdiff_t *lo, const ptrdiff_t *hi)                       \
+        const ptrdiff_t kw, const ptrdiff_t sw, const ptrdiff_t *lo, const ptrdiff_t *hi,    \
+        const uint32_t (*amt)[FC_DW_GW_MAX_TAPS], const uint32_t (*lmt)[FC_DW_GW_MAX_TAPS])  \
     {                                                                                       \
-        const ptrdiff_t taps = kh * kw, sw = s->stride_w, w_in = s->w_in, w_out = s->w_out; \
+        const ptrdiff_t taps = kh * kw, w_in = s->w_in, w_out = s->w_out;                   \
         V a[FC_DW_GW_MAX_TAPS][NH];                                                         \
         for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
             for (int h = 0; h < NH; ++h) {                                                  \
@@ -431,6 +461,10 @@ FC_DW_PLANE_AVX512(f64_avx512, double, __m512d, 8, __mmask8, FC_LOADZ_PD, _mm512
             const T *dyrow = dy + i * w_out;                                                \
             ptrdiff_t r_lo, r_hi;                                                           \
             fc_inside(top, s->dil_h, s->h_in, kh, &r_lo, &r_hi);                            \
+            /* the planes stream from memory: fetch FC_DW_PREFETCH bytes ahead */           \
+            dw_prefetch_row(dyrow, w_out * (ptrdiff_t)sizeof(T));                           \
+            dw_prefetch_row(x + fc_min(top + (kh - 1) * s->dil_h, s->h_in - 1) * w_in,      \
+                            w_in * (ptrdiff_t)sizeof(T));                                   \
             for (ptrdiff_t j1 = 0; j1 < w_out; j1 += NH * VL) {                             \
                 for (int h = 0; h < NH; ++h) {                                              \
                     const ptrdiff_t j0 = j1 + h * VL;   /* column of lane 0 */              \
@@ -438,13 +472,13 @@ FC_DW_PLANE_AVX512(f64_avx512, double, __m512d, 8, __mmask8, FC_LOADZ_PD, _mm512
                         break;                                                              \
                     }                                                                       \
                     const V gv = LOADM(dyrow + j0, dw_bits(0, w_out - j0));                 \
-                    uint32_t am[FC_DW_GW_MAX_TAPS], lm[FC_DW_GW_MAX_TAPS];                  \
-                    for (ptrdiff_t q = 0; q < kw; ++q) {                                    \
-                        const ptrdiff_t lane_a = fc_max(lo[q] - j0, 0);                     \
-                        const ptrdiff_t lane_e = fc_min(hi[q] - j0, VL);                    \
-                        am[q] = dw_bits(lane_a, lane_e);                                    \
-                        /* stride 2: elements 2a .. 2e - 2 of two loads */                  \
-                        lm[q] = sw == 1 ? am[q] : dw_bits(2 * lane_a, 2 * lane_e - 1);      \
+                    uint32_t amc[FC_DW_GW_MAX_TAPS], lmc[FC_DW_GW_MAX_TAPS];                \
+                    const uint32_t *am = amc, *lm = lmc;                                    \
+                    if (j0 / VL < FC_DW_GW_MASK_CHUNKS) {                                   \
+                        am = amt[j0 / VL];                                                  \
+                        lm = lmt[j0 / VL];                                                  \
+                    } else {                                                                \
+                        dw_gw_masks(lo, hi, kw, sw, j0, VL, amc, lmc);                      \
                     }                                                                       \
                     /* r over all kernel rows (constant indices when kh is) */              \
                     for (ptrdiff_t r = 0; r < kh; ++r) {                                    \
@@ -481,6 +515,12 @@ FC_DW_PLANE_AVX512(f64_avx512, double, __m512d, 8, __mmask8, FC_LOADZ_PD, _mm512
             fc_inside(q * s->dil_w - s->pad_w, s->stride_w, s->w_in, s->w_out, &lo[q],      \
                       &hi[q]);                                                              \
         }                                                                                   \
+        /* the masks of the first FC_DW_GW_MASK_CHUNKS chunks of VL columns */              \
+        uint32_t amt[FC_DW_GW_MASK_CHUNKS][FC_DW_GW_MAX_TAPS];                              \
+        uint32_t lmt[FC_DW_GW_MASK_CHUNKS][FC_DW_GW_MAX_TAPS];                              \
+        for (ptrdiff_t ch = 0; ch < FC_DW_GW_MASK_CHUNKS && ch * VL < s->w_out; ++ch) {     \
+            dw_gw_masks(lo, hi, kw, s->stride_w, ch * VL, VL, amt[ch], lmt[ch]);            \
+        }                                                                                   \
         V acc[FC_DW_GW_CHANNELS * FC_DW_GW_MAX_TAPS * NH];                                  \
         for (ptrdiff_t k = 0; k < nch * taps * NH; ++k) {                                   \
             acc[k] = ZERO;                                                                  \
@@ -490,10 +530,13 @@ FC_DW_PLANE_AVX512(f64_avx512, double, __m512d, 8, __mmask8, FC_LOADZ_PD, _mm512
                 const T *xp = x + b * x_image + c * in_plane;                               \
                 const T *dyp = dy + b * dy_image + c * out_plane;                           \
                 V *ac = acc + c * taps * NH;                                                \
-                if (kh == 3 && kw == 3) {                                                   \
-                    dw_gw_plane_##SFX(s, xp, dyp, ac, 3, 3, lo, hi);                        \
+                if (kh == 3 && kw == 3 && s->stride_w == 1) {                               \
+                    dw_gw_plane_##SFX(s, xp, dyp, ac, 3, 3, 1, lo, hi, amt, lmt);           \
+                } else if (kh == 3 && kw == 3) {                                            \
+                    dw_gw_plane_##SFX(s, xp, dyp, ac, 3, 3, 2, lo, hi, amt, lmt);           \
                 } else {                                                                    \
-                    dw_gw_plane_##SFX(s, xp, dyp, ac, kh, kw, lo, hi);                      \
+                    dw_gw_plane_##SFX(s, xp, dyp, ac, kh, kw, s->stride_w, lo, hi, amt,     \
+                                      lmt);                                                 \
                 }                                                                           \
             }                                                                               \
         }                                                                                   \
