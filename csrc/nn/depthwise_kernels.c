@@ -367,12 +367,56 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
         }                                                                                   \
     }                                                                                       \
                                                                                             \
+    /* 4 output rows from i of a 3x3 kernel with stride_h 1 and row_step +-1: each \
+     * input row (d, in the direction of row_step) loaded once per tap column and \
+     * used for the up to 3 output rows that read it; output row k gets kernel \
+     * row r = e - kk at step e (kk = k, or 3 - k going upwards): r ascending */ \
+    FC_AVX512 static inline void dw_plane_rows4_3x3_##SFX(                                  \
+        const fc_dw_plane *p, const T *in, const T *w, const T *bias, T *out, ptrdiff_t i,   \
+        ptrdiff_t j0, M (*addm)[2], M (*ld0)[2], M (*ld1)[2], const M *sm)                  \
+    {                                                                                       \
+        const ptrdiff_t sw = p->stride_w, w_in = p->w_in, up = p->row_step < 0;             \
+        V acc[4][2];                                                                        \
+        for (int k = 0; k < 4; ++k) {                                                       \
+            acc[k][0] = ZERO;                                                               \
+            acc[k][1] = ZERO;                                                               \
+        }                                                                                   \
+        _Pragma("GCC unroll 8")                                                             \
+        for (int e = 0; e < 6; ++e) {                                                       \
+            const ptrdiff_t d = up ? 3 - e : e;                                             \
+            const T *row = in + (i + p->row0 + d) * w_in + j0 * sw + p->col0;              \
+            _Pragma("GCC unroll 4")                                                         \
+            for (int q = 0; q < 3; ++q) {                                                   \
+                const T *ptr = row + q * p->col_step;                                       \
+                const V x0 = dw_plane_load_##SFX(ptr, sw, ld0[q][0], ld1[q][0]);             \
+                const V x1 = dw_plane_load_##SFX(ptr + L * sw, sw, ld0[q][1], ld1[q][1]);    \
+                _Pragma("GCC unroll 4")                                                     \
+                for (int k = 0; k < 4; ++k) {                                               \
+                    const int r = e - (up ? 3 - k : k);                                     \
+                    if (r >= 0 && r < 3) {                                                  \
+                        const V wv = SET1(w[r * 3 + q]);                                    \
+                        acc[k][0] = MASK_ADD(acc[k][0], addm[q][0], acc[k][0], MUL(wv, x0)); \
+                        acc[k][1] = MASK_ADD(acc[k][1], addm[q][1], acc[k][1], MUL(wv, x1)); \
+                    }                                                                       \
+                }                                                                           \
+            }                                                                               \
+        }                                                                                   \
+        for (int k = 0; k < 4; ++k) {                                                       \
+            for (int v = 0; v < 2; ++v) {                                                   \
+                const V res = bias != NULL ? ADD(acc[k][v], SET1(*bias)) : acc[k][v];       \
+                MSTORE(out + (i + k) * p->w_out + j0 + v * L, sm[v], res);                  \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
+                                                                                            \
     FC_AVX512 static void dw_plane_##SFX(const fc_dw_plane *p, const T *in, const T *w,      \
                                          const T *bias, T *out)                             \
     {                                                                                       \
         const ptrdiff_t kw = p->kw, sw = p->stride_w, w_out = p->w_out;                     \
         M addm[FC_DW_PLANE_MAX_KW][2], ld0[FC_DW_PLANE_MAX_KW][2], ld1[FC_DW_PLANE_MAX_KW][2]; \
         M sm[2];                                                                            \
+        const int shared = p->kh == 3 && kw == 3 && p->stride_h == 1                        \
+                           && (p->row_step == 1 || p->row_step == -1);                      \
         for (ptrdiff_t j0 = 0; j0 < w_out; j0 += 2 * L) {                                   \
             for (int v = 0; v < 2; ++v) {                                                   \
                 const ptrdiff_t first = j0 + v * L;   /* column of lane 0 */                \
@@ -393,8 +437,13 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
             while (i < p->h_out) {                                                          \
                 if (i + 4 <= p->h_out && dw_plane_row_full(p, i)                            \
                     && dw_plane_row_full(p, i + 3)) {                                       \
-                    dw_plane_rows_##SFX(p, in, w, bias, out, i, 4, 0, p->kh, j0, addm, ld0,  \
-                                        ld1, sm);                                           \
+                    if (shared) {                                                           \
+                        dw_plane_rows4_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1,  \
+                                                 sm);                                       \
+                    } else {                                                                \
+                        dw_plane_rows_##SFX(p, in, w, bias, out, i, 4, 0, p->kh, j0, addm,   \
+                                            ld0, ld1, sm);                                  \
+                    }                                                                       \
                     i += 4;                                                                 \
                     continue;                                                               \
                 }                                                                           \
