@@ -371,9 +371,9 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
      * input row (d, in the direction of row_step) loaded once per tap column and \
      * used for the up to 3 output rows that read it; output row k gets kernel \
      * row r = e - kk at step e (kk = k, or 3 - k going upwards): r ascending */ \
-    FC_AVX512 static inline void dw_plane_rows4_3x3_##SFX(                                  \
+    FC_AVX512 static inline __attribute__((always_inline)) void dw_plane_rows4_3x3_##SFX(   \
         const fc_dw_plane *p, const T *in, const T *w, const T *bias, T *out, ptrdiff_t i,   \
-        ptrdiff_t j0, M (*addm)[2], M (*ld0)[2], M (*ld1)[2], const M *sm)                  \
+        ptrdiff_t j0, M (*addm)[2], M (*ld0)[2], M (*ld1)[2], const M *sm, const int whole)  \
     {                                                                                       \
         const ptrdiff_t sw = p->stride_w, w_in = p->w_in, up = p->row_step < 0;             \
         V acc[4][2];                                                                        \
@@ -388,8 +388,13 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
             _Pragma("GCC unroll 4")                                                         \
             for (int q = 0; q < 3; ++q) {                                                   \
                 const T *ptr = row + q * p->col_step;                                       \
-                const V x0 = dw_plane_load_##SFX(ptr, sw, ld0[q][0], ld1[q][0]);             \
-                const V x1 = dw_plane_load_##SFX(ptr + L * sw, sw, ld0[q][1], ld1[q][1]);    \
+                /* whole: every element of the loads is inside the plane (the \
+                 * lanes outside the row are still left out by the masked add) */ \
+                const M all = (M)~(M)0;                                                     \
+                const V x0 = dw_plane_load_##SFX(ptr, sw, whole ? all : ld0[q][0],           \
+                                                 whole ? all : ld1[q][0]);                  \
+                const V x1 = dw_plane_load_##SFX(ptr + L * sw, sw, whole ? all : ld0[q][1],  \
+                                                 whole ? all : ld1[q][1]);                  \
                 _Pragma("GCC unroll 4")                                                     \
                 for (int k = 0; k < 4; ++k) {                                               \
                     const int r = e - (up ? 3 - k : k);                                     \
@@ -437,9 +442,18 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
             while (i < p->h_out) {                                                          \
                 if (i + 4 <= p->h_out && dw_plane_row_full(p, i)                            \
                     && dw_plane_row_full(p, i + 3)) {                                       \
-                    if (shared) {                                                           \
+                    /* the block's loads span [first, last) of the plane */                \
+                    const ptrdiff_t d_lo = p->row_step < 0 ? -2 : 0;                        \
+                    const ptrdiff_t first = (i + p->row0 + d_lo) * p->w_in + j0 * sw + p->col0 \
+                                            + fc_min(0, 2 * p->col_step);                   \
+                    const ptrdiff_t last = (i + p->row0 + d_lo + 5) * p->w_in + j0 * sw       \
+                                           + p->col0 + fc_max(0, 2 * p->col_step) + 2 * L * sw; \
+                    if (shared && first >= 0 && last <= p->h_in * p->w_in) {               \
                         dw_plane_rows4_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1,  \
-                                                 sm);                                       \
+                                                 sm, 1);                                    \
+                    } else if (shared) {                                                    \
+                        dw_plane_rows4_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1,  \
+                                                 sm, 0);                                    \
                     } else {                                                                \
                         dw_plane_rows_##SFX(p, in, w, bias, out, i, 4, 0, p->kh, j0, addm,   \
                                             ld0, ld1, sm);                                  \
