@@ -185,3 +185,104 @@ def test_against_torch(name):
         np.testing.assert_allclose(y, ty.detach().numpy(), **tol)
         np.testing.assert_allclose(gi, tx.grad.numpy(), **tol)
         np.testing.assert_allclose(gw, tw.grad.numpy(), **tol)
+
+
+# Depthwise layers of every width from 1 to 40 (28: the CNN grid's layer),
+# under each geometry the depthwise kernels handle: strides 1 and 2, dilation,
+# padding wider than the kernel, none, rectangular kernels.
+DEPTHWISE_WIDTHS = tuple(range(1, 41))
+DEPTHWISE_GEOMETRIES = {
+    "3x3-p1": ((3, 3), dict(padding=1)),
+    "3x3-s2-p1": ((3, 3), dict(stride=2, padding=1)),
+    "3x3-s21-p1": ((3, 3), dict(stride=(2, 1), padding=1)),
+    "3x3-p0": ((3, 3), dict(padding=0)),
+    "3x3-dil2-p2": ((3, 3), dict(padding=2, dilation=2)),
+    "5x5-s12-p2": ((5, 5), dict(stride=(1, 2), padding=2)),
+    "2x5-p03-dil12": ((2, 5), dict(padding=(0, 3), dilation=(1, 2))),
+    "3x3-s2-p4": ((3, 3), dict(stride=2, padding=4)),
+}
+
+
+def _depthwise_case(geometry, width, dtype, height=9, channels=3, batch=2):
+    kernel, kw = DEPTHWISE_GEOMETRIES[geometry]
+    rng = np.random.default_rng(width * 131 + len(geometry))
+    x = _random(rng, (batch, channels, height, width), np.float64)
+    w = _random(rng, (channels, 1) + kernel, np.float64)
+    b = _random(rng, (channels,), np.float64)
+    kw = dict(kw, groups=channels)
+    return x, w, b, kw
+
+
+def _depthwise_ops(x, w, b, kw, dtype, threads):
+    x, w, b = (a.astype(dtype) for a in (x, w, b))
+    try:
+        y = nn.conv2d(x, w, b, **kw, method="direct", threads=threads)
+    except ValueError:
+        return None   # no output position for this width
+    g = np.cos(np.arange(y.size)).reshape(y.shape).astype(dtype)
+    gi, gw, _ = nn.conv2d_backward(g, x, w, **kw, method="direct", threads=threads)
+    return y, gi, gw
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("geometry", sorted(DEPTHWISE_GEOMETRIES))
+def test_depthwise_widths_same_bits_at_every_level(geometry, dtype):
+    """The depthwise kernels of every level (the AVX-512 plane kernels with
+    masked edges, the grad_weight lanes) give the reference level's bits, at
+    threads 1 and 3, for every width; and stay within the accuracy bound."""
+    for width in DEPTHWISE_WIDTHS:
+        x, w, b, kw = _depthwise_case(geometry, width, dtype)
+        results = {}
+        for level in LEVELS:
+            old = _isa.set_isa(level)
+            try:
+                results[level] = [_depthwise_ops(x, w, b, kw, dtype, t) for t in (1, 3)]
+            finally:
+                _isa.set_isa(old)
+        base = results[LEVELS[0]][0]
+        if base is None:
+            continue
+        for level in LEVELS:
+            for t, result in zip((1, 3), results[level]):
+                for op, got, want in zip(("forward", "grad_input", "grad_weight"), result, base):
+                    np.testing.assert_array_equal(
+                        got, want, err_msg=f"{geometry} width {width} {op} {level} threads={t}")
+        y = reference.conv2d(x, w, b, **kw)
+        g = np.cos(np.arange(y.size)).reshape(y.shape).astype(dtype).astype(np.float64)
+        gi, gw, _ = reference.conv2d_backward(g, x, w, **kw)
+        mag = (reference.conv2d(abs(x), abs(w), abs(b), **kw),) + tuple(
+            reference.conv2d_backward(abs(g), abs(x), abs(w), **kw)[:2])
+        terms = (w.shape[2] * w.shape[3] + 1, w.shape[2] * w.shape[3],
+                 x.shape[0] * y.shape[2] * y.shape[3])
+        xq, wq, bq = (a.astype(dtype).astype(np.float64) for a in (x, w, b))
+        exact = (reference.conv2d(xq, wq, bq, **kw),) + tuple(
+            reference.conv2d_backward(g, xq, wq, **kw)[:2])
+        for op, got, e, m, k in zip(("forward", "grad_input", "grad_weight"), base, exact,
+                                    mag, terms):
+            assert_scaled_close(got, e, m, k, dtype, what=f"{geometry} width {width} {op}")
+
+
+@pytest.mark.parametrize("width", [1, 5, 15, 16, 17, 28, 33])
+@pytest.mark.parametrize("geometry", ["3x3-p1", "3x3-s2-p1", "3x3-dil2-p2", "3x3-s2-p4"])
+def test_depthwise_reads_inside_the_arrays(geometry, width):
+    """The masked loads of the vector kernels read no element outside x, w,
+    dy (tests/guards.py: NaN sentinels around every argument, strided views
+    too), at every level."""
+    from guards import assert_same_with_guards
+
+    for dtype in (np.float32, np.float64):
+        x, w, b, kw = _depthwise_case(geometry, width, dtype, height=6)
+        x, w, b = (a.astype(dtype) for a in (x, w, b))
+        y = nn.conv2d(x, w, b, **kw)
+        g = np.sin(np.arange(y.size)).reshape(y.shape).astype(dtype)
+        for level in LEVELS:
+            old = _isa.set_isa(level)
+            try:
+                for contiguous in (True, False):
+                    assert_same_with_guards(
+                        lambda *a: nn.conv2d(*a, **kw, method="direct"), [x, w, b], contiguous)
+                    assert_same_with_guards(
+                        lambda *a: nn.conv2d_backward(*a, **kw, method="direct"), [g, x, w],
+                        contiguous)
+            finally:
+                _isa.set_isa(old)

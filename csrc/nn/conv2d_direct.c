@@ -36,6 +36,16 @@ static fc_dw_gw_f64 dw_gw_f64(const fc_exec *ex)
     return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.grad_weight_f64;
 }
 
+static fc_dw_plane_f32 dw_plane_f32(const fc_exec *ex)
+{
+    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.plane_f32;
+}
+
+static fc_dw_plane_f64 dw_plane_f64(const fc_exec *ex)
+{
+    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.plane_f64;
+}
+
 #define FC_DT FC_DT_F32
 #include "../dtype_ops.h"
 #include "conv2d_direct.template.c"
@@ -57,7 +67,7 @@ fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
 #define FC_CASE(code, sfx, T)                                                        \
     case code:                                                                       \
         conv2d_forward_##sfx(s, (const T *)x, (const T *)w, (const T *)bias, (T *)y,   \
-                             fc_exec_threads(ex), dw_row_##sfx(ex));              \
+                             fc_exec_threads(ex), dw_row_##sfx(ex), dw_plane_##sfx(ex));              \
         return FC_OK;
     FC_NN_DISPATCH(dt, FC_CASE)
 #undef FC_CASE
@@ -74,7 +84,7 @@ fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
 #define FC_CASE(code, sfx, T)                                                             \
     case code:                                                                            \
         conv2d_grad_input_##sfx(s, (const T *)dy, (const T *)w, (const T *)bias, (T *)dx, \
-                                fc_exec_threads(ex), dw_row_##sfx(ex));               \
+                                fc_exec_threads(ex), dw_row_##sfx(ex), dw_plane_##sfx(ex));               \
         return FC_OK;
     FC_NN_DISPATCH(dt, FC_CASE)
 #undef FC_CASE

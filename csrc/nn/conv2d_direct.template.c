@@ -73,9 +73,11 @@ typedef FC_T FC_SFX(fc_vector) __attribute__((vector_size(16)));
 #if FC_DT == FC_DT_F32
 #  define FC_DW_ROW fc_dw_row_f32
 #  define FC_DW_GW fc_dw_gw_f32
+#  define FC_DW_PLANE fc_dw_plane_f32
 #else
 #  define FC_DW_ROW fc_dw_row_f64
 #  define FC_DW_GW fc_dw_gw_f64
+#  define FC_DW_PLANE fc_dw_plane_f64
 #endif
 
 /*
@@ -207,11 +209,27 @@ static void FC_SFX(forward_depthwise_row)(const fc_conv2d_shape *s, const FC_T *
  */
 static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *w,
                                    const FC_T *bias, FC_T *y, int nthreads,
-                                   FC_DW_ROW dw_row)
+                                   FC_DW_ROW dw_row, FC_DW_PLANE dw_plane)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kw = s->kw, taps = s->kh * kw, w_out = s->w_out;
     const ptrdiff_t in_plane = s->h_in * s->w_in, out_plane = s->h_out * w_out;
+    if (dw_plane != NULL && cg == 1 && og == 1 && kw <= FC_DW_PLANE_MAX_KW
+        && (s->stride_w == 1 || s->stride_w == 2)) {
+        /* depthwise: the kernel table's plane kernel, one channel of one
+         * image per call, edges included (nn_kernels.h) */
+        const fc_dw_plane geom = {s->h_in, s->w_in, s->h_out, w_out, s->kh, kw,
+                                  s->stride_h, s->stride_w, -s->pad_h, s->dil_h,
+                                  -s->pad_w, s->dil_w};
+        const ptrdiff_t planes = s->n * s->groups;
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
+        for (ptrdiff_t pl = 0; pl < planes; ++pl) {
+            const ptrdiff_t g = pl % s->groups;
+            dw_plane(&geom, x + pl * in_plane, w + g * taps, bias ? bias + g : NULL,
+                     y + pl * out_plane);
+        }
+        return;
+    }
     /* stride-1 columns whose every tap is inside the row: [j_in, j_in + n_in) */
     ptrdiff_t j_in = 0, n_in = 0;
     if (s->stride_w == 1) {
@@ -437,11 +455,27 @@ static void FC_SFX(grad_input_depthwise_row)(const fc_conv2d_shape *s, const FC_
  */
 static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, const FC_T *w,
                                       const FC_T *bias, FC_T *dx, int nthreads,
-                                      FC_DW_ROW dw_row)
+                                      FC_DW_ROW dw_row, FC_DW_PLANE dw_plane)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kw = s->kw, taps = s->kh * kw, w_in = s->w_in;
     const ptrdiff_t in_plane = s->h_in * w_in, out_plane = s->h_out * s->w_out;
+    if (dw_plane != NULL && cg == 1 && og == 1 && kw <= FC_DW_PLANE_MAX_KW
+        && s->stride_w == 1 && s->stride_h == 1) {
+        /* depthwise, strides 1: the flipped correlation of dy's plane by the
+         * kernel table's plane kernel (dx row h, tap r reads dy row
+         * h + pad_h - r*dil_h; column likewise), edges included */
+        const fc_dw_plane geom = {s->h_out, s->w_out, s->h_in, w_in, s->kh, kw, 1, 1,
+                                  s->pad_h, -s->dil_h, s->pad_w, -s->dil_w};
+        const ptrdiff_t planes = s->n * s->groups;
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
+        for (ptrdiff_t pl = 0; pl < planes; ++pl) {
+            const ptrdiff_t g = pl % s->groups;
+            dw_plane(&geom, dy + pl * out_plane, w + g * taps, bias ? bias + g : NULL,
+                     dx + pl * in_plane);
+        }
+        return;
+    }
     /* stride-1 input columns that every tap reaches from an in-range output:
      * 0 <= v + pw - q*dw < w_out for all q, i.e. [v_in, v_in + n_in) */
     ptrdiff_t v_in = 0, n_in = 0;
@@ -586,10 +620,14 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
 
     if (dw_gw != NULL && cg == 1 && og == 1 && taps <= FC_DW_GW_MAX_TAPS
         && (s->stride_w == 1 || s->stride_w == 2)) {
-        /* depthwise: the kernel table's per-channel reduction (nn_kernels.h) */
+        /* depthwise: the kernel table's per-channel reductions (nn_kernels.h),
+         * FC_DW_GW_CHANNELS channels per call */
+        const ptrdiff_t runs = (s->c_out + FC_DW_GW_CHANNELS - 1) / FC_DW_GW_CHANNELS;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads) if (nthreads > 1)
-        for (ptrdiff_t c = 0; c < s->c_out; ++c) {
-            dw_gw(s, x + c * in_plane, dy + c * out_plane, dw + c * taps);
+        for (ptrdiff_t run = 0; run < runs; ++run) {
+            const ptrdiff_t c = run * FC_DW_GW_CHANNELS;
+            dw_gw(s, x + c * in_plane, dy + c * out_plane, dw + c * taps,
+                  fc_min(FC_DW_GW_CHANNELS, s->c_out - c));
         }
         return;
     }
@@ -655,3 +693,4 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
 #undef FC_P8
 #undef FC_DW_ROW
 #undef FC_DW_GW
+#undef FC_DW_PLANE

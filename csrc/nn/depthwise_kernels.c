@@ -21,6 +21,7 @@
  * for all of them (stride 2: even elements of two loads; others gathered).
  */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../util.h"
 #include "nn_internal.h"
@@ -70,83 +71,77 @@ FC_DW_REF(f32_ref, float)
 FC_DW_REF(f64_ref, double)
 
 /*
- * Depthwise grad_weight of one channel (nn_kernels.h, fc_dw_gw_*): the
- * geometry of where the interior columns' vectors may run, shared by the
- * reference and the AVX2 kernel so both split every sum the same way.
+ * Depthwise grad_weight of one channel (nn_kernels.h, fc_dw_gw_*), the
+ * reference: lane j % L of a tap takes the terms of output column j, in
+ * (b, i, j) order; the lanes are summed in order at the end.  The images
+ * outside the channels, so that each image's nch planes are read in
+ * memory order (the order of one tap's terms is the same).
  */
-typedef struct {
-    ptrdiff_t j_a, j_v;   /* vector columns [j_a, j_v): (j_v - j_a) % lanes == 0 */
-} fc_dw_gw_split;
-
-static fc_dw_gw_split dw_gw_split(const fc_conv2d_shape *s, ptrdiff_t lanes)
-{
-    fc_dw_gw_split sp = {0, 0};
-    const ptrdiff_t span = s->w_in - (s->kw - 1) * s->dil_w;
-    if (span > 0) {
-        ptrdiff_t lo, hi;
-        fc_inside(-s->pad_w, s->stride_w, span, s->w_out, &lo, &hi);
-        lo = fc_min(lo, s->w_out);
-        hi = fc_max(lo, hi);
-        /* stride 2 reads one element past a vector's last input: keep one
-         * interior column after the last vector */
-        const ptrdiff_t usable = hi - lo - (s->stride_w == 2 ? 1 : 0);
-        sp.j_a = lo;
-        sp.j_v = lo + (usable > 0 ? usable / lanes * lanes : 0);
-    }
-    return sp;
-}
-
 #define FC_DW_GW_REF(SFX, T, L)                                                            \
-    static void dw_gw_##SFX(const fc_conv2d_shape *s, const T *x, const T *dy, T *dw)      \
+    static void dw_gw_##SFX(const fc_conv2d_shape *s, const T *x, const T *dy, T *dw,      \
+                            ptrdiff_t nch)                                                 \
     {                                                                                      \
         const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw;                            \
         const ptrdiff_t sw = s->stride_w, dl = s->dil_w, w_in = s->w_in, w_out = s->w_out; \
         const ptrdiff_t x_image = s->c_in * s->h_in * w_in;                                \
         const ptrdiff_t dy_image = s->c_out * s->h_out * w_out;                            \
-        const fc_dw_gw_split sp = dw_gw_split(s, L);                                       \
-        T lane[FC_DW_GW_MAX_TAPS][L], edge[FC_DW_GW_MAX_TAPS];                             \
-        for (ptrdiff_t t = 0; t < taps; ++t) {                                             \
-            edge[t] = 0;                                                                   \
-            for (int l = 0; l < L; ++l) {                                                  \
-                lane[t][l] = 0;                                                            \
+        const ptrdiff_t in_plane = s->h_in * w_in, out_plane = s->h_out * w_out;           \
+        T lane[FC_DW_GW_CHANNELS][FC_DW_GW_MAX_TAPS][L];                                   \
+        for (ptrdiff_t c = 0; c < nch; ++c) {                                              \
+            for (ptrdiff_t t = 0; t < taps; ++t) {                                         \
+                for (int l = 0; l < L; ++l) {                                              \
+                    lane[c][t][l] = 0;                                                     \
+                }                                                                          \
             }                                                                              \
         }                                                                                  \
         for (ptrdiff_t b = 0; b < s->n; ++b) {                                             \
-            for (ptrdiff_t i = 0; i < s->h_out; ++i) {                                     \
-                const ptrdiff_t top = i * s->stride_h - s->pad_h;                          \
-                const T *dyrow = dy + b * dy_image + i * w_out;                            \
-                ptrdiff_t r_lo, r_hi;                                                      \
-                fc_inside(top, s->dil_h, s->h_in, kh, &r_lo, &r_hi);                       \
-                for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                                  \
-                    const T *xrow = x + b * x_image + (top + r * s->dil_h) * w_in;         \
-                    for (ptrdiff_t q = 0; q < kw; ++q) {                                   \
-                        const ptrdiff_t t = r * kw + q, off = q * dl - s->pad_w;           \
-                        for (ptrdiff_t j = sp.j_a; j < sp.j_v; ++j) {                      \
-                            lane[t][(j - sp.j_a) % L] += dyrow[j] * xrow[j * sw + off];    \
-                        }                                                                  \
-                        ptrdiff_t lo, hi;                                                  \
-                        fc_inside(off, sw, w_in, w_out, &lo, &hi);                         \
-                        for (ptrdiff_t j = lo; j < hi && j < sp.j_a; ++j) {                \
-                            edge[t] += dyrow[j] * xrow[j * sw + off];                      \
-                        }                                                                  \
-                        for (ptrdiff_t j = fc_max(lo, sp.j_v); j < hi; ++j) {              \
-                            edge[t] += dyrow[j] * xrow[j * sw + off];                      \
+            for (ptrdiff_t c = 0; c < nch; ++c) {                                          \
+                for (ptrdiff_t i = 0; i < s->h_out; ++i) {                                 \
+                    const ptrdiff_t top = i * s->stride_h - s->pad_h;                      \
+                    const T *dyrow = dy + b * dy_image + c * out_plane + i * w_out;        \
+                    ptrdiff_t r_lo, r_hi;                                                  \
+                    fc_inside(top, s->dil_h, s->h_in, kh, &r_lo, &r_hi);                   \
+                    for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                              \
+                        const T *xrow = x + b * x_image + c * in_plane                     \
+                                        + (top + r * s->dil_h) * w_in;                     \
+                        for (ptrdiff_t q = 0; q < kw; ++q) {                               \
+                            const ptrdiff_t off = q * dl - s->pad_w;                       \
+                            T *lt = lane[c][r * kw + q];                                   \
+                            ptrdiff_t lo, hi;                                              \
+                            fc_inside(off, sw, w_in, w_out, &lo, &hi);                     \
+                            for (ptrdiff_t j = lo; j < hi; ++j) {                          \
+                                lt[j % L] += dyrow[j] * xrow[j * sw + off];                \
+                            }                                                              \
                         }                                                                  \
                     }                                                                      \
                 }                                                                          \
             }                                                                              \
         }                                                                                  \
-        for (ptrdiff_t t = 0; t < taps; ++t) {                                             \
-            T sum = 0;                                                                     \
-            for (int l = 0; l < L; ++l) {                                                  \
-                sum += lane[t][l];                                                         \
+        for (ptrdiff_t c = 0; c < nch; ++c) {                                              \
+            for (ptrdiff_t t = 0; t < taps; ++t) {                                         \
+                T sum = 0;                                                                 \
+                for (int l = 0; l < L; ++l) {                                              \
+                    sum += lane[c][t][l];                                                  \
+                }                                                                          \
+                dw[c * taps + t] = sum;                                                    \
             }                                                                              \
-            dw[t] = sum + edge[t];                                                         \
         }                                                                                  \
     }
 
 FC_DW_GW_REF(f32_ref, float, FC_DW_GW_LANES_F32)
 FC_DW_GW_REF(f64_ref, double, FC_DW_GW_LANES_F64)
+
+/* bits [lo, hi) of a 32-bit mask, lo and hi clipped to [0, 32] */
+static inline uint32_t dw_bits(ptrdiff_t lo, ptrdiff_t hi)
+{
+    lo = lo < 0 ? 0 : lo;
+    hi = hi > 32 ? 32 : hi;
+    if (hi <= lo) {
+        return 0;
+    }
+    const uint32_t below_hi = hi >= 32 ? 0xffffffffu : (1u << hi) - 1u;
+    return below_hi & ~((1u << lo) - 1u);
+}
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define FC_DW_HAVE_AVX2 1
@@ -272,72 +267,402 @@ FC_DW_AVX2(f32_avx2, float, __m256, 8, _mm256_loadu_ps, evens_ps, FC_GATHER_PS, 
 FC_DW_AVX2(f64_avx2, double, __m256d, 4, _mm256_loadu_pd, evens_pd, FC_GATHER_PD, _mm256_set1_pd,
            FC_MADD_PD, _mm256_add_pd, _mm256_storeu_pd, _mm256_setzero_pd(), FC_MADDS)
 
-/* The AVX2 depthwise grad_weight: the reference's lanes as one vector per
- * tap, kept across the whole sum; dy's vector loaded once per column block
- * and used for every tap. */
-#define FC_DW_GW_AVX2(SFX, T, V, L, LOADU, EVENS, SET1, MADD, STOREU, ZERO)                 \
-    FC_AVX2 static void dw_gw_##SFX(const fc_conv2d_shape *s, const T *x, const T *dy,      \
-                                    T *dw)                                                  \
+
+/*
+ * The AVX-512 plane kernels (nn_kernels.h, fc_dw_plane_*): one channel of
+ * one image per call, edges included.  Every tap's terms go to the lanes
+ * whose input column is inside the row through a masked load (masked-off
+ * elements are not read) and a masked add (masked-off lanes keep their
+ * sum: the term is skipped, as in the generic loops, not added as zero).
+ * Rows are taken 4 at a time where every kernel row is inside the input
+ * (8 independent sums: 4 rows x 2 vectors of columns), one at a time at
+ * the top and bottom edges.  Products and sums rounded separately.
+ */
+#define FC_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
+
+/* prefetch the cache lines of a row of `bytes` bytes, FC_DW_PREFETCH bytes
+ * ahead of it (a hint: never faults) */
+#ifndef FC_DW_PREFETCH
+#define FC_DW_PREFETCH 2048
+#endif
+static inline void dw_prefetch_row(const void *row, ptrdiff_t bytes)
+{
+    const char *p = (const char *)row + FC_DW_PREFETCH;
+    for (ptrdiff_t k = 0; k < bytes; k += 64) {
+        __builtin_prefetch(p + k, 0, 3);
+    }
+}
+
+/* grad_weight: the lane masks of the chunk of vl columns from j0, tap
+ * column q's in-range columns being [lo[q], hi[q]): am[q] its lanes, lm[q]
+ * the elements its loads read (stride 2: elements 2a .. 2e - 2 of two
+ * vectors; the odd ones between them are inside the row too) */
+#define FC_DW_GW_MASK_CHUNKS 8
+static inline void dw_gw_masks(const ptrdiff_t *lo, const ptrdiff_t *hi, ptrdiff_t kw,
+                               ptrdiff_t sw, ptrdiff_t j0, ptrdiff_t vl, uint32_t *am,
+                               uint32_t *lm)
+{
+    for (ptrdiff_t q = 0; q < kw; ++q) {
+        const ptrdiff_t a = fc_max(lo[q] - j0, 0), e = fc_min(hi[q] - j0, vl);
+        am[q] = dw_bits(a, e);
+        lm[q] = sw == 1 ? am[q] : dw_bits(2 * a, 2 * e - 1);
+    }
+}
+
+/* is every kernel row of output row i inside the input plane? */
+static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
+{
+    const ptrdiff_t first = i * p->stride_h + p->row0;
+    const ptrdiff_t last = first + (p->kh - 1) * p->row_step;
+    return first >= 0 && first < p->h_in && last >= 0 && last < p->h_in;
+}
+
+#define FC_DW_PLANE_AVX512(SFX, T, V, L, M, LOADZ, MUL, MASK_ADD, ADD, SET1, ZERO, EVENS2,   \
+                           MSTORE)                                                          \
+    /* the masked input vector of one tap: columns p[0], p[sw], ... */                      \
+    FC_AVX512 static inline V dw_plane_load_##SFX(const T *ptr, ptrdiff_t sw, M m0, M m1)   \
     {                                                                                       \
-        const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw;                             \
-        const ptrdiff_t sw = s->stride_w, dl = s->dil_w, w_in = s->w_in, w_out = s->w_out;  \
-        const ptrdiff_t x_image = s->c_in * s->h_in * w_in;                                 \
-        const ptrdiff_t dy_image = s->c_out * s->h_out * w_out;                             \
-        const fc_dw_gw_split sp = dw_gw_split(s, L);                                        \
-        V acc[FC_DW_GW_MAX_TAPS];                                                           \
-        T edge[FC_DW_GW_MAX_TAPS], lanes[L];                                                \
-        for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
-            acc[t] = ZERO;                                                                  \
-            edge[t] = 0;                                                                    \
+        if (sw == 1) {                                                                      \
+            return LOADZ(m0, ptr);                                                          \
         }                                                                                   \
-        for (ptrdiff_t b = 0; b < s->n; ++b) {                                              \
-            for (ptrdiff_t i = 0; i < s->h_out; ++i) {                                      \
-                const ptrdiff_t top = i * s->stride_h - s->pad_h;                           \
-                const T *dyrow = dy + b * dy_image + i * w_out;                             \
-                ptrdiff_t r_lo, r_hi;                                                       \
-                fc_inside(top, s->dil_h, s->h_in, kh, &r_lo, &r_hi);                        \
-                for (ptrdiff_t j = sp.j_a; j < sp.j_v; j += L) {                            \
-                    const V gv = LOADU(dyrow + j);                                          \
-                    for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                               \
-                        const T *xj = x + b * x_image + (top + r * s->dil_h) * w_in         \
-                                      + j * sw - s->pad_w;                                  \
-                        for (ptrdiff_t q = 0; q < kw; ++q) {                                \
-                            const T *p = xj + q * dl;                                       \
-                            const V xv = sw == 1 ? LOADU(p) : EVENS(p);                     \
-                            acc[r * kw + q] = MADD(gv, xv, acc[r * kw + q]);                \
-                        }                                                                   \
-                    }                                                                       \
-                }                                                                           \
-                for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                                   \
-                    const T *xrow = x + b * x_image + (top + r * s->dil_h) * w_in;          \
-                    for (ptrdiff_t q = 0; q < kw; ++q) {                                    \
-                        const ptrdiff_t t = r * kw + q, off = q * dl - s->pad_w;            \
-                        ptrdiff_t lo, hi;                                                   \
-                        fc_inside(off, sw, w_in, w_out, &lo, &hi);                          \
-                        for (ptrdiff_t j = lo; j < hi && j < sp.j_a; ++j) {                 \
-                            edge[t] += dyrow[j] * xrow[j * sw + off];                       \
-                        }                                                                   \
-                        for (ptrdiff_t j = fc_max(lo, sp.j_v); j < hi; ++j) {               \
-                            edge[t] += dyrow[j] * xrow[j * sw + off];                       \
-                        }                                                                   \
+        return EVENS2(LOADZ(m0, ptr), LOADZ(m1, ptr + L));                                  \
+    }                                                                                       \
+                                                                                            \
+    /* R output rows from i (kernel rows [r_lo, r_hi) inside for all of them), the 2 \
+     * vectors of columns from j0 */                                                        \
+    FC_AVX512 static inline __attribute__((always_inline)) void dw_plane_rows_##SFX(        \
+        const fc_dw_plane *p, const T *in, const T *w, const T *bias, T *out, ptrdiff_t i,   \
+        const int R, ptrdiff_t r_lo, ptrdiff_t r_hi, ptrdiff_t j0, M (*addm)[2],             \
+        M (*ld0)[2], M (*ld1)[2], const M *sm)                                              \
+    {                                                                                       \
+        const ptrdiff_t kw = p->kw, sw = p->stride_w, w_in = p->w_in;                       \
+        V acc[4][2];                                                                        \
+        for (int k = 0; k < R; ++k) {                                                       \
+            acc[k][0] = ZERO;                                                               \
+            acc[k][1] = ZERO;                                                               \
+        }                                                                                   \
+        for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                                           \
+            const T *rows[4];                                                               \
+            for (int k = 0; k < R; ++k) {                                                   \
+                rows[k] = in + ((i + k) * p->stride_h + p->row0 + r * p->row_step) * w_in    \
+                          + j0 * sw + p->col0;                                              \
+            }                                                                               \
+            for (ptrdiff_t q = 0; q < kw; ++q) {                                            \
+                const V wv = SET1(w[r * kw + q]);                                           \
+                const ptrdiff_t off = q * p->col_step;                                      \
+                for (int k = 0; k < R; ++k) {                                               \
+                    for (int v = 0; v < 2; ++v) {                                           \
+                        const V xv = dw_plane_load_##SFX(rows[k] + off + v * L * sw, sw,      \
+                                                         ld0[q][v], ld1[q][v]);             \
+                        acc[k][v] = MASK_ADD(acc[k][v], addm[q][v], acc[k][v], MUL(wv, xv)); \
                     }                                                                       \
                 }                                                                           \
             }                                                                               \
         }                                                                                   \
-        for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
-            T sum = 0;                                                                      \
-            STOREU(lanes, acc[t]);                                                          \
-            for (int l = 0; l < L; ++l) {                                                   \
-                sum += lanes[l];                                                            \
+        for (int k = 0; k < R; ++k) {                                                       \
+            for (int v = 0; v < 2; ++v) {                                                   \
+                const V res = bias != NULL ? ADD(acc[k][v], SET1(*bias)) : acc[k][v];       \
+                MSTORE(out + (i + k) * p->w_out + j0 + v * L, sm[v], res);                  \
             }                                                                               \
-            dw[t] = sum + edge[t];                                                          \
+        }                                                                                   \
+    }                                                                                       \
+                                                                                            \
+    /* 4 output rows from i of a 3x3 kernel with stride_h 1 and row_step +-1: each \
+     * input row (d, in the direction of row_step) loaded once per tap column and \
+     * used for the up to 3 output rows that read it; output row k gets kernel \
+     * row r = e - kk at step e (kk = k, or 3 - k going upwards): r ascending */ \
+    FC_AVX512 static inline __attribute__((always_inline)) void dw_plane_rows4_3x3_##SFX(   \
+        const fc_dw_plane *p, const T *in, const T *w, const T *bias, T *out, ptrdiff_t i,   \
+        ptrdiff_t j0, M (*addm)[2], M (*ld0)[2], M (*ld1)[2], const M *sm, const int whole)  \
+    {                                                                                       \
+        const ptrdiff_t sw = p->stride_w, w_in = p->w_in, up = p->row_step < 0;             \
+        V acc[4][2];                                                                        \
+        for (int k = 0; k < 4; ++k) {                                                       \
+            acc[k][0] = ZERO;                                                               \
+            acc[k][1] = ZERO;                                                               \
+        }                                                                                   \
+        _Pragma("GCC unroll 8")                                                             \
+        for (int e = 0; e < 6; ++e) {                                                       \
+            const ptrdiff_t d = up ? 3 - e : e;                                             \
+            const T *row = in + (i + p->row0 + d) * w_in + j0 * sw + p->col0;              \
+            _Pragma("GCC unroll 4")                                                         \
+            for (int q = 0; q < 3; ++q) {                                                   \
+                const T *ptr = row + q * p->col_step;                                       \
+                /* whole: every element of the loads is inside the plane (the \
+                 * lanes outside the row are still left out by the masked add) */ \
+                const M all = (M)~(M)0;                                                     \
+                const V x0 = dw_plane_load_##SFX(ptr, sw, whole ? all : ld0[q][0],           \
+                                                 whole ? all : ld1[q][0]);                  \
+                const V x1 = dw_plane_load_##SFX(ptr + L * sw, sw, whole ? all : ld0[q][1],  \
+                                                 whole ? all : ld1[q][1]);                  \
+                _Pragma("GCC unroll 4")                                                     \
+                for (int k = 0; k < 4; ++k) {                                               \
+                    const int r = e - (up ? 3 - k : k);                                     \
+                    if (r >= 0 && r < 3) {                                                  \
+                        const V wv = SET1(w[r * 3 + q]);                                    \
+                        acc[k][0] = MASK_ADD(acc[k][0], addm[q][0], acc[k][0], MUL(wv, x0)); \
+                        acc[k][1] = MASK_ADD(acc[k][1], addm[q][1], acc[k][1], MUL(wv, x1)); \
+                    }                                                                       \
+                }                                                                           \
+            }                                                                               \
+        }                                                                                   \
+        for (int k = 0; k < 4; ++k) {                                                       \
+            for (int v = 0; v < 2; ++v) {                                                   \
+                const V res = bias != NULL ? ADD(acc[k][v], SET1(*bias)) : acc[k][v];       \
+                MSTORE(out + (i + k) * p->w_out + j0 + v * L, sm[v], res);                  \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
+                                                                                            \
+    FC_AVX512 static void dw_plane_##SFX(const fc_dw_plane *p, const T *in, const T *w,      \
+                                         const T *bias, T *out)                             \
+    {                                                                                       \
+        const ptrdiff_t kw = p->kw, sw = p->stride_w, w_out = p->w_out;                     \
+        M addm[FC_DW_PLANE_MAX_KW][2], ld0[FC_DW_PLANE_MAX_KW][2], ld1[FC_DW_PLANE_MAX_KW][2]; \
+        M sm[2];                                                                            \
+        const int shared = p->kh == 3 && kw == 3 && p->stride_h == 1                        \
+                           && (p->row_step == 1 || p->row_step == -1);                      \
+        for (ptrdiff_t j0 = 0; j0 < w_out; j0 += 2 * L) {                                   \
+            for (int v = 0; v < 2; ++v) {                                                   \
+                const ptrdiff_t first = j0 + v * L;   /* column of lane 0 */                \
+                sm[v] = (M)dw_bits(0, fc_min(w_out - first, L));                            \
+                for (ptrdiff_t q = 0; q < kw; ++q) {                                        \
+                    ptrdiff_t lo, hi;                                                       \
+                    fc_inside(p->col0 + q * p->col_step, sw, p->w_in, w_out, &lo, &hi);     \
+                    const ptrdiff_t a = fc_max(lo - first, 0), b = fc_min(hi - first, L);   \
+                    addm[q][v] = (M)dw_bits(a, b);                                          \
+                    /* stride 2: elements 2a .. 2b - 2 of the two loads (the odd \
+                     * ones between them are inside the row too) */                         \
+                    const uint32_t e = sw == 1 ? dw_bits(a, b) : dw_bits(2 * a, 2 * b - 1); \
+                    ld0[q][v] = (M)(e & ((1u << L) - 1u));                                  \
+                    ld1[q][v] = (M)(sw == 1 ? 0 : e >> L);                                  \
+                }                                                                           \
+            }                                                                               \
+            ptrdiff_t i = 0;                                                                \
+            while (i < p->h_out) {                                                          \
+                if (i + 4 <= p->h_out && dw_plane_row_full(p, i)                            \
+                    && dw_plane_row_full(p, i + 3)) {                                       \
+                    /* the block's loads span [first, last) of the plane */                \
+                    const ptrdiff_t d_lo = p->row_step < 0 ? -2 : 0;                        \
+                    const ptrdiff_t first = (i + p->row0 + d_lo) * p->w_in + j0 * sw + p->col0 \
+                                            + fc_min(0, 2 * p->col_step);                   \
+                    const ptrdiff_t last = (i + p->row0 + d_lo + 5) * p->w_in + j0 * sw       \
+                                           + p->col0 + fc_max(0, 2 * p->col_step) + 2 * L * sw; \
+                    if (shared && first >= 0 && last <= p->h_in * p->w_in) {               \
+                        dw_plane_rows4_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1,  \
+                                                 sm, 1);                                    \
+                    } else if (shared) {                                                    \
+                        dw_plane_rows4_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1,  \
+                                                 sm, 0);                                    \
+                    } else {                                                                \
+                        dw_plane_rows_##SFX(p, in, w, bias, out, i, 4, 0, p->kh, j0, addm,   \
+                                            ld0, ld1, sm);                                  \
+                    }                                                                       \
+                    i += 4;                                                                 \
+                    continue;                                                               \
+                }                                                                           \
+                /* kernel rows inside: a contiguous range */                                \
+                ptrdiff_t r_lo = 0, r_hi = 0;                                               \
+                for (ptrdiff_t r = 0; r < p->kh; ++r) {                                     \
+                    const ptrdiff_t row = i * p->stride_h + p->row0 + r * p->row_step;      \
+                    if (row >= 0 && row < p->h_in) {                                        \
+                        r_lo = r_hi > r_lo ? r_lo : r;                                      \
+                        r_hi = r + 1;                                                       \
+                    }                                                                       \
+                }                                                                           \
+                dw_plane_rows_##SFX(p, in, w, bias, out, i, 1, r_lo, r_hi, j0, addm, ld0,    \
+                                    ld1, sm);                                               \
+                ++i;                                                                        \
+            }                                                                               \
         }                                                                                   \
     }
 
-FC_DW_GW_AVX2(f32_avx2, float, __m256, 8, _mm256_loadu_ps, evens_ps, _mm256_set1_ps,
-              FC_MADD_PS, _mm256_storeu_ps, _mm256_setzero_ps())
-FC_DW_GW_AVX2(f64_avx2, double, __m256d, 4, _mm256_loadu_pd, evens_pd, _mm256_set1_pd,
-              FC_MADD_PD, _mm256_storeu_pd, _mm256_setzero_pd())
+#define FC_EVENS2_PS(a, b)                                                                 \
+    _mm512_permutex2var_ps((a),                                                            \
+                           _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, \
+                                             26, 28, 30),                                  \
+                           (b))
+#define FC_EVENS2_PD(a, b)                                                                 \
+    _mm512_permutex2var_pd((a), _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), (b))
+#define FC_LOADZ_PS(m, p) _mm512_maskz_loadu_ps((m), (p))
+#define FC_LOADZ_PD(m, p) _mm512_maskz_loadu_pd((m), (p))
+
+FC_DW_PLANE_AVX512(f32_avx512, float, __m512, 16, __mmask16, FC_LOADZ_PS, _mm512_mul_ps,
+                   _mm512_mask_add_ps, _mm512_add_ps, _mm512_set1_ps, _mm512_setzero_ps(),
+                   FC_EVENS2_PS, _mm512_mask_storeu_ps)
+FC_DW_PLANE_AVX512(f64_avx512, double, __m512d, 8, __mmask8, FC_LOADZ_PD, _mm512_mul_pd,
+                   _mm512_mask_add_pd, _mm512_add_pd, _mm512_set1_pd, _mm512_setzero_pd(),
+                   FC_EVENS2_PD, _mm512_mask_storeu_pd)
+
+/*
+ * The vector depthwise grad_weight (AVX2 and AVX-512): the reference's L
+ * lanes of a tap as NH accumulators of VL lanes (L = NH * VL), output
+ * column j's term added to lane j % L by a masked load of the input
+ * (masked-off elements are not read) and a masked add (the lanes whose
+ * input column is outside the row keep their sum); dy's vector loaded once
+ * per chunk and used for every tap.  body is inlined with the kernel size
+ * as constants for 3x3 (accumulators in registers) and as variables
+ * otherwise.  LOADM(p, bits) loads the lanes set in bits (others 0),
+ * MASK_ADD(acc, bits, v) adds v to the lanes set in bits.
+ */
+#define FC_DW_GW_VEC(SFX, ATTR, T, V, VL, NH, LOADM, EVENS2, MUL, MASK_ADD, ZERO, STOREU)    \
+    /* one channel of one image: its plane's terms added to acc[taps][NH] */                \
+    ATTR static inline __attribute__((always_inline)) void dw_gw_plane_##SFX(              \
+        const fc_conv2d_shape *s, const T *x, const T *dy, V *acc, const ptrdiff_t kh,       \
+        const ptrdiff_t kw, const ptrdiff_t sw, const ptrdiff_t *lo, const ptrdiff_t *hi,    \
+        const uint32_t (*amt)[FC_DW_GW_MAX_TAPS], const uint32_t (*lmt)[FC_DW_GW_MAX_TAPS])  \
+    {                                                                                       \
+        const ptrdiff_t taps = kh * kw, w_in = s->w_in, w_out = s->w_out;                   \
+        V a[FC_DW_GW_MAX_TAPS][NH];                                                         \
+        for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
+            for (int h = 0; h < NH; ++h) {                                                  \
+                a[t][h] = acc[t * NH + h];                                                  \
+            }                                                                               \
+        }                                                                                   \
+        for (ptrdiff_t i = 0; i < s->h_out; ++i) {                                          \
+            const ptrdiff_t top = i * s->stride_h - s->pad_h;                               \
+            const T *dyrow = dy + i * w_out;                                                \
+            ptrdiff_t r_lo, r_hi;                                                           \
+            fc_inside(top, s->dil_h, s->h_in, kh, &r_lo, &r_hi);                            \
+            /* the planes stream from memory: fetch FC_DW_PREFETCH bytes ahead */           \
+            dw_prefetch_row(dyrow, w_out * (ptrdiff_t)sizeof(T));                           \
+            dw_prefetch_row(x + fc_min(top + (kh - 1) * s->dil_h, s->h_in - 1) * w_in,      \
+                            w_in * (ptrdiff_t)sizeof(T));                                   \
+            for (ptrdiff_t j1 = 0; j1 < w_out; j1 += NH * VL) {                             \
+                for (int h = 0; h < NH; ++h) {                                              \
+                    const ptrdiff_t j0 = j1 + h * VL;   /* column of lane 0 */              \
+                    if (j0 >= w_out) {                                                      \
+                        break;                                                              \
+                    }                                                                       \
+                    const V gv = LOADM(dyrow + j0, dw_bits(0, w_out - j0));                 \
+                    uint32_t amc[FC_DW_GW_MAX_TAPS], lmc[FC_DW_GW_MAX_TAPS];                \
+                    const uint32_t *am = amc, *lm = lmc;                                    \
+                    if (j0 / VL < FC_DW_GW_MASK_CHUNKS) {                                   \
+                        am = amt[j0 / VL];                                                  \
+                        lm = lmt[j0 / VL];                                                  \
+                    } else {                                                                \
+                        dw_gw_masks(lo, hi, kw, sw, j0, VL, amc, lmc);                      \
+                    }                                                                       \
+                    /* r over all kernel rows (constant indices when kh is) */              \
+                    for (ptrdiff_t r = 0; r < kh; ++r) {                                    \
+                        if (r < r_lo || r >= r_hi) {                                        \
+                            continue;                                                       \
+                        }                                                                   \
+                        const T *xj = x + (top + r * s->dil_h) * w_in + j0 * sw - s->pad_w; \
+                        for (ptrdiff_t q = 0; q < kw; ++q) {                                \
+                            const T *ptr = xj + q * s->dil_w;                               \
+                            const V xv = sw == 1 ? LOADM(ptr, am[q])                        \
+                                         : EVENS2(LOADM(ptr, lm[q] & ((1u << VL) - 1u)),    \
+                                                  LOADM(ptr + VL, lm[q] >> VL));            \
+                            a[r * kw + q][h] = MASK_ADD(a[r * kw + q][h], am[q], MUL(gv, xv)); \
+                        }                                                                   \
+                    }                                                                       \
+                }                                                                           \
+            }                                                                               \
+        }                                                                                   \
+        for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
+            for (int h = 0; h < NH; ++h) {                                                  \
+                acc[t * NH + h] = a[t][h];                                                  \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
+                                                                                            \
+    ATTR static void dw_gw_##SFX(const fc_conv2d_shape *s, const T *x, const T *dy, T *dw,  \
+                                 ptrdiff_t nch)                                             \
+    {                                                                                       \
+        const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw;                             \
+        const ptrdiff_t in_plane = s->h_in * s->w_in, out_plane = s->h_out * s->w_out;      \
+        const ptrdiff_t x_image = s->c_in * in_plane, dy_image = s->c_out * out_plane;      \
+        ptrdiff_t lo[FC_DW_GW_MAX_TAPS], hi[FC_DW_GW_MAX_TAPS];                             \
+        for (ptrdiff_t q = 0; q < kw; ++q) {                                                \
+            fc_inside(q * s->dil_w - s->pad_w, s->stride_w, s->w_in, s->w_out, &lo[q],      \
+                      &hi[q]);                                                              \
+        }                                                                                   \
+        /* the masks of the first FC_DW_GW_MASK_CHUNKS chunks of VL columns */              \
+        uint32_t amt[FC_DW_GW_MASK_CHUNKS][FC_DW_GW_MAX_TAPS];                              \
+        uint32_t lmt[FC_DW_GW_MASK_CHUNKS][FC_DW_GW_MAX_TAPS];                              \
+        for (ptrdiff_t ch = 0; ch < FC_DW_GW_MASK_CHUNKS && ch * VL < s->w_out; ++ch) {     \
+            dw_gw_masks(lo, hi, kw, s->stride_w, ch * VL, VL, amt[ch], lmt[ch]);            \
+        }                                                                                   \
+        V acc[FC_DW_GW_CHANNELS * FC_DW_GW_MAX_TAPS * NH];                                  \
+        for (ptrdiff_t k = 0; k < nch * taps * NH; ++k) {                                   \
+            acc[k] = ZERO;                                                                  \
+        }                                                                                   \
+        for (ptrdiff_t b = 0; b < s->n; ++b) {                                              \
+            for (ptrdiff_t c = 0; c < nch; ++c) {                                           \
+                const T *xp = x + b * x_image + c * in_plane;                               \
+                const T *dyp = dy + b * dy_image + c * out_plane;                           \
+                V *ac = acc + c * taps * NH;                                                \
+                if (kh == 3 && kw == 3 && s->stride_w == 1) {                               \
+                    dw_gw_plane_##SFX(s, xp, dyp, ac, 3, 3, 1, lo, hi, amt, lmt);           \
+                } else if (kh == 3 && kw == 3) {                                            \
+                    dw_gw_plane_##SFX(s, xp, dyp, ac, 3, 3, 2, lo, hi, amt, lmt);           \
+                } else {                                                                    \
+                    dw_gw_plane_##SFX(s, xp, dyp, ac, kh, kw, s->stride_w, lo, hi, amt,     \
+                                      lmt);                                                 \
+                }                                                                           \
+            }                                                                               \
+        }                                                                                   \
+        for (ptrdiff_t c = 0; c < nch; ++c) {                                               \
+            for (ptrdiff_t t = 0; t < taps; ++t) {                                          \
+                T sum = 0, lanes[VL];                                                       \
+                for (int h = 0; h < NH; ++h) {                                              \
+                    STOREU(lanes, acc[(c * taps + t) * NH + h]);                            \
+                    for (int l = 0; l < VL; ++l) {                                          \
+                        sum += lanes[l];                                                    \
+                    }                                                                       \
+                }                                                                           \
+                dw[c * taps + t] = sum;                                                     \
+            }                                                                               \
+        }                                                                                   \
+    }
+
+/* AVX2: lane masks from bits, masked loads (maskload reads only the set
+ * lanes), masked adds as blends */
+FC_AVX2 static inline __m256i dw_bits_epi32(uint32_t bits)
+{
+    const __m256i sel = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)bits), sel), sel);
+}
+
+FC_AVX2 static inline __m256i dw_bits_epi64(uint32_t bits)
+{
+    const __m256i sel = _mm256_setr_epi64x(1, 2, 4, 8);
+    return _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_set1_epi64x((long long)bits), sel), sel);
+}
+
+FC_AVX2 static inline __m256 evens2_ps(__m256 a, __m256 b)
+{
+    const __m256 t = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+FC_AVX2 static inline __m256d evens2_pd(__m256d a, __m256d b)
+{
+    return _mm256_permute4x64_pd(_mm256_unpacklo_pd(a, b), _MM_SHUFFLE(3, 1, 2, 0));
+}
+
+#define FC_LOADM_PS256(p, bits) _mm256_maskload_ps((p), dw_bits_epi32(bits))
+#define FC_LOADM_PD256(p, bits) _mm256_maskload_pd((p), dw_bits_epi64(bits))
+#define FC_MASK_ADD_PS256(acc, bits, v)                                                    \
+    _mm256_blendv_ps((acc), _mm256_add_ps((acc), (v)), _mm256_castsi256_ps(dw_bits_epi32(bits)))
+#define FC_MASK_ADD_PD256(acc, bits, v)                                                    \
+    _mm256_blendv_pd((acc), _mm256_add_pd((acc), (v)), _mm256_castsi256_pd(dw_bits_epi64(bits)))
+
+FC_DW_GW_VEC(f32_avx2, FC_AVX2, float, __m256, 8, 2, FC_LOADM_PS256, evens2_ps, _mm256_mul_ps,
+             FC_MASK_ADD_PS256, _mm256_setzero_ps(), _mm256_storeu_ps)
+FC_DW_GW_VEC(f64_avx2, FC_AVX2, double, __m256d, 4, 2, FC_LOADM_PD256, evens2_pd,
+             _mm256_mul_pd, FC_MASK_ADD_PD256, _mm256_setzero_pd(), _mm256_storeu_pd)
+
+#define FC_LOADM_PS512(p, bits) _mm512_maskz_loadu_ps((__mmask16)(bits), (p))
+#define FC_LOADM_PD512(p, bits) _mm512_maskz_loadu_pd((__mmask8)(bits), (p))
+#define FC_MASK_ADD_PS512(acc, bits, v) _mm512_mask_add_ps((acc), (__mmask16)(bits), (acc), (v))
+#define FC_MASK_ADD_PD512(acc, bits, v) _mm512_mask_add_pd((acc), (__mmask8)(bits), (acc), (v))
+
+FC_DW_GW_VEC(f32_avx512, FC_AVX512, float, __m512, 16, 1, FC_LOADM_PS512, FC_EVENS2_PS,
+             _mm512_mul_ps, FC_MASK_ADD_PS512, _mm512_setzero_ps(), _mm512_storeu_ps)
+FC_DW_GW_VEC(f64_avx512, FC_AVX512, double, __m512d, 8, 1, FC_LOADM_PD512, FC_EVENS2_PD,
+             _mm512_mul_pd, FC_MASK_ADD_PD512, _mm512_setzero_pd(), _mm512_storeu_pd)
 #endif
 
 void fc_depthwise_kernels_init(fc_depthwise_kernels *t, fc_isa isa)
@@ -346,12 +671,20 @@ void fc_depthwise_kernels_init(fc_depthwise_kernels *t, fc_isa isa)
     t->row_f64 = dw_row_f64_ref;
     t->grad_weight_f32 = dw_gw_f32_ref;
     t->grad_weight_f64 = dw_gw_f64_ref;
+    t->plane_f32 = NULL;
+    t->plane_f64 = NULL;
 #ifdef FC_DW_HAVE_AVX2
     if (isa >= FC_ISA_AVX2) {
         t->row_f32 = dw_row_f32_avx2;
         t->row_f64 = dw_row_f64_avx2;
         t->grad_weight_f32 = dw_gw_f32_avx2;
         t->grad_weight_f64 = dw_gw_f64_avx2;
+    }
+    if (isa >= FC_ISA_AVX512) {
+        t->plane_f32 = dw_plane_f32_avx512;
+        t->plane_f64 = dw_plane_f64_avx512;
+        t->grad_weight_f32 = dw_gw_f32_avx512;
+        t->grad_weight_f64 = dw_gw_f64_avx512;
     }
 #else
     (void)isa;

@@ -27,36 +27,70 @@ typedef void (*fc_dw_row_f64)(const double *x0, ptrdiff_t row_step, const double
                               const double *bias, double *y);
 
 /*
- * Depthwise grad_weight of one channel (a layer with one input and one
- * output channel per group, stride_w 1 or 2, kh*kw <= FC_DW_GW_MAX_TAPS):
+ * Depthwise grad_weight of nch <= FC_DW_GW_CHANNELS consecutive channels (a
+ * layer with one input and one output channel per group, stride_w 1 or 2,
+ * kh*kw <= FC_DW_GW_MAX_TAPS), for each channel:
  *
  *     dw[r*kw + q] = sum_{b, i, j}  dy[b][i][j] * x[b][i*sh - ph + r*dh][j*sw - pw + q*dw]
  *
- * x: the channel's plane in image 0 (image b is b*c_in*h_in*w_in further),
- * dy: the channel's plane in image 0 (b*c_out*h_out*w_out further), dw: the
- * channel's kh*kw weights (overwritten).  Every lane is used: the interior
- * columns of whole vectors, j in [j_a, j_v), add their terms to lane
- * (j - j_a) % lanes of the tap (FC_DW_GW_LANES_*: 8 for float32, 4 for
- * float64, at every level), in (b, i) order; the other columns add theirs to
- * one scalar per tap in (b, i, j) order; dw = (lane 0 + ... + lane L-1) +
- * that scalar.  Products and sums rounded separately: the same bits at
- * every level (not those of fastconv.reference, which sums in (b, i, j)
- * order).
+ * x: the first channel's plane in image 0 (image b is b*c_in*h_in*w_in
+ * further, channel c h_in*w_in further), dy likewise, dw: the channels'
+ * kh*kw weights each (overwritten).  Every lane is used, edges
+ * included: output column j's term goes to lane j % L of its tap
+ * (FC_DW_GW_LANES_*: L = 16 for float32, 8 for float64, at every level), in
+ * (b, i, j) order, the terms whose input is outside the row skipped; then
+ * dw = ((0 + lane 0) + lane 1) + ... + lane L-1.  Products and sums rounded
+ * separately: the same bits at every level (not those of
+ * fastconv.reference, which sums in (b, i, j) order).
  */
 #define FC_DW_GW_MAX_TAPS 25
-#define FC_DW_GW_LANES_F32 8
-#define FC_DW_GW_LANES_F64 4
+#define FC_DW_GW_CHANNELS 16
+#define FC_DW_GW_LANES_F32 16
+#define FC_DW_GW_LANES_F64 8
 
 typedef void (*fc_dw_gw_f32)(const fc_conv2d_shape *s, const float *x, const float *dy,
-                             float *dw);
+                             float *dw, ptrdiff_t nch);
 typedef void (*fc_dw_gw_f64)(const fc_conv2d_shape *s, const double *x, const double *dy,
-                             double *dw);
+                             double *dw, ptrdiff_t nch);
+
+/*
+ * Depthwise plane kernels (AVX-512 level only; NULL below it): every output
+ * of one channel of one image, edges included,
+ *
+ *     out[i][j] = sum_{r < kh} sum_{q < kw}  w[r*kw + q] * in[i*stride_h + row0 + r*row_step]
+ *                                                          [j*stride_w + col0 + q*col_step]
+ *
+ * (+ *bias when bias is not NULL, added after the sum), over the terms whose
+ * input index is inside [0, h_in) x [0, w_in) only, in (r, q) order, with a
+ * rounding after every product and sum: the arithmetic of the generic
+ * direct loops (forward_column / grad_input_column), so the same bits at
+ * every level.  Forward: row0 = -pad_h, row_step = dil_h, col0 = -pad_w,
+ * col_step = dil_w; grad_input (strides 1): the flipped correlation of dy,
+ * row0 = pad_h, row_step = -dil_h, col0 = pad_w, col_step = -dil_w.
+ * Contract: stride_w is 1 or 2, 1 <= kw <= FC_DW_PLANE_MAX_KW; only
+ * elements inside the in plane are read (masked loads), only out's
+ * h_out*w_out elements written.
+ */
+#define FC_DW_PLANE_MAX_KW 16
+
+typedef struct {
+    ptrdiff_t h_in, w_in, h_out, w_out, kh, kw;
+    ptrdiff_t stride_h, stride_w;
+    ptrdiff_t row0, row_step, col0, col_step;
+} fc_dw_plane;
+
+typedef void (*fc_dw_plane_f32)(const fc_dw_plane *p, const float *in, const float *w,
+                                const float *bias, float *out);
+typedef void (*fc_dw_plane_f64)(const fc_dw_plane *p, const double *in, const double *w,
+                                const double *bias, double *out);
 
 typedef struct {
     fc_dw_row_f32 row_f32;
     fc_dw_row_f64 row_f64;
     fc_dw_gw_f32 grad_weight_f32;
     fc_dw_gw_f64 grad_weight_f64;
+    fc_dw_plane_f32 plane_f32;   /* NULL: no plane kernel at this level */
+    fc_dw_plane_f64 plane_f64;
 } fc_depthwise_kernels;
 
 typedef struct {
