@@ -309,7 +309,8 @@ def correlate(a, v, mode="valid", *, method="auto", axis=None, lags=None, out=No
     result = _dtypes.result_dtype(a, v)
     plan = _dtypes.plan(result) if result is not None else None
     if lags is not None:   # a window of lags: the batch code, on a batch of one
-        return _out.deliver(_batch.correlate(a, v, mode_name, method, -1, lags), out, "correlate")
+        return _out.deliver(_batch.correlate(a, v, mode_name, method, -1, lags,
+                                             threads=nthreads), out, "correlate")
     if plan is None:
         return _out.deliver(np.correlate(a, v, mode), out, "correlate")
     v = np.conj(v) if v.dtype.kind == "c" else v

@@ -161,3 +161,21 @@ def test_lags_errors():
         fastconv.correlate(a, [], "full", lags=1)
     with pytest.raises(ValueError, match="object too deep"):
         fastconv.correlate(np.ones((2, 3)), v, "full", lags=1)
+
+
+def test_threads_reach_the_lag_window(monkeypatch):
+    """correlate(..., lags=m, threads=n) runs on n threads (the window goes
+    through the batch code, which must receive the count)."""
+    from fastconv import _batch
+    seen = []
+    original = _batch.correlate
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("threads"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_batch, "correlate", spy)
+    a = np.arange(50.0)
+    fastconv.correlate(a, a[::-1], "full", lags=3, threads=1)
+    fastconv.correlate(a, a[::-1], "full", lags=3, threads=2)
+    assert seen == [1, 2]

@@ -116,6 +116,11 @@ typedef void (*fc_corr2d_tile_fn)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptr
 #define FC_STREAM_MIN_BYTES ((ptrdiff_t)8 << 20)
 /* The narrowest column block (one AVX2 float32 vector). */
 #define FC_TILE_COL_MIN 8
+/* Column blocks of kernels with very many taps: 8 AVX-512 float32 vectors
+ * (16 float64 ones), at most FC_TILE_MAX_MACS multiply-adds a tile (about
+ * 5 ms of work). */
+#define FC_TILE_COL_LONG 128
+#define FC_TILE_MAX_MACS ((ptrdiff_t)1 << 28)
 
 /*
  * The tiling: bands of `band` output rows (a multiple of FC_CORR_ROWS_BLOCK,
@@ -145,9 +150,14 @@ static void corr2d_tiling(ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t taps,
     if (cols >= FC_TILE_COL_QUANTUM) {
         cols -= cols % FC_TILE_COL_QUANTUM;
     } else {
-        /* very many taps (a kernel gradient): narrow tiles, so that the
-         * interrupt is still polled every fraction of a second */
-        cols = fc_max(FC_TILE_COL_MIN, cols - cols % FC_TILE_COL_MIN);
+        /* very many taps (long kernels, kernel gradients, lag windows): a
+         * tile keeps FC_TILE_COL_LONG columns, enough independent vectors to
+         * hide the FMA latency (one masked vector per tile ran 5x slower), as
+         * long as it stays within FC_TILE_MAX_MACS, so that the interrupt is
+         * still polled every few milliseconds; beyond, narrower tiles */
+        const ptrdiff_t most = FC_TILE_MAX_MACS / (*band * taps);
+        cols = fc_min(FC_TILE_COL_LONG,
+                      fc_max(FC_TILE_COL_MIN, most - most % FC_TILE_COL_MIN));
     }
     *cblock = fc_min(ocols, cols);
 }

@@ -370,6 +370,86 @@ S_ATTR static void S_NAME(corr_rows_any)(const S_T *const *rows, ptrdiff_t nrows
  * touched) and adds only in those lanes (the others keep their sum exactly).
  * Each output: one chain over its present taps, p then q, from zero.
  */
+#define S_EDGE_NV 8   /* vectors of one row's wide edge block */
+
+/* One output row, columns [j0, j0 + n) with 0 < n <= S_EDGE_NV * S_L, of
+ * the edge kernel: one chain per vector of columns, up to S_EDGE_NV
+ * independent ones per tap (the last vector masked to the block).  The taps
+ * q at which every lane of the block's whole vectors reads a stored element
+ * (a run [q_lo, q_hi) of each kernel row: all of them but a few at the
+ * ends, for long kernels) are plain fused multiply-adds; the others go
+ * vector by vector, masked as in corr_rows_edge.  Taps in order, so each
+ * output is the same chain. */
+S_ATTR static inline void S_NAME(edge_row_wide)(const S_T *const *rows, ptrdiff_t xc,
+                                                const S_T *w, ptrdiff_t wr, ptrdiff_t wc,
+                                                S_T *orow, ptrdiff_t j0, ptrdiff_t n,
+                                                ptrdiff_t c0)
+{
+    const int nv = (int)((n + S_L - 1) / S_L);
+    const int last = (int)(n - (ptrdiff_t)(nv - 1) * S_L);   /* lanes of the last vector */
+    S_V acc[S_EDGE_NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < S_EDGE_NV; ++v) {
+        acc[v] = S_ZERO();
+    }
+    const ptrdiff_t width = (ptrdiff_t)nv * S_L;   /* what whole vectors read */
+    for (ptrdiff_t p = 0; p < wr; ++p) {
+        const S_T *xp = rows[p];
+        if (xp == NULL) {
+            continue;
+        }
+        const S_T *wp = w + p * wc;
+        /* every lane reads a stored element iff 0 <= s and s + width <= xc */
+        const ptrdiff_t q_lo = fc_min(wc, fc_max((ptrdiff_t)0, -(j0 + c0)));
+        const ptrdiff_t q_hi = fc_max(q_lo, fc_min(wc, xc - width - (j0 + c0) + 1));
+        for (ptrdiff_t q = 0; q < wc; ++q) {
+            const ptrdiff_t s = j0 + c0 + q;
+            if (q == q_lo && q_lo < q_hi) {
+                for (ptrdiff_t t = q_lo; t < q_hi; ++t) {
+                    const S_V wt = S_SET1(wp[t]);
+                    const S_T *xt = xp + (j0 + c0 + t);
+#pragma GCC unroll 8
+                    for (int v = 0; v < S_EDGE_NV; ++v) {
+                        if (v < nv) {
+                            acc[v] = S_FMA(wt, S_LOADU(xt + v * S_L), acc[v]);
+                        }
+                    }
+                }
+                q = q_hi - 1;
+                continue;
+            }
+            const S_V wv = S_SET1(wp[q]);
+#pragma GCC unroll 8
+            for (int v = 0; v < S_EDGE_NV; ++v) {
+                if (v >= nv) {
+                    continue;
+                }
+                const ptrdiff_t sv = s + v * S_L;
+                const ptrdiff_t lanes = v == nv - 1 ? last : S_L;
+                const int lo = sv < 0 ? (int)fc_min(-sv, lanes) : 0;
+                const int hi = (int)fc_max((ptrdiff_t)lo, fc_min(lanes, xc - sv));
+                if (lo >= hi) {
+                    continue;
+                }
+                if (lo == 0 && hi == S_L) {
+                    acc[v] = S_FMA(wv, S_LOADU(xp + sv), acc[v]);
+                } else {
+                    const S_MASK_T m = S_MASK_RANGE(lo, hi);
+                    acc[v] = S_MFMA(wv, S_MLOAD(xp + sv, m), acc[v], m);
+                }
+            }
+        }
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < S_EDGE_NV; ++v) {
+        if (v < nv - 1) {
+            S_STOREU(orow + j0 + v * S_L, acc[v]);
+        } else if (v == nv - 1) {
+            S_MSTORE(orow + j0 + v * S_L, S_MASK(last), acc[v]);
+        }
+    }
+}
+
 S_ATTR static void S_NAME(corr_rows_edge)(const S_T *const *rows, ptrdiff_t nrows,
                                           ptrdiff_t xc, const S_T *w, ptrdiff_t wr,
                                           ptrdiff_t wc, S_T *out, ptrdiff_t ldo,
@@ -378,6 +458,13 @@ S_ATTR static void S_NAME(corr_rows_edge)(const S_T *const *rows, ptrdiff_t nrow
     for (ptrdiff_t r0 = 0; r0 < nrows; r0 += 4) {
         const int nr = nrows - r0 < 4 ? (int)(nrows - r0) : 4;
         const S_T *const *rr = rows + r0;
+        if (nr == 1) {   /* one row (1-D calls): up to S_EDGE_NV vectors at a time */
+            for (ptrdiff_t j0 = 0; j0 < ocols; j0 += (ptrdiff_t)S_EDGE_NV * S_L) {
+                S_NAME(edge_row_wide)(rr, xc, w, wr, wc, out + r0 * ldo, j0,
+                                      fc_min((ptrdiff_t)S_EDGE_NV * S_L, ocols - j0), c0);
+            }
+            continue;
+        }
         for (ptrdiff_t j0 = 0; j0 < ocols; j0 += S_L) {
             const int n = ocols - j0 < S_L ? (int)(ocols - j0) : S_L;
             S_V acc[4] = {S_ZERO(), S_ZERO(), S_ZERO(), S_ZERO()};
@@ -455,3 +542,4 @@ S_ATTR static void S_NAME(corr_rows_stream)(const S_T *const *rows, ptrdiff_t nr
 #undef S_STREAM
 #undef S_ALIGNR
 #undef S_MFMA
+#undef S_EDGE_NV
