@@ -21,7 +21,8 @@ a large image is never copied whole, whatever its boundary.  scipy.fft
 (pocketfft) transforms the rows of a batch LANES at a time with SIMD, and a
 row without partners about SCALAR_COST times slower: a 1-D plan (one row per
 block) is batched in whole groups of LANES blocks, one group per worker
-thread at least (pocketfft gives a thread whole groups only), and
+thread when BATCH_BYTES allows it (pocketfft gives a thread whole groups
+only), a call under PARALLEL_MIN_ELEMENTS runs on one worker, and
 `block_plan(..., lanes=True)` prices its blocks so (`BlockPlan.lane_work`),
 which favours block counts in whole groups.
 
@@ -72,6 +73,12 @@ BATCH_BYTES = 6 << 20
 #: each) are batched by whole groups of LANES and priced per group.
 LANES = 4
 SCALAR_COST = 2.5
+
+#: Transform elements of one scipy.fft call below which it runs on one
+#: worker whatever the call's threads: pocketfft's threads cost more than
+#: they save there (measured: 8 rows of 4096 float32, 39 µs on one worker,
+#: 85 µs on two; 64 rows, 0.28 ms against 0.21 ms).
+PARALLEL_MIN_ELEMENTS = 1 << 17
 
 #: Per-block cost, in units of one element-log2 of transform work: the
 #: Python and copying overhead that makes very small blocks a loss.
@@ -218,9 +225,14 @@ def correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead=None)
     per_batch = max(1, BATCH_BYTES // (2 * plan.nr * plan.nc * x.itemsize))
     if plan.nr == 1:
         # whole lane groups, one per worker (pocketfft gives each thread
-        # whole groups only: a batch of one group runs on one thread)
+        # whole groups only: a batch of one group runs on one thread), within
+        # the byte cap (a larger batch is page-faulted anew on every call:
+        # 1e6 x 10001 float32 ran 2x slower on 2 threads with 8-row batches)
         group = LANES * max(1, workers)
-        per_batch = max(group, per_batch // group * group)
+        if per_batch >= group:
+            per_batch = per_batch // group * group
+        else:
+            per_batch = max(LANES, per_batch // LANES * LANES)
     for bi in range(plan.br):
         top = bi * plan.lr
         height = min(plan.lr, rows - top)
@@ -274,22 +286,29 @@ class _Transforms:
         self.last, self.last_inverse = ((scipy.fft.rfft, scipy.fft.irfft) if real
                                         else (scipy.fft.fft, scipy.fft.ifft))
 
+    def _workers(self, count):
+        """scipy.fft's workers for a call on `count` transforms of the plan:
+        one below PARALLEL_MIN_ELEMENTS elements, where a second thread costs
+        more than it saves."""
+        return self.workers if count * self.nr * self.nc >= PARALLEL_MIN_ELEMENTS else 1
+
     def forward(self, stack):
         """Spectra (count, nr, nc or nc // 2 + 1) of a (count, m <= nr, k <= nc)
         stack, zero-padded to nr x nc."""
-        half = self.last(stack, n=self.nc, axis=-1, workers=self.workers)
+        workers = self._workers(len(stack))
+        half = self.last(stack, n=self.nc, axis=-1, workers=workers)
         if self.nr == 1:
             return half
-        return scipy.fft.fft(half, n=self.nr, axis=-2, workers=self.workers,
-                             overwrite_x=True)
+        return scipy.fft.fft(half, n=self.nr, axis=-2, workers=workers, overwrite_x=True)
 
     def inverse(self, spectra, rows):
         """Rows `rows` (a slice) of the inverse transforms of `spectra`
         (overwritten), all nc columns: (count, len(rows), nc)."""
+        workers = self._workers(len(spectra))
         if self.nr > 1:
-            spectra = scipy.fft.ifft(spectra, axis=-2, workers=self.workers,
+            spectra = scipy.fft.ifft(spectra, axis=-2, workers=workers,
                                      overwrite_x=True)[:, rows]
-        return self.last_inverse(spectra, n=self.nc, axis=-1, workers=self.workers)
+        return self.last_inverse(spectra, n=self.nc, axis=-1, workers=workers)
 
 
 def _circular(x, w, out_shape, r0, c0, workers):

@@ -383,10 +383,14 @@ def test_workers_from_threads(shapes):
     plan = _dtypes.plan(np.dtype(np.float64))
     x_shape, w_shape, out_shape = shapes
     x, w = np.ones(x_shape), np.ones(w_shape)
-    with _spy_transforms() as calls:
+    with mock.patch.object(_fft, "PARALLEL_MIN_ELEMENTS", 0), _spy_transforms() as calls:
         _primitive.correlate_2d(x, w, out_shape, 0, 0, plan, "fft", threads=2)
     assert calls
     assert all(kwargs["workers"] == 2 for _, _, kwargs in calls)
+    # calls smaller than PARALLEL_MIN_ELEMENTS run on one worker
+    with _spy_transforms() as calls:
+        _primitive.correlate_2d(x, w, out_shape, 0, 0, plan, "fft", threads=2)
+    assert calls and all(kwargs["workers"] == 1 for _, _, kwargs in calls)
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -394,8 +398,8 @@ def test_workers_from_threads(shapes):
 @pytest.mark.parametrize("n, k", [(100_000, 1_001), (30_000, 2_000), (5_000, 300)])
 def test_1d_blocks_are_transformed_in_whole_lane_groups(n, k, dtype, threads):
     """A 1-D plan's blocks (one row each) go to scipy.fft in batches of whole
-    groups of _fft.LANES (pocketfft's SIMD lanes), one group per thread,
-    except the last batch."""
+    groups of _fft.LANES (pocketfft's SIMD lanes), one group per thread
+    when the byte cap allows it, except the last batch."""
     rng = np.random.default_rng(n)
     a, v = _random(rng, n, dtype), _random(rng, k, dtype)
     forward = "rfft" if np.dtype(dtype).kind == "f" else "fft"
@@ -403,7 +407,7 @@ def test_1d_blocks_are_transformed_in_whole_lane_groups(n, k, dtype, threads):
         with mock.patch.object(_fft, "BATCH_BYTES", batch_bytes), _spy_transforms() as calls:
             got = fastconv.convolve(a, v, method="fft", threads=threads)
         batches = [x.shape[0] for name, x, _ in calls if name == forward][1:]   # [0]: kernel
-        group = _fft.LANES * threads
+        group = _fft.LANES * threads if batch_bytes == _fft.BATCH_BYTES else _fft.LANES
         assert batches and all(b % group == 0 for b in batches[:-1]), batches
         exact = np.convolve(a.astype(_wide(dtype)), v.astype(_wide(dtype)))
         assert_fft_close(got, exact, _norm(a) * _norm(v), math.log2(4 * (n + k)), dtype, k)
