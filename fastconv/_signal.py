@@ -31,28 +31,32 @@ __all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
 # The C kernel runs a call below this many multiply-adds on one thread
 # (FC_PARALLEL_MIN_MACS in csrc/signal/corr2d_direct.c).
 _SERIAL_MACS = 1 << 21
-_fast_bound = (None, 0)   # (the cost model it was derived from, bound)
+#: Output rows at least this long count as wide for the fast path's bound.
+_FAST_WIDE = 256
+_fast_bound = (None, (0, 0))   # ((the cost model, ISA level) they hold for, bounds)
 
 
 def _fast_macs():
-    """The largest call (in multiply-adds) for which 'auto' surely picks the
-    direct method under the cost model in use, at any ISA level and width:
-    its worst direct cost is below the fixed cost of im2col and of the FFT.
-    Such calls may skip the chooser (and run on one thread, as they would)."""
+    """(bound, wide bound): the largest call (in multiply-adds) for which
+    'auto' surely picks the direct method under the cost model in use, at
+    the ISA level in use, for any output row, and for output rows of at least
+    _FAST_WIDE elements: its direct cost is below the fixed cost of im2col
+    and of the FFT.  Such calls may skip the chooser (and run on one thread,
+    as they would: both bounds are at most _SERIAL_MACS)."""
     global _fast_bound
     model = _method.model()
-    if _fast_bound[0] is not model:
-        bound = _SERIAL_MACS
+    if _fast_bound[0] is None or _fast_bound[0][0] is not model or _fast_bound[0][1] != _isa.current:
+        bounds = [_SERIAL_MACS, _SERIAL_MACS]
         try:
             for key in ("float32", "float64"):
                 floor = min(model["im2col"][key]["a"], model["fft"][key]["a"])
-                for level in model["direct"].values():
-                    c = level[key]
-                    slope = c["b"] * (1.0 + c["v"])   # the narrowest output row
-                    bound = min(bound, int(max(floor - c["a"], 0.0) / slope))
+                c = _method._direct_constants(key)   # those of the ISA level in use
+                for i, width in enumerate((1, _FAST_WIDE)):   # the narrowest row
+                    slope = c["b"] * (1.0 + c["v"] / width)
+                    bounds[i] = min(bounds[i], int(max(floor - c["a"], 0.0) / slope))
         except (KeyError, TypeError, ZeroDivisionError):
-            bound = 0
-        _fast_bound = (model, bound)
+            bounds = [0, 0]
+        _fast_bound = ((model, _isa.current), tuple(bounds))
     return _fast_bound[1]
 
 
@@ -65,8 +69,9 @@ def _fast_1d(a, v, mode, method, threads, convolution):
         return None
     if threads is not None and not (type(threads) is int and threads > 0):
         return None   # (a positive count changes nothing: such calls run on one thread)
-    limit = _fast_macs() if method == "auto" else _SERIAL_MACS
-    return _ext.corr1d_small(a, v, mode, convolution, _isa.current, limit)
+    limit, wide_limit = _fast_macs() if method == "auto" else (_SERIAL_MACS, _SERIAL_MACS)
+    return _ext.corr1d_small(a, v, mode, convolution, _isa.current, limit, wide_limit,
+                             _FAST_WIDE)
 
 
 _FAST_2D_MODES = frozenset(("full", "same", "valid"))

@@ -62,3 +62,42 @@ def _calls():
 def test_other_calls_take_the_full_path(call):
     in1, in2, mode, boundary, fillvalue, method = call
     assert _signal._fast_2d(in1, in2, mode, boundary, fillvalue, method, None, True) is None
+
+
+# --------------------------------------------------------------------------
+# the 1-D fast path (_signal._fast_1d -> _ext.corr1d_small)
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+def test_1d_fast_path_equals_the_full_path(name, dtype):
+    rng = np.random.default_rng(3)
+    function = getattr(fastconv, name)
+    for n, k, mode in itertools.product((1, 7, 300, 100_000), (1, 3, 31), ("full", "same", "valid")):
+        if name == "correlate" and k > n:
+            continue
+        a, v = rng.standard_normal(n).astype(dtype), rng.standard_normal(k).astype(dtype)
+        got = function(a, v, mode)
+        full = function(a, v, mode, threads=-1)   # threads=-1: the full path, same kernel
+        assert got.dtype == full.dtype == dtype
+        np.testing.assert_array_equal(got, full)
+
+
+def test_1d_fast_path_bounds():
+    """A wide output may take the fast path up to the wide bound, a narrow
+    one only up to the narrow bound; both bounds keep 'auto''s choice."""
+    from fastconv import _method
+    from fastconv._ext import _signal as ext
+    narrow, wide = _signal._fast_macs()
+    assert 0 <= narrow <= wide <= _signal._SERIAL_MACS
+    dtype = np.dtype(np.float32)
+    k = 3
+    n = max(wide // k, 1)
+    a, v = np.ones(n, dtype), np.ones(k, dtype)
+    assert ext.corr1d_small(a, v, "full", True, 0, narrow, wide, _signal._FAST_WIDE) is not None
+    if n * k > narrow:
+        assert ext.corr1d_small(a, v, "full", True, 0, narrow, 0, 0) is None
+    shapes = ((1, n), (1, k), (1, n + k - 1))
+    assert _method.choose("correlate", shapes, dtype) == _method.Method.DIRECT
+    too_big = np.ones(wide // k + 2, dtype)
+    assert ext.corr1d_small(too_big, v, "full", True, 0, narrow, wide, _signal._FAST_WIDE) is None

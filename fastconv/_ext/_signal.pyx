@@ -334,13 +334,14 @@ _NUMPY_MODES = {"valid": 0, "same": 1, "full": 2}
 
 
 def corr1d_small(object a, object v, object mode, bint convolution, int isa,
-                 Py_ssize_t max_macs):
+                 Py_ssize_t max_macs, Py_ssize_t max_macs_wide=0, Py_ssize_t wide=0):
     """numpy.convolve (convolution=True) or numpy.correlate of a and v by the
     direct kernel on one thread, with the least Python work, when the call is
     the common case: a and v exact ndarrays, 1-D, non-empty, aligned,
     C-contiguous, native float32 or float64 of one dtype, mode one of the
-    three names, at most max_macs multiply-adds, and for correlate a at least
-    as long as v.  Returns the result array, or None when the call is not
+    three names, at most max_macs multiply-adds (len(a) * len(v); or
+    max_macs_wide when the output has at least `wide` elements), and for
+    correlate a at least as long as v.  Returns the result array, or None when the call is not
     that case (the caller then takes the full path, which gives the same
     result for the calls accepted here)."""
     if type(a) is not cnp.ndarray or type(v) is not cnp.ndarray:
@@ -359,7 +360,7 @@ def corr1d_small(object a, object v, object mode, bint convolution, int isa,
     if mode_code is None:
         return None
     cdef Py_ssize_t n = cnp.PyArray_DIM(xa, 0), k = cnp.PyArray_DIM(va, 0)
-    if n == 0 or k == 0 or n > max_macs // k:
+    if n == 0 or k == 0:
         return None
     if k > n:
         if not convolution:
@@ -373,6 +374,8 @@ def corr1d_small(object a, object v, object mode, bint convolution, int isa,
         k0, length = -(k // 2), n
     else:
         k0, length = 0, n - k + 1
+    if n > max_macs // k and (length < wide or wide <= 0 or n > max_macs_wide // k):
+        return None
     cdef fc_dtype dt = FC_F64 if type_num == cnp.NPY_FLOAT64 else FC_F32
     cdef size_t itemsize = fc_itemsize(dt)
     cdef cnp.npy_intp out_len = length
