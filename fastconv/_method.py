@@ -254,8 +254,8 @@ def _fft_cost_bound(shapes, dtype, boundary, threads, batch=1):
     elements of each item, in transforms of at least the kernel's size (and
     'wrap' may instead transform x, three times)."""
     x_shape, w_shape, out_shape = shapes
-    c = _model["fft"][_dtype_key(dtype)[0]]
-    transform_factor = _dtype_key(dtype)[2]
+    key, _, transform_factor = _dtype_key(dtype)
+    c = _model["fft"][key]
     outputs = out_shape[0] * out_shape[1]
     work = 2.0 * outputs * max(math.log2(max(w_shape[0] * w_shape[1], 2)), 1.0)
     x_size = x_shape[0] * x_shape[1]

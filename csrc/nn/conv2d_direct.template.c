@@ -81,6 +81,26 @@ typedef FC_T FC_SFX(fc_vector) __attribute__((vector_size(16)));
 #endif
 
 /*
+ * depthwise_planes: the kernel table's plane kernel (nn_kernels.h) on every
+ * (image, channel) plane of a depthwise layer, on nthreads threads: plane pl
+ * of `in` (in_plane elements each) with channel pl % groups's taps (and
+ * bias) into plane pl of `out` (out_plane elements each).
+ */
+static void FC_SFX(depthwise_planes)(FC_DW_PLANE dw_plane, const fc_dw_plane *geom,
+                                     ptrdiff_t planes, ptrdiff_t groups, const FC_T *in,
+                                     ptrdiff_t in_plane, const FC_T *w, ptrdiff_t taps,
+                                     const FC_T *bias, FC_T *out, ptrdiff_t out_plane,
+                                     int nthreads)
+{
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
+    for (ptrdiff_t pl = 0; pl < planes; ++pl) {
+        const ptrdiff_t g = pl % groups;
+        dw_plane(geom, in + pl * in_plane, w + g * taps, bias ? bias + g : NULL,
+                 out + pl * out_plane);
+    }
+}
+
+/*
  * Forward: y[b, o, i, j] = sum_{c, r, q} w[o, c, r, q] * x[b, g*cg + c, i*sh - ph + r*dh,
  * j*sw - pw + q*dw] (+ bias[o]), summed over (c, r, q) in that order.
  *
@@ -221,13 +241,8 @@ static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, cons
         const fc_dw_plane geom = {s->h_in, s->w_in, s->h_out, w_out, s->kh, kw,
                                   s->stride_h, s->stride_w, -s->pad_h, s->dil_h,
                                   -s->pad_w, s->dil_w};
-        const ptrdiff_t planes = s->n * s->groups;
-#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
-        for (ptrdiff_t pl = 0; pl < planes; ++pl) {
-            const ptrdiff_t g = pl % s->groups;
-            dw_plane(&geom, x + pl * in_plane, w + g * taps, bias ? bias + g : NULL,
-                     y + pl * out_plane);
-        }
+        FC_SFX(depthwise_planes)(dw_plane, &geom, s->n * s->groups, s->groups, x, in_plane,
+                                 w, taps, bias, y, out_plane, nthreads);
         return;
     }
     /* stride-1 columns whose every tap is inside the row: [j_in, j_in + n_in) */
@@ -467,13 +482,8 @@ static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, 
          * h + pad_h - r*dil_h; column likewise), edges included */
         const fc_dw_plane geom = {s->h_out, s->w_out, s->h_in, w_in, s->kh, kw, 1, 1,
                                   s->pad_h, -s->dil_h, s->pad_w, -s->dil_w};
-        const ptrdiff_t planes = s->n * s->groups;
-#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
-        for (ptrdiff_t pl = 0; pl < planes; ++pl) {
-            const ptrdiff_t g = pl % s->groups;
-            dw_plane(&geom, dy + pl * out_plane, w + g * taps, bias ? bias + g : NULL,
-                     dx + pl * in_plane);
-        }
+        FC_SFX(depthwise_planes)(dw_plane, &geom, s->n * s->groups, s->groups, dy, out_plane,
+                                 w, taps, bias, dx, in_plane, nthreads);
         return;
     }
     /* stride-1 input columns that every tap reaches from an in-range output:
