@@ -32,6 +32,7 @@ C_CORE_SOURCES = [
     "csrc/nn/winograd.c",
     "csrc/nn/winograd_kernels.c",
     "csrc/nn/depthwise_kernels.c",
+    "csrc/nn/dense_kernels.c",
 ]
 
 # Headers and templates (#included, so invisible to the default timestamp

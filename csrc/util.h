@@ -3,11 +3,24 @@
 #define FASTCONV_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fastconv.h"
 
 static inline ptrdiff_t fc_min(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
 static inline ptrdiff_t fc_max(ptrdiff_t a, ptrdiff_t b) { return a > b ? a : b; }
+
+/* bits [lo, hi) of a 32-bit lane mask, lo and hi clipped to [0, 32] */
+static inline uint32_t fc_lane_bits(ptrdiff_t lo, ptrdiff_t hi)
+{
+    lo = lo < 0 ? 0 : lo;
+    hi = hi > 32 ? 32 : hi;
+    if (hi <= lo) {
+        return 0;
+    }
+    const uint32_t below_hi = hi >= 32 ? 0xffffffffu : (1u << hi) - 1u;
+    return below_hi & ~((1u << lo) - 1u);
+}
 
 /* a mod m in [0, m) for any sign of a; m > 0. */
 static inline ptrdiff_t fc_mod(ptrdiff_t a, ptrdiff_t m)

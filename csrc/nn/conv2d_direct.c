@@ -3,6 +3,7 @@
  * float64 and dispatches on the dtype code (fc_conv2d_direct,
  * fc_conv2d_grad_input_direct, fc_conv2d_grad_weight_direct).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fastconv.h"
@@ -15,35 +16,15 @@
  * (2 KiB) stay in L1 while every tap streams over them. */
 #define FC_NN_BLOCK 256
 
-/* The depthwise row kernel of the call's ISA level (the reference without ex). */
-static fc_dw_row_f32 dw_row_f32(const fc_exec *ex)
-{
-    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.row_f32;
-}
+/* The dense row kernel (nn_kernels.h) computes FC_DENSE_UNITS channels per
+ * call; layers with fewer channels per group than this keep the register
+ * tiles of conv2d_tile.template.c, which waste no lanes on missing channels. */
+#define FC_DENSE_MIN_UNITS 2
 
-static fc_dw_row_f64 dw_row_f64(const fc_exec *ex)
+/* The nn kernels of the call's ISA level (the reference without ex). */
+static const fc_nn_kernels *nn_kernels(const fc_exec *ex)
 {
-    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.row_f64;
-}
-
-static fc_dw_gw_f32 dw_gw_f32(const fc_exec *ex)
-{
-    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.grad_weight_f32;
-}
-
-static fc_dw_gw_f64 dw_gw_f64(const fc_exec *ex)
-{
-    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.grad_weight_f64;
-}
-
-static fc_dw_plane_f32 dw_plane_f32(const fc_exec *ex)
-{
-    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.plane_f32;
-}
-
-static fc_dw_plane_f64 dw_plane_f64(const fc_exec *ex)
-{
-    return fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn.depthwise.plane_f64;
+    return &fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn;
 }
 
 #define FC_DT FC_DT_F32
@@ -66,8 +47,8 @@ fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
     }
 #define FC_CASE(code, sfx, T)                                                        \
     case code:                                                                       \
-        conv2d_forward_##sfx(s, (const T *)x, (const T *)w, (const T *)bias, (T *)y,   \
-                             fc_exec_threads(ex), dw_row_##sfx(ex), dw_plane_##sfx(ex));              \
+        conv2d_forward_##sfx(s, (const T *)x, (const T *)w, (const T *)bias, (T *)y, \
+                             fc_exec_threads(ex), nn_kernels(ex));                   \
         return FC_OK;
     FC_NN_DISPATCH(dt, FC_CASE)
 #undef FC_CASE
@@ -84,7 +65,7 @@ fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
 #define FC_CASE(code, sfx, T)                                                             \
     case code:                                                                            \
         conv2d_grad_input_##sfx(s, (const T *)dy, (const T *)w, (const T *)bias, (T *)dx, \
-                                fc_exec_threads(ex), dw_row_##sfx(ex), dw_plane_##sfx(ex));               \
+                                fc_exec_threads(ex), nn_kernels(ex));                     \
         return FC_OK;
     FC_NN_DISPATCH(dt, FC_CASE)
 #undef FC_CASE
@@ -98,10 +79,10 @@ fc_status fc_conv2d_grad_weight_direct(fc_dtype dt, const fc_conv2d_shape *s,
     if (status != FC_OK) {
         return status;
     }
-#define FC_CASE(code, sfx, T)                                                 \
-    case code:                                                                \
-        conv2d_grad_weight_##sfx(s, (const T *)x, (const T *)dy, (T *)dw,      \
-                                 fc_exec_threads(ex), dw_gw_##sfx(ex));  \
+#define FC_CASE(code, sfx, T)                                             \
+    case code:                                                            \
+        conv2d_grad_weight_##sfx(s, (const T *)x, (const T *)dy, (T *)dw, \
+                                 fc_exec_threads(ex), nn_kernels(ex));    \
         return FC_OK;
     FC_NN_DISPATCH(dt, FC_CASE)
 #undef FC_CASE

@@ -74,10 +74,12 @@ typedef FC_T FC_SFX(fc_vector) __attribute__((vector_size(16)));
 #  define FC_DW_ROW fc_dw_row_f32
 #  define FC_DW_GW fc_dw_gw_f32
 #  define FC_DW_PLANE fc_dw_plane_f32
+#  define FC_DENSE_ROW fc_dense_row_f32
 #else
 #  define FC_DW_ROW fc_dw_row_f64
 #  define FC_DW_GW fc_dw_gw_f64
 #  define FC_DW_PLANE fc_dw_plane_f64
+#  define FC_DENSE_ROW fc_dense_row_f64
 #endif
 
 /*
@@ -98,6 +100,179 @@ static void FC_SFX(depthwise_planes)(FC_DW_PLANE dw_plane, const fc_dw_plane *ge
         dw_plane(geom, in + pl * in_plane, w + g * taps, bias ? bias + g : NULL,
                  out + pl * out_plane);
     }
+}
+
+/*
+ * Dense layers with stride 1 along the rows, at the levels whose kernel
+ * table has a dense row kernel (nn_kernels.h): the weights are packed by
+ * blocks of FC_DENSE_UNITS channels (dense_pack), then every row band of
+ * up to FC_DENSE_ROWS rows of every (image, group) is one work unit of the
+ * parallel loop, and within it each run of rows that have the same kernel
+ * rows inside the data is one kernel call per block of units.  Each output
+ * gets the terms of the generic loops in their order: the same bits.
+ *
+ * dense_pack: wp[((g*nblk + blk)*nsum + c)*taps*U + t*U + u] = the weight of
+ * unit blk*U + u, summed channel c, tap t of group g (zero for the units
+ * past the group's nunits), where weight (unit, c, t) of group g is
+ * w[g*gstride + unit*ustride + c*cstride + t].  NULL if out of memory.
+ */
+static FC_T *FC_SFX(dense_pack)(const FC_T *w, ptrdiff_t groups, ptrdiff_t nunits,
+                                ptrdiff_t nsum, ptrdiff_t taps, ptrdiff_t gstride,
+                                ptrdiff_t ustride, ptrdiff_t cstride)
+{
+    const ptrdiff_t U = FC_DENSE_UNITS, nblk = (nunits + U - 1) / U;
+    FC_T *wp = (FC_T *)malloc((size_t)(groups * nblk * nsum * taps * U) * sizeof(FC_T));
+    if (wp == NULL) {
+        return NULL;
+    }
+    FC_T *dst = wp;
+    for (ptrdiff_t g = 0; g < groups; ++g) {
+        for (ptrdiff_t blk = 0; blk < nblk; ++blk) {
+            for (ptrdiff_t c = 0; c < nsum; ++c) {
+                for (ptrdiff_t t = 0; t < taps; ++t) {
+                    for (ptrdiff_t u = 0; u < U; ++u) {
+                        const ptrdiff_t unit = blk * U + u;
+                        *dst++ = unit < nunits
+                                     ? w[g * gstride + unit * ustride + c * cstride + t]
+                                     : (FC_T)0;
+                    }
+                }
+            }
+        }
+    }
+    return wp;
+}
+
+/* the kernel rows r of a dense band row: [r_lo, r_hi) with input (or dy)
+ * row first + r*step inside [0, rows) */
+static inline void FC_SFX(dense_taps)(ptrdiff_t first, ptrdiff_t step, ptrdiff_t rows,
+                                      ptrdiff_t kh, ptrdiff_t *r_lo, ptrdiff_t *r_hi)
+{
+    if (step > 0) {
+        fc_inside(first, step, rows, kh, r_lo, r_hi);
+    } else {   /* first - r*|step| in [0, rows) */
+        *r_lo = fc_min(kh, fc_max(0, fc_ceil_div(first - rows + 1, -step)));
+        *r_hi = fc_max(*r_lo, fc_min(kh, first >= 0 ? first / -step + 1 : 0));
+    }
+}
+
+/*
+ * dense_rows: every band of the layer.  Band row e (output row `row`) reads
+ * input row first + r*rstep for kernel row r, first = row*row_mul + row_add,
+ * from planes of `in_rows` rows of in_w columns; p holds the column
+ * geometry and strides (nsum, in_plane, kw, col0, col_step, n, w_sum,
+ * w_row, out_plane, rows_out_step).
+ */
+static void FC_SFX(dense_rows)(FC_DENSE_ROW dense_row, const fc_dense_row *geom,
+                               const FC_T *in, const FC_T *wp, const FC_T *bias, FC_T *out,
+                               ptrdiff_t images, ptrdiff_t groups, ptrdiff_t nunits,
+                               ptrdiff_t units_total, ptrdiff_t sum_total, ptrdiff_t rows_out,
+                               ptrdiff_t in_rows, ptrdiff_t in_w, ptrdiff_t kh,
+                               ptrdiff_t row_mul, ptrdiff_t row_add, ptrdiff_t rstep,
+                               int nthreads)
+{
+    const ptrdiff_t U = FC_DENSE_UNITS, R = FC_DENSE_ROWS, nblk = (nunits + U - 1) / U;
+    const ptrdiff_t bands = (rows_out + R - 1) / R, items = images * groups * bands;
+    const ptrdiff_t out_plane = geom->out_plane, w_blk = geom->nsum * geom->w_sum;
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
+    for (ptrdiff_t item = 0; item < items; ++item) {
+        const ptrdiff_t band = item % bands, g = item / bands % groups;
+        const ptrdiff_t b = item / bands / groups;
+        const FC_T *ing = in + (b * sum_total + g * geom->nsum) * geom->in_plane;
+        FC_T *outg = out + (b * units_total + g * nunits) * out_plane;
+        const ptrdiff_t end = fc_min(rows_out, band * R + R);
+        ptrdiff_t row = band * R;
+        while (row < end) {
+            ptrdiff_t r_lo, r_hi, m = 1;
+            const ptrdiff_t first = row * row_mul + row_add;
+            FC_SFX(dense_taps)(first, rstep, in_rows, kh, &r_lo, &r_hi);
+            for (; row + m < end; ++m) {   /* the next rows with the same kernel rows */
+                ptrdiff_t lo, hi;
+                FC_SFX(dense_taps)(first + m * row_mul, rstep, in_rows, kh, &lo, &hi);
+                if (lo != r_lo || hi != r_hi) {
+                    break;
+                }
+            }
+            fc_dense_row p = *geom;
+            p.nrows = fc_max(0, r_hi - r_lo);
+            p.row_step = rstep * in_w;
+            p.rows_in_step = row_mul * in_w;
+            const FC_T *in0 = p.nrows > 0 ? ing + (first + r_lo * rstep) * in_w : ing;
+            for (ptrdiff_t blk = 0; blk < nblk; ++blk) {
+                const ptrdiff_t u0 = blk * U;
+                dense_row(&p, fc_min(U, nunits - u0), m, in0,
+                          wp + (g * nblk + blk) * w_blk + r_lo * geom->w_row,
+                          bias != NULL ? bias + g * nunits + u0 : NULL,
+                          outg + u0 * out_plane + row * geom->rows_out_step);
+            }
+            row += m;
+        }
+    }
+}
+
+/* forward by the dense row kernel (stride_w 1); 0 when out of memory */
+static int FC_SFX(forward_dense)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *w,
+                                 const FC_T *bias, FC_T *y, int nthreads,
+                                 FC_DENSE_ROW dense_row)
+{
+    const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
+    const ptrdiff_t kw = s->kw, taps = s->kh * kw, U = FC_DENSE_UNITS;
+    FC_T *wp = FC_SFX(dense_pack)(w, s->groups, og, cg, taps, og * cg * taps, cg * taps, taps);
+    if (wp == NULL) {
+        return 0;
+    }
+    fc_dense_row geom = {0};
+    geom.nsum = cg;
+    geom.in_plane = s->h_in * s->w_in;
+    geom.w_in = s->w_in;
+    geom.kw = kw;
+    geom.col0 = -s->pad_w;
+    geom.col_step = s->dil_w;
+    geom.n = s->w_out;
+    geom.w_sum = taps * U;
+    geom.w_row = kw * U;
+    geom.out_plane = s->h_out * s->w_out;
+    geom.rows_out_step = s->w_out;
+    /* output row i, kernel row r reads input row i*sh - ph + r*dh */
+    FC_SFX(dense_rows)(dense_row, &geom, x, wp, bias, y, s->n, s->groups, og, s->c_out,
+                       s->c_in, s->h_out, s->h_in, s->w_in, s->kh, s->stride_h, -s->pad_h,
+                       s->dil_h, nthreads);
+    free(wp);
+    return 1;
+}
+
+/* grad_input by the dense row kernel (strides 1), as the correlation of dy
+ * with the flipped, transposed weights; 0 when out of memory */
+static int FC_SFX(grad_input_dense)(const fc_conv2d_shape *s, const FC_T *dy, const FC_T *w,
+                                    const FC_T *bias, FC_T *dx, int nthreads,
+                                    FC_DENSE_ROW dense_row)
+{
+    const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
+    const ptrdiff_t kw = s->kw, taps = s->kh * kw, U = FC_DENSE_UNITS;
+    /* units: the group's input channels c (stride taps), summed: its output
+     * channels o (stride cg*taps) */
+    FC_T *wp = FC_SFX(dense_pack)(w, s->groups, cg, og, taps, og * cg * taps, taps, cg * taps);
+    if (wp == NULL) {
+        return 0;
+    }
+    fc_dense_row geom = {0};
+    geom.nsum = og;
+    geom.in_plane = s->h_out * s->w_out;
+    geom.w_in = s->w_out;
+    geom.kw = kw;
+    geom.col0 = s->pad_w;
+    geom.col_step = -s->dil_w;
+    geom.n = s->w_in;
+    geom.w_sum = taps * U;
+    geom.w_row = kw * U;
+    geom.out_plane = s->h_in * s->w_in;
+    geom.rows_out_step = s->w_in;
+    /* dx row h, kernel row r reads dy row h + ph - r*dh */
+    FC_SFX(dense_rows)(dense_row, &geom, dy, wp, bias, dx, s->n, s->groups, cg, s->c_in,
+                       s->c_out, s->h_in, s->h_out, s->w_out, s->kh, 1, s->pad_h, -s->dil_h,
+                       nthreads);
+    free(wp);
+    return 1;
 }
 
 /*
@@ -229,11 +404,19 @@ static void FC_SFX(forward_depthwise_row)(const fc_conv2d_shape *s, const FC_T *
  */
 static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *w,
                                    const FC_T *bias, FC_T *y, int nthreads,
-                                   FC_DW_ROW dw_row, FC_DW_PLANE dw_plane)
+                                   const fc_nn_kernels *nk)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kw = s->kw, taps = s->kh * kw, w_out = s->w_out;
     const ptrdiff_t in_plane = s->h_in * s->w_in, out_plane = s->h_out * w_out;
+    const FC_DW_ROW dw_row = nk->depthwise.FC_SFX(row);
+    const FC_DW_PLANE dw_plane = nk->depthwise.FC_SFX(plane);
+    const FC_DENSE_ROW dense_row = nk->dense.FC_SFX(row);
+    if (dense_row != NULL && og >= FC_DENSE_MIN_UNITS && s->stride_w == 1
+        && kw <= FC_DENSE_MAX_KW
+        && FC_SFX(forward_dense)(s, x, w, bias, y, nthreads, dense_row)) {
+        return;
+    }
     if (dw_plane != NULL && cg == 1 && og == 1 && kw <= FC_DW_PLANE_MAX_KW
         && (s->stride_w == 1 || s->stride_w == 2)) {
         /* depthwise: the kernel table's plane kernel, one channel of one
@@ -470,11 +653,19 @@ static void FC_SFX(grad_input_depthwise_row)(const fc_conv2d_shape *s, const FC_
  */
 static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, const FC_T *w,
                                       const FC_T *bias, FC_T *dx, int nthreads,
-                                      FC_DW_ROW dw_row, FC_DW_PLANE dw_plane)
+                                      const fc_nn_kernels *nk)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kw = s->kw, taps = s->kh * kw, w_in = s->w_in;
     const ptrdiff_t in_plane = s->h_in * w_in, out_plane = s->h_out * s->w_out;
+    const FC_DW_ROW dw_row = nk->depthwise.FC_SFX(row);
+    const FC_DW_PLANE dw_plane = nk->depthwise.FC_SFX(plane);
+    const FC_DENSE_ROW dense_row = nk->dense.FC_SFX(row);
+    if (dense_row != NULL && cg >= FC_DENSE_MIN_UNITS && s->stride_w == 1
+        && s->stride_h == 1 && kw <= FC_DENSE_MAX_KW
+        && FC_SFX(grad_input_dense)(s, dy, w, bias, dx, nthreads, dense_row)) {
+        return;
+    }
     if (dw_plane != NULL && cg == 1 && og == 1 && kw <= FC_DW_PLANE_MAX_KW
         && s->stride_w == 1 && s->stride_h == 1) {
         /* depthwise, strides 1: the flipped correlation of dy's plane by the
@@ -607,8 +798,9 @@ static void FC_SFX(grad_weight_columns)(const fc_conv2d_shape *s, const FC_T *co
 #undef FC_GW_VECS
 
 static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *dy,
-                                       FC_T *dw, int nthreads, FC_DW_GW dw_gw)
+                                       FC_T *dw, int nthreads, const fc_nn_kernels *nk)
 {
+    const FC_DW_GW dw_gw = nk->depthwise.FC_SFX(grad_weight);
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw, dh = s->dil_h;
     const ptrdiff_t w_in = s->w_in, w_out = s->w_out;
@@ -704,3 +896,4 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
 #undef FC_DW_ROW
 #undef FC_DW_GW
 #undef FC_DW_PLANE
+#undef FC_DENSE_ROW

@@ -131,18 +131,6 @@ FC_DW_REF(f64_ref, double)
 FC_DW_GW_REF(f32_ref, float, FC_DW_GW_LANES_F32)
 FC_DW_GW_REF(f64_ref, double, FC_DW_GW_LANES_F64)
 
-/* bits [lo, hi) of a 32-bit mask, lo and hi clipped to [0, 32] */
-static inline uint32_t dw_bits(ptrdiff_t lo, ptrdiff_t hi)
-{
-    lo = lo < 0 ? 0 : lo;
-    hi = hi > 32 ? 32 : hi;
-    if (hi <= lo) {
-        return 0;
-    }
-    const uint32_t below_hi = hi >= 32 ? 0xffffffffu : (1u << hi) - 1u;
-    return below_hi & ~((1u << lo) - 1u);
-}
-
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define FC_DW_HAVE_AVX2 1
 #include <immintrin.h>
@@ -154,7 +142,7 @@ static inline uint32_t dw_bits(ptrdiff_t lo, ptrdiff_t hi)
  * EVENS / GATHER / SET1 / FMA (acc + w*x) / ADD / STORE / ZERO its
  * operations, FMAS the scalar multiply-add of the tail.
  */
-#define FC_DW_AVX2(SFX, T, V, L, LOADU, EVENS, GATHER, SET1, FMA, ADD, STOREU, ZERO, FMAS)        \
+#define FC_DW_AVX2(SFX, T, V, L, LOADU, EVENS, GATHER, SET1, FMA, ADD, STOREU, ZERO, FMAS) \
     FC_AVX2 static void dw_row_##SFX(const T *x0, ptrdiff_t row_step, const T *w0,         \
                                      ptrdiff_t wrow_step, ptrdiff_t nr, ptrdiff_t kw,      \
                                      ptrdiff_t tap_step, ptrdiff_t stride, ptrdiff_t n,    \
@@ -167,11 +155,11 @@ static inline uint32_t dw_bits(ptrdiff_t lo, ptrdiff_t hi)
                                           (int)(7 * stride));                              \
         (void)idx4;                                                                        \
         (void)idx8;                                                                        \
-        /* stride 2 reads one element past its last input: only while a later \
-         * output (whose inputs are inside) exists */                                     \
+        /* stride 2 reads one element past its last input: only while a later              \
+         * output (whose inputs are inside) exists */                                      \
         const ptrdiff_t extra = stride == 2 ? 1 : 0;                                       \
         ptrdiff_t j = 0;                                                                   \
-        for (; j + 4 * L + extra <= n; j += 4 * L) {                                               \
+        for (; j + 4 * L + extra <= n; j += 4 * L) {                                       \
             V a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO;                                  \
             for (ptrdiff_t r = 0; r < nr; ++r) {                                           \
                 const T *xr = x0 + r * row_step + j * stride;                              \
@@ -209,7 +197,7 @@ static inline uint32_t dw_bits(ptrdiff_t lo, ptrdiff_t hi)
             STOREU(y + j + 2 * L, a2);                                                     \
             STOREU(y + j + 3 * L, a3);                                                     \
         }                                                                                  \
-        for (; j + L + extra <= n; j += L) {                                                       \
+        for (; j + L + extra <= n; j += L) {                                               \
             V a0 = ZERO;                                                                   \
             for (ptrdiff_t r = 0; r < nr; ++r) {                                           \
                 const T *xr = x0 + r * row_step + j * stride;                              \
@@ -304,8 +292,8 @@ static inline void dw_gw_masks(const ptrdiff_t *lo, const ptrdiff_t *hi, ptrdiff
 {
     for (ptrdiff_t q = 0; q < kw; ++q) {
         const ptrdiff_t a = fc_max(lo[q] - j0, 0), e = fc_min(hi[q] - j0, vl);
-        am[q] = dw_bits(a, e);
-        lm[q] = sw == 1 ? am[q] : dw_bits(2 * a, 2 * e - 1);
+        am[q] = fc_lane_bits(a, e);
+        lm[q] = sw == 1 ? am[q] : fc_lane_bits(2 * a, 2 * e - 1);
     }
 }
 
@@ -317,7 +305,7 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
     return first >= 0 && first < p->h_in && last >= 0 && last < p->h_in;
 }
 
-#define FC_DW_PLANE_AVX512(SFX, T, V, L, M, LOADZ, MUL, MASK_ADD, ADD, SET1, ZERO, EVENS2,   \
+#define FC_DW_PLANE_AVX512(SFX, T, V, L, M, LOADZ, MUL, MASK_ADD, ADD, SET1, ZERO, EVENS2,  \
                            MSTORE)                                                          \
     /* the masked input vector of one tap: columns p[0], p[sw], ... */                      \
     FC_AVX512 static inline V dw_plane_load_##SFX(const T *ptr, ptrdiff_t sw, M m0, M m1)   \
@@ -328,11 +316,11 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
         return EVENS2(LOADZ(m0, ptr), LOADZ(m1, ptr + L));                                  \
     }                                                                                       \
                                                                                             \
-    /* R output rows from i (kernel rows [r_lo, r_hi) inside for all of them), the 2 \
+    /* R output rows from i (kernel rows [r_lo, r_hi) inside for all of them), the 2        \
      * vectors of columns from j0 */                                                        \
     FC_AVX512 static inline __attribute__((always_inline)) void dw_plane_rows_##SFX(        \
-        const fc_dw_plane *p, const T *in, const T *w, const T *bias, T *out, ptrdiff_t i,   \
-        const int R, ptrdiff_t r_lo, ptrdiff_t r_hi, ptrdiff_t j0, M (*addm)[2],             \
+        const fc_dw_plane *p, const T *in, const T *w, const T *bias, T *out, ptrdiff_t i,  \
+        const int R, ptrdiff_t r_lo, ptrdiff_t r_hi, ptrdiff_t j0, M (*addm)[2],            \
         M (*ld0)[2], M (*ld1)[2], const M *sm)                                              \
     {                                                                                       \
         const ptrdiff_t kw = p->kw, sw = p->stride_w, w_in = p->w_in;                       \
@@ -344,7 +332,7 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
         for (ptrdiff_t r = r_lo; r < r_hi; ++r) {                                           \
             const T *rows[4];                                                               \
             for (int k = 0; k < R; ++k) {                                                   \
-                rows[k] = in + ((i + k) * p->stride_h + p->row0 + r * p->row_step) * w_in    \
+                rows[k] = in + ((i + k) * p->stride_h + p->row0 + r * p->row_step) * w_in   \
                           + j0 * sw + p->col0;                                              \
             }                                                                               \
             for (ptrdiff_t q = 0; q < kw; ++q) {                                            \
@@ -352,7 +340,7 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
                 const ptrdiff_t off = q * p->col_step;                                      \
                 for (int k = 0; k < R; ++k) {                                               \
                     for (int v = 0; v < 2; ++v) {                                           \
-                        const V xv = dw_plane_load_##SFX(rows[k] + off + v * L * sw, sw,      \
+                        const V xv = dw_plane_load_##SFX(rows[k] + off + v * L * sw, sw,    \
                                                          ld0[q][v], ld1[q][v]);             \
                         acc[k][v] = MASK_ADD(acc[k][v], addm[q][v], acc[k][v], MUL(wv, xv)); \
                     }                                                                       \
@@ -367,13 +355,13 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
         }                                                                                   \
     }                                                                                       \
                                                                                             \
-    /* 4 output rows from i of a 3x3 kernel with stride_h 1 and row_step +-1: each \
-     * input row (d, in the direction of row_step) loaded once per tap column and \
-     * used for the up to 3 output rows that read it; output row k gets kernel \
-     * row r = e - kk at step e (kk = k, or 3 - k going upwards): r ascending */ \
+    /* 4 output rows from i of a 3x3 kernel with stride_h 1 and row_step +-1: each          \
+     * input row (d, in the direction of row_step) loaded once per tap column and           \
+     * used for the up to 3 output rows that read it; output row k gets kernel              \
+     * row r = e - kk at step e (kk = k, or 3 - k going upwards): r ascending */            \
     FC_AVX512 static inline __attribute__((always_inline)) void dw_plane_rows4_3x3_##SFX(   \
-        const fc_dw_plane *p, const T *in, const T *w, const T *bias, T *out, ptrdiff_t i,   \
-        ptrdiff_t j0, M (*addm)[2], M (*ld0)[2], M (*ld1)[2], const M *sm, const int whole)  \
+        const fc_dw_plane *p, const T *in, const T *w, const T *bias, T *out, ptrdiff_t i,  \
+        ptrdiff_t j0, M (*addm)[2], M (*ld0)[2], M (*ld1)[2], const M *sm, const int whole) \
     {                                                                                       \
         const ptrdiff_t sw = p->stride_w, w_in = p->w_in, up = p->row_step < 0;             \
         V acc[4][2];                                                                        \
@@ -384,16 +372,16 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
         _Pragma("GCC unroll 8")                                                             \
         for (int e = 0; e < 6; ++e) {                                                       \
             const ptrdiff_t d = up ? 3 - e : e;                                             \
-            const T *row = in + (i + p->row0 + d) * w_in + j0 * sw + p->col0;              \
+            const T *row = in + (i + p->row0 + d) * w_in + j0 * sw + p->col0;               \
             _Pragma("GCC unroll 4")                                                         \
             for (int q = 0; q < 3; ++q) {                                                   \
                 const T *ptr = row + q * p->col_step;                                       \
-                /* whole: every element of the loads is inside the plane (the \
-                 * lanes outside the row are still left out by the masked add) */ \
+                /* whole: every element of the loads is inside the plane (the               \
+                 * lanes outside the row are still left out by the masked add) */           \
                 const M all = (M)~(M)0;                                                     \
-                const V x0 = dw_plane_load_##SFX(ptr, sw, whole ? all : ld0[q][0],           \
+                const V x0 = dw_plane_load_##SFX(ptr, sw, whole ? all : ld0[q][0],          \
                                                  whole ? all : ld1[q][0]);                  \
-                const V x1 = dw_plane_load_##SFX(ptr + L * sw, sw, whole ? all : ld0[q][1],  \
+                const V x1 = dw_plane_load_##SFX(ptr + L * sw, sw, whole ? all : ld0[q][1], \
                                                  whole ? all : ld1[q][1]);                  \
                 _Pragma("GCC unroll 4")                                                     \
                 for (int k = 0; k < 4; ++k) {                                               \
@@ -414,7 +402,7 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
         }                                                                                   \
     }                                                                                       \
                                                                                             \
-    FC_AVX512 static void dw_plane_##SFX(const fc_dw_plane *p, const T *in, const T *w,      \
+    FC_AVX512 static void dw_plane_##SFX(const fc_dw_plane *p, const T *in, const T *w,     \
                                          const T *bias, T *out)                             \
     {                                                                                       \
         const ptrdiff_t kw = p->kw, sw = p->stride_w, w_out = p->w_out;                     \
@@ -425,15 +413,15 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
         for (ptrdiff_t j0 = 0; j0 < w_out; j0 += 2 * L) {                                   \
             for (int v = 0; v < 2; ++v) {                                                   \
                 const ptrdiff_t first = j0 + v * L;   /* column of lane 0 */                \
-                sm[v] = (M)dw_bits(0, fc_min(w_out - first, L));                            \
+                sm[v] = (M)fc_lane_bits(0, fc_min(w_out - first, L));                       \
                 for (ptrdiff_t q = 0; q < kw; ++q) {                                        \
                     ptrdiff_t lo, hi;                                                       \
                     fc_inside(p->col0 + q * p->col_step, sw, p->w_in, w_out, &lo, &hi);     \
                     const ptrdiff_t a = fc_max(lo - first, 0), b = fc_min(hi - first, L);   \
-                    addm[q][v] = (M)dw_bits(a, b);                                          \
-                    /* stride 2: elements 2a .. 2b - 2 of the two loads (the odd \
+                    addm[q][v] = (M)fc_lane_bits(a, b);                                     \
+                    /* stride 2: elements 2a .. 2b - 2 of the two loads (the odd            \
                      * ones between them are inside the row too) */                         \
-                    const uint32_t e = sw == 1 ? dw_bits(a, b) : dw_bits(2 * a, 2 * b - 1); \
+                    const uint32_t e = sw == 1 ? fc_lane_bits(a, b) : fc_lane_bits(2 * a, 2 * b - 1); \
                     ld0[q][v] = (M)(e & ((1u << L) - 1u));                                  \
                     ld1[q][v] = (M)(sw == 1 ? 0 : e >> L);                                  \
                 }                                                                           \
@@ -442,20 +430,20 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
             while (i < p->h_out) {                                                          \
                 if (i + 4 <= p->h_out && dw_plane_row_full(p, i)                            \
                     && dw_plane_row_full(p, i + 3)) {                                       \
-                    /* the block's loads span [first, last) of the plane */                \
+                    /* the block's loads span [first, last) of the plane */                 \
                     const ptrdiff_t d_lo = p->row_step < 0 ? -2 : 0;                        \
                     const ptrdiff_t first = (i + p->row0 + d_lo) * p->w_in + j0 * sw + p->col0 \
                                             + fc_min(0, 2 * p->col_step);                   \
-                    const ptrdiff_t last = (i + p->row0 + d_lo + 5) * p->w_in + j0 * sw       \
+                    const ptrdiff_t last = (i + p->row0 + d_lo + 5) * p->w_in + j0 * sw     \
                                            + p->col0 + fc_max(0, 2 * p->col_step) + 2 * L * sw; \
-                    if (shared && first >= 0 && last <= p->h_in * p->w_in) {               \
-                        dw_plane_rows4_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1,  \
+                    if (shared && first >= 0 && last <= p->h_in * p->w_in) {                \
+                        dw_plane_rows4_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1, \
                                                  sm, 1);                                    \
                     } else if (shared) {                                                    \
-                        dw_plane_rows4_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1,  \
+                        dw_plane_rows4_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1, \
                                                  sm, 0);                                    \
                     } else {                                                                \
-                        dw_plane_rows_##SFX(p, in, w, bias, out, i, 4, 0, p->kh, j0, addm,   \
+                        dw_plane_rows_##SFX(p, in, w, bias, out, i, 4, 0, p->kh, j0, addm,  \
                                             ld0, ld1, sm);                                  \
                     }                                                                       \
                     i += 4;                                                                 \
@@ -470,7 +458,7 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
                         r_hi = r + 1;                                                       \
                     }                                                                       \
                 }                                                                           \
-                dw_plane_rows_##SFX(p, in, w, bias, out, i, 1, r_lo, r_hi, j0, addm, ld0,    \
+                dw_plane_rows_##SFX(p, in, w, bias, out, i, 1, r_lo, r_hi, j0, addm, ld0,   \
                                     ld1, sm);                                               \
                 ++i;                                                                        \
             }                                                                               \
@@ -505,12 +493,12 @@ FC_DW_PLANE_AVX512(f64_avx512, double, __m512d, 8, __mmask8, FC_LOADZ_PD, _mm512
  * otherwise.  LOADM(p, bits) loads the lanes set in bits (others 0),
  * MASK_ADD(acc, bits, v) adds v to the lanes set in bits.
  */
-#define FC_DW_GW_VEC(SFX, ATTR, T, V, VL, NH, LOADM, EVENS2, MUL, MASK_ADD, ZERO, STOREU)    \
+#define FC_DW_GW_VEC(SFX, ATTR, T, V, VL, NH, LOADM, EVENS2, MUL, MASK_ADD, ZERO, STOREU)   \
     /* one channel of one image: its plane's terms added to acc[taps][NH] */                \
-    ATTR static inline __attribute__((always_inline)) void dw_gw_plane_##SFX(              \
-        const fc_conv2d_shape *s, const T *x, const T *dy, V *acc, const ptrdiff_t kh,       \
-        const ptrdiff_t kw, const ptrdiff_t sw, const ptrdiff_t *lo, const ptrdiff_t *hi,    \
-        const uint32_t (*amt)[FC_DW_GW_MAX_TAPS], const uint32_t (*lmt)[FC_DW_GW_MAX_TAPS])  \
+    ATTR static inline __attribute__((always_inline)) void dw_gw_plane_##SFX(               \
+        const fc_conv2d_shape *s, const T *x, const T *dy, V *acc, const ptrdiff_t kh,      \
+        const ptrdiff_t kw, const ptrdiff_t sw, const ptrdiff_t *lo, const ptrdiff_t *hi,   \
+        const uint32_t (*amt)[FC_DW_GW_MAX_TAPS], const uint32_t (*lmt)[FC_DW_GW_MAX_TAPS]) \
     {                                                                                       \
         const ptrdiff_t taps = kh * kw, w_in = s->w_in, w_out = s->w_out;                   \
         V a[FC_DW_GW_MAX_TAPS][NH];                                                         \
@@ -534,7 +522,7 @@ FC_DW_PLANE_AVX512(f64_avx512, double, __m512d, 8, __mmask8, FC_LOADZ_PD, _mm512
                     if (j0 >= w_out) {                                                      \
                         break;                                                              \
                     }                                                                       \
-                    const V gv = LOADM(dyrow + j0, dw_bits(0, w_out - j0));                 \
+                    const V gv = LOADM(dyrow + j0, fc_lane_bits(0, w_out - j0));            \
                     uint32_t amc[FC_DW_GW_MAX_TAPS], lmc[FC_DW_GW_MAX_TAPS];                \
                     const uint32_t *am = amc, *lm = lmc;                                    \
                     if (j0 / VL < FC_DW_GW_MASK_CHUNKS) {                                   \

@@ -3,6 +3,7 @@
 
 void fc_nn_kernels_init(fc_nn_kernels *t, fc_isa isa)
 {
+    fc_dense_kernels_init(&t->dense, isa);
     fc_depthwise_kernels_init(&t->depthwise, isa);
     fc_winograd_kernels_init(&t->winograd, isa);
 }

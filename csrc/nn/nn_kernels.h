@@ -93,7 +93,57 @@ typedef struct {
     fc_dw_plane_f64 plane_f64;
 } fc_depthwise_kernels;
 
+/*
+ * Dense row kernels (AVX-512 level only; NULL below it): nr_out consecutive
+ * output rows of nu <= FC_DENSE_UNITS channels ("units") of a layer with
+ * stride 1 along the row, every column j < n, edges included:
+ *
+ *     out[u*out_plane + e*rows_out_step + j] =
+ *         sum_{c < nsum} sum_{k < nrows} sum_{q < kw}
+ *             wp[c*w_sum + k*w_row + q*FC_DENSE_UNITS + u]
+ *           * in[c*in_plane + e*rows_in_step + k*row_step + j + col0 + q*col_step]
+ *
+ * (+ bias[u] when bias is not NULL, added after the sum), over the terms
+ * whose input column j + col0 + q*col_step is inside [0, w_in) only, in
+ * (c, k, q) order, with a rounding after every product and sum: the
+ * arithmetic of the generic direct loops, so the same bits at every level.
+ * wp holds the weights packed by unit (FC_DENSE_UNITS consecutive values
+ * per tap; units >= nu are never stored).  Forward: units are output
+ * channels, c the group's input channels, k the kernel rows inside the
+ * input; grad_input (stride_h 1 or any, see conv2d_direct.template.c):
+ * units are input channels, c the group's output channels, the columns
+ * flipped (col_step = -dil_w).
+ * Contract: 1 <= kw <= FC_DENSE_MAX_KW, 1 <= nu <= FC_DENSE_UNITS,
+ * 1 <= nr_out <= FC_DENSE_ROWS; only elements of the given rows inside
+ * [0, w_in) are read (masked loads); only out's columns [0, n) written.
+ */
+#define FC_DENSE_UNITS 8
+#define FC_DENSE_ROWS 3
+#define FC_DENSE_MAX_KW 16
+
 typedef struct {
+    ptrdiff_t nsum, in_plane;               /* channels summed over, their plane stride */
+    ptrdiff_t nrows, row_step;              /* tap rows k, input elements between them */
+    ptrdiff_t w_in, kw, col0, col_step, n;  /* columns: see the formula above */
+    ptrdiff_t w_sum, w_row;                 /* packed-weight strides of c and k */
+    ptrdiff_t out_plane;                    /* output elements between units */
+    ptrdiff_t rows_in_step, rows_out_step;  /* between the nr_out rows, in and out */
+} fc_dense_row;
+
+typedef void (*fc_dense_row_f32)(const fc_dense_row *p, ptrdiff_t nu, ptrdiff_t nr_out,
+                                 const float *in, const float *wp, const float *bias,
+                                 float *out);
+typedef void (*fc_dense_row_f64)(const fc_dense_row *p, ptrdiff_t nu, ptrdiff_t nr_out,
+                                 const double *in, const double *wp, const double *bias,
+                                 double *out);
+
+typedef struct {
+    fc_dense_row_f32 row_f32;   /* NULL: no dense row kernel at this level */
+    fc_dense_row_f64 row_f64;
+} fc_dense_kernels;
+
+typedef struct {
+    fc_dense_kernels dense;           /* rows of dense layers (direct kernels) */
     fc_depthwise_kernels depthwise;   /* rows of depthwise layers (direct kernels) */
     fc_winograd_kernels winograd;     /* transforms of the Winograd method */
 } fc_nn_kernels;
@@ -101,5 +151,6 @@ typedef struct {
 /* Fill t with the reference kernels, then the overrides of levels <= isa. */
 void fc_nn_kernels_init(fc_nn_kernels *t, fc_isa isa);
 void fc_depthwise_kernels_init(fc_depthwise_kernels *t, fc_isa isa);
+void fc_dense_kernels_init(fc_dense_kernels *t, fc_isa isa);
 
 #endif

@@ -1,0 +1,69 @@
+/*
+ * dense_kernels.c -- registers the dense row kernels of nn_kernels.h: the
+ * AVX-512 kernel of dense_row_avx512.template.c for float32 and float64.
+ * Below AVX-512 the entries stay NULL and the direct layer loops use their
+ * own register tiles (conv2d_tile.template.c), which compute the same bits.
+ */
+#include "nn_kernels.h"
+#include "../util.h"
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define FC_DENSE_HAVE_AVX512 1
+#include <immintrin.h>
+
+#define FC_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
+
+#define FC_DR_SFX f32
+#define FC_DR_T float
+#define FC_DR_V __m512
+#define FC_DR_M __mmask16
+#define FC_DR_L 16
+#define FC_DR_LOADZ(m, p) _mm512_maskz_loadu_ps((m), (p))
+#define FC_DR_MUL _mm512_mul_ps
+#define FC_DR_ADD _mm512_add_ps
+#define FC_DR_SET1 _mm512_set1_ps
+#define FC_DR_ZERO _mm512_setzero_ps()
+#define FC_DR_MASK_ADD(acc, m, v) _mm512_mask_add_ps((acc), (m), (acc), (v))
+#define FC_DR_MSTORE(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
+#include "dense_row_avx512.template.c"
+#undef FC_DR_SFX
+#undef FC_DR_T
+#undef FC_DR_V
+#undef FC_DR_M
+#undef FC_DR_L
+#undef FC_DR_LOADZ
+#undef FC_DR_MUL
+#undef FC_DR_ADD
+#undef FC_DR_SET1
+#undef FC_DR_ZERO
+#undef FC_DR_MASK_ADD
+#undef FC_DR_MSTORE
+
+#define FC_DR_SFX f64
+#define FC_DR_T double
+#define FC_DR_V __m512d
+#define FC_DR_M __mmask8
+#define FC_DR_L 8
+#define FC_DR_LOADZ(m, p) _mm512_maskz_loadu_pd((m), (p))
+#define FC_DR_MUL _mm512_mul_pd
+#define FC_DR_ADD _mm512_add_pd
+#define FC_DR_SET1 _mm512_set1_pd
+#define FC_DR_ZERO _mm512_setzero_pd()
+#define FC_DR_MASK_ADD(acc, m, v) _mm512_mask_add_pd((acc), (m), (acc), (v))
+#define FC_DR_MSTORE(p, m, v) _mm512_mask_storeu_pd((p), (m), (v))
+#include "dense_row_avx512.template.c"
+#endif
+
+void fc_dense_kernels_init(fc_dense_kernels *t, fc_isa isa)
+{
+    t->row_f32 = NULL;
+    t->row_f64 = NULL;
+#ifdef FC_DENSE_HAVE_AVX512
+    if (isa >= FC_ISA_AVX512) {
+        t->row_f32 = dense_row_f32;
+        t->row_f64 = dense_row_f64;
+    }
+#else
+    (void)isa;
+#endif
+}

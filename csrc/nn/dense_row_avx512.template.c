@@ -1,0 +1,120 @@
+/*
+ * dense_row_avx512.template.c -- the AVX-512 dense row kernel of
+ * nn_kernels.h for one element type, included by dense_kernels.c with
+ *
+ *   FC_DR_SFX    suffix of the kernel's name (f32, f64)
+ *   FC_DR_T      element type;  FC_DR_V  its vector;  FC_DR_M  lane mask;
+ *   FC_DR_L      lanes per vector
+ *   FC_DR_LOADZ(m, p)        load, lanes outside m zero and not read
+ *   FC_DR_MUL(a, b), FC_DR_ADD(a, b), FC_DR_SET1(x), FC_DR_ZERO
+ *   FC_DR_MASK_ADD(acc, m, v)  acc + v in the lanes of m, acc elsewhere
+ *   FC_DR_MSTORE(p, m, v)    store the lanes of m
+ *
+ * Register blocking: FC_DENSE_UNITS (8) units x 3 vectors of columns -- 3
+ * vectors of one output row (wide rows), or 1 vector of each of 2-3 output
+ * rows (narrow rows, as many rows as the caller gives): 24 accumulators
+ * plus 3 input vectors, a broadcast weight and a product in 32 registers.
+ * Each loaded input vector feeds 8 units, each broadcast weight 3 vectors.
+ * Masked loads read only elements inside the row; a masked add skips the
+ * terms outside it (the generic loops skip them too: inf * 0 never
+ * happens).
+ */
+#define FC_DR_CAT_(a, b) a##_##b
+#define FC_DR_CAT(a, b) FC_DR_CAT_(a, b)
+#define FC_DR_NAME(name) FC_DR_CAT(name, FC_DR_SFX)
+
+/* nr rows x nv vectors of columns from j0 (nr * nv <= 3; constants after
+ * inlining, so the accumulators live in registers); addm[q][v]: the lanes
+ * of vector v whose tap-q input is inside the row, sm[v]: its lanes < n */
+FC_AVX512 static inline __attribute__((always_inline)) void
+FC_DR_NAME(dense_chunk)(const fc_dense_row *p, const int nr, const int nv, ptrdiff_t nu,
+                        const FC_DR_T *in, const FC_DR_T *wp, const FC_DR_T *bias,
+                        FC_DR_T *out, ptrdiff_t j0, FC_DR_M (*addm)[3], const FC_DR_M *sm)
+{
+    const ptrdiff_t kw = p->kw, cs = p->col_step, nt = nr * nv;
+    FC_DR_V acc[FC_DENSE_UNITS][3];
+
+    _Pragma("GCC unroll 8")
+    for (int u = 0; u < FC_DENSE_UNITS; ++u) {
+        _Pragma("GCC unroll 3")
+        for (int t = 0; t < 3; ++t) {
+            acc[u][t] = FC_DR_ZERO;
+        }
+    }
+    for (ptrdiff_t c = 0; c < p->nsum; ++c) {
+        const FC_DR_T *inc = in + c * p->in_plane + j0 + p->col0;
+        const FC_DR_T *wc = wp + c * p->w_sum;
+        for (ptrdiff_t k = 0; k < p->nrows; ++k) {
+            const FC_DR_T *row = inc + k * p->row_step;
+            const FC_DR_T *wk = wc + k * p->w_row;
+            for (ptrdiff_t q = 0; q < kw; ++q) {
+                FC_DR_V xv[3];
+                _Pragma("GCC unroll 3")
+                for (int t = 0; t < nt; ++t) {
+                    const int e = t / nv, v = t % nv;
+                    xv[t] = FC_DR_LOADZ(addm[q][v], row + e * p->rows_in_step + q * cs
+                                                        + v * FC_DR_L);
+                }
+                const FC_DR_T *wq = wk + q * FC_DENSE_UNITS;
+                _Pragma("GCC unroll 8")
+                for (int u = 0; u < FC_DENSE_UNITS; ++u) {
+                    const FC_DR_V wv = FC_DR_SET1(wq[u]);
+                    _Pragma("GCC unroll 3")
+                    for (int t = 0; t < nt; ++t) {
+                        acc[u][t] = FC_DR_MASK_ADD(acc[u][t], addm[q][t % nv],
+                                                   FC_DR_MUL(wv, xv[t]));
+                    }
+                }
+            }
+        }
+    }
+    _Pragma("GCC unroll 8")
+    for (int u = 0; u < FC_DENSE_UNITS; ++u) {
+        if (u >= nu) {
+            break;
+        }
+        _Pragma("GCC unroll 3")
+        for (int t = 0; t < nt; ++t) {
+            const int e = t / nv, v = t % nv;
+            const FC_DR_V res = bias != NULL ? FC_DR_ADD(acc[u][t], FC_DR_SET1(bias[u]))
+                                             : acc[u][t];
+            FC_DR_MSTORE(out + u * p->out_plane + e * p->rows_out_step + j0 + v * FC_DR_L, sm[v],
+                         res);
+        }
+    }
+}
+
+FC_AVX512 static void FC_DR_NAME(dense_row)(const fc_dense_row *p, ptrdiff_t nu, ptrdiff_t nr_out,
+                                            const FC_DR_T *in, const FC_DR_T *wp,
+                                            const FC_DR_T *bias, FC_DR_T *out)
+{
+    const ptrdiff_t per_chunk = nr_out == 1 ? 3 : 1;   /* vectors of columns per chunk */
+    for (ptrdiff_t j0 = 0; j0 < p->n; j0 += per_chunk * FC_DR_L) {
+        const ptrdiff_t nv = fc_min(per_chunk, (p->n - j0 + FC_DR_L - 1) / FC_DR_L);
+        FC_DR_M addm[FC_DENSE_MAX_KW][3], sm[3];
+        for (ptrdiff_t v = 0; v < nv; ++v) {
+            const ptrdiff_t first = j0 + v * FC_DR_L;   /* column of lane 0 */
+            const ptrdiff_t valid = fc_min(FC_DR_L, p->n - first);
+            sm[v] = (FC_DR_M)fc_lane_bits(0, valid);
+            for (ptrdiff_t q = 0; q < p->kw; ++q) {
+                const ptrdiff_t col = first + p->col0 + q * p->col_step;   /* lane 0's input */
+                addm[q][v] = (FC_DR_M)fc_lane_bits(-col, fc_min(valid, p->w_in - col));
+            }
+        }
+        if (nr_out == 3) {
+            FC_DR_NAME(dense_chunk)(p, 3, 1, nu, in, wp, bias, out, j0, addm, sm);
+        } else if (nr_out == 2) {
+            FC_DR_NAME(dense_chunk)(p, 2, 1, nu, in, wp, bias, out, j0, addm, sm);
+        } else if (nv == 3) {
+            FC_DR_NAME(dense_chunk)(p, 1, 3, nu, in, wp, bias, out, j0, addm, sm);
+        } else if (nv == 2) {
+            FC_DR_NAME(dense_chunk)(p, 1, 2, nu, in, wp, bias, out, j0, addm, sm);
+        } else {
+            FC_DR_NAME(dense_chunk)(p, 1, 1, nu, in, wp, bias, out, j0, addm, sm);
+        }
+    }
+}
+
+#undef FC_DR_NAME
+#undef FC_DR_CAT
+#undef FC_DR_CAT_

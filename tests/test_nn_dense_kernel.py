@@ -1,0 +1,142 @@
+"""The dense row kernel of the direct CNN layers (csrc/nn/dense_row_avx512.template.c).
+
+At the AVX-512 level, dense layers with stride 1 along the rows run forward
+and grad_input through one masked kernel that computes 8 channels x 3
+vectors of columns, 1-3 output rows at a time, edges included.  It must
+give the reference level's bits (the generic loops' terms in their order)
+for every width, height, channel count and geometry, at any thread count,
+and read nothing outside its arguments.  At levels without the kernel these
+tests compare the generic loops with themselves and still check accuracy.
+"""
+import numpy as np
+import pytest
+
+from fastconv import _isa, nn, reference
+
+from helpers import assert_scaled_close
+
+LEVELS = _isa.available()
+
+# (kernel, conv2d keyword arguments): padding wider than the kernel, none,
+# dilation, strides along the columns only (the kernel's domain), a kernel
+# wider than the kernel's 16 columns (the generic loops), groups
+GEOMETRIES = {
+    "3x3-p1": ((3, 3), dict(padding=1)),
+    "3x3-p0": ((3, 3), dict(padding=0)),
+    "3x3-p4": ((3, 3), dict(padding=4)),
+    "5x5-p2-dil12": ((5, 5), dict(padding=2, dilation=(1, 2))),
+    "3x3-s21-p1": ((3, 3), dict(stride=(2, 1), padding=1)),
+    "1x7-p03": ((1, 7), dict(padding=(0, 3))),
+    "2x17-p08": ((2, 17), dict(padding=(0, 8))),
+    "3x3-p1-g2": ((3, 3), dict(padding=1, groups=2)),
+}
+WIDTHS = (1, 2, 7, 8, 9, 15, 16, 17, 24, 31, 33, 47, 48, 49, 56)
+
+
+def _case(geometry, width, height, c_in, c_out, seed):
+    kernel, kw = GEOMETRIES[geometry]
+    groups = kw.get("groups", 1)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, (2, c_in * groups, height, width))
+    w = rng.uniform(-1, 1, (c_out * groups, c_in) + kernel)
+    b = rng.uniform(-1, 1, (c_out * groups,))
+    return x, w, b, kw
+
+
+def _ops(x, w, b, kw, dtype, threads):
+    x, w, b = (a.astype(dtype) for a in (x, w, b))
+    try:
+        y = nn.conv2d(x, w, b, **kw, method="direct", threads=threads)
+    except ValueError:
+        return None   # no output position
+    g = np.cos(np.arange(y.size)).reshape(y.shape).astype(dtype)
+    gi, _, _ = nn.conv2d_backward(g, x, w, **kw, method="direct", threads=threads,
+                                  output_mask=(True, False, False))
+    return y, gi
+
+
+def _at_levels(x, w, b, kw, dtype):
+    results = {}
+    for level in LEVELS:
+        old = _isa.set_isa(level)
+        try:
+            results[level] = [_ops(x, w, b, kw, dtype, t) for t in (1, 3)]
+        finally:
+            _isa.set_isa(old)
+    return results
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("geometry", sorted(GEOMETRIES))
+def test_same_bits_at_every_level_and_thread_count(geometry, dtype):
+    for k, width in enumerate(WIDTHS):
+        height = 1 + k % 7                  # bands of 1-3 rows, partial ones too
+        c_in, c_out = 1 + k % 3, (2, 3, 8, 9, 17)[k % 5]
+        x, w, b, kw = _case(geometry, width, height, c_in, c_out, seed=k)
+        results = _at_levels(x, w, b, kw, dtype)
+        base = results[LEVELS[0]][0]
+        if base is None:
+            continue
+        for level in LEVELS:
+            for t, result in zip((1, 3), results[level]):
+                for op, got, want in zip(("forward", "grad_input"), result, base):
+                    np.testing.assert_array_equal(
+                        got, want, err_msg=f"{geometry} {width}x{height} {op} {level} t={t}")
+        y = reference.conv2d(x, w, b, **kw)
+        g = np.cos(np.arange(y.size)).reshape(y.shape).astype(dtype).astype(np.float64)
+        xq, wq, bq = (a.astype(dtype).astype(np.float64) for a in (x, w, b))
+        exact = (reference.conv2d(xq, wq, bq, **kw),
+                 reference.conv2d_backward(g, xq, wq, **kw)[0])
+        mag = (reference.conv2d(abs(xq), abs(wq), abs(bq), **kw),
+               reference.conv2d_backward(abs(g), abs(xq), abs(wq), **kw)[0])
+        taps = w.shape[2] * w.shape[3]
+        terms = (w.shape[1] * taps + 1, w.shape[0] // kw.get("groups", 1) * taps)
+        for op, got, e, m, n in zip(("forward", "grad_input"), base, exact, mag, terms):
+            assert_scaled_close(got, e, m, n, dtype, what=f"{geometry} {width}x{height} {op}")
+
+
+def test_skipped_terms_are_not_added_as_zero():
+    """An infinite weight next to the padding: the generic loops skip the
+    terms outside the input, so no inf * 0 = nan may appear at any level."""
+    x = np.ones((1, 2, 5, 20))
+    w = np.ones((8, 2, 3, 3))
+    w[:, :, 0, 0] = np.inf
+    for level in LEVELS:
+        old = _isa.set_isa(level)
+        try:
+            y = nn.conv2d(x, w, padding=1, method="direct")
+        finally:
+            _isa.set_isa(old)
+        assert not np.isnan(y).any(), level
+        np.testing.assert_array_equal(y[:, :, 1:, 1:], np.inf)
+        edge = np.where(np.arange(20) % 19 == 0, 8.0, 12.0)   # 2 channels x 4 or 6 taps
+        np.testing.assert_array_equal(y[:, :, 0, :], np.broadcast_to(edge, (1, 8, 20)))
+
+
+@pytest.mark.parametrize("width", [1, 9, 16, 17, 33])
+@pytest.mark.parametrize("geometry", ["3x3-p1", "3x3-p4", "5x5-p2-dil12", "3x3-p1-g2"])
+def test_reads_inside_the_arrays(geometry, width):
+    """The masked loads read no element outside x, w, dy (tests/guards.py:
+    NaN sentinels around every argument, strided views too), at every level."""
+    from guards import assert_same_with_guards
+
+    x, w, b, kw = _case(geometry, width, 5, 2, 9, seed=width)
+    for dtype in (np.float32, np.float64):
+        xd, wd, bd = (a.astype(dtype) for a in (x, w, b))
+        try:
+            y = nn.conv2d(xd, wd, bd, **kw)
+        except ValueError:
+            pytest.skip("no output position at this width")
+        g = np.sin(np.arange(y.size)).reshape(y.shape).astype(dtype)
+        for level in LEVELS:
+            old = _isa.set_isa(level)
+            try:
+                for contiguous in (True, False):
+                    assert_same_with_guards(
+                        lambda *a: nn.conv2d(*a, **kw, method="direct"), [xd, wd, bd],
+                        contiguous)
+                    assert_same_with_guards(
+                        lambda *a: nn.conv2d_backward(*a, **kw, method="direct"), [g, xd, wd],
+                        contiguous)
+            finally:
+                _isa.set_isa(old)
