@@ -2,11 +2,12 @@
 
 At the AVX-512 level, dense layers with stride 1 along the rows run forward
 and grad_input through one masked kernel that computes 8 channels x 3
-vectors of columns, 1-3 output rows at a time, edges included.  It must
-give the reference level's bits (the generic loops' terms in their order)
-for every width, height, channel count and geometry, at any thread count,
-and read nothing outside its arguments.  At levels without the kernel these
-tests compare the generic loops with themselves and still check accuracy.
+vectors of columns, 1-3 output rows at a time, edges included, with fused
+multiply-adds.  For every width, height, channel count and geometry, at
+every level: the same bits at every thread count, within the accuracy
+bound of the exact result, and the levels without fused multiply-adds
+(tests/nn_cases.py) give each other's bits; nothing outside the arguments
+is read, and terms outside the input are skipped, not added as zero.
 """
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from fastconv import _isa, nn, reference
 
 from helpers import assert_scaled_close
+from nn_cases import EXACT_DIRECT_LEVELS
 
 LEVELS = _isa.available()
 
@@ -74,10 +76,11 @@ def test_same_bits_at_every_level_and_thread_count(geometry, dtype):
         c_in, c_out = 1 + k % 3, (2, 3, 8, 9, 17)[k % 5]
         x, w, b, kw = _case(geometry, width, height, c_in, c_out, seed=k)
         results = _at_levels(x, w, b, kw, dtype)
-        base = results[LEVELS[0]][0]
-        if base is None:
+        if results[LEVELS[0]][0] is None:
             continue
         for level in LEVELS:
+            # the same bits at every thread count, and at every level without FMA
+            base = results[EXACT_DIRECT_LEVELS[0] if level in EXACT_DIRECT_LEVELS else level][0]
             for t, result in zip((1, 3), results[level]):
                 for op, got, want in zip(("forward", "grad_input"), result, base):
                     np.testing.assert_array_equal(
@@ -91,8 +94,11 @@ def test_same_bits_at_every_level_and_thread_count(geometry, dtype):
                reference.conv2d_backward(abs(g), abs(xq), abs(wq), **kw)[0])
         taps = w.shape[2] * w.shape[3]
         terms = (w.shape[1] * taps + 1, w.shape[0] // kw.get("groups", 1) * taps)
-        for op, got, e, m, n in zip(("forward", "grad_input"), base, exact, mag, terms):
-            assert_scaled_close(got, e, m, n, dtype, what=f"{geometry} {width}x{height} {op}")
+        for level in LEVELS:
+            for op, got, e, m, n in zip(("forward", "grad_input"), results[level][0], exact, mag,
+                                        terms):
+                assert_scaled_close(got, e, m, n, dtype,
+                                    what=f"{geometry} {width}x{height} {op} {level}")
 
 
 def test_skipped_terms_are_not_added_as_zero():

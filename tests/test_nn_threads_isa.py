@@ -9,7 +9,8 @@ where it applies) at every kernel-table level this CPU has (fastconv._isa):
 - threads=1 is within the docs/guide/accuracy.rst bound of the float64
   reference (fastconv.reference), and of torch when it is installed;
 - the direct kernels give the same bits at every ISA level (the SIMD
-  depthwise rows do the reference's arithmetic).
+  depthwise rows do the reference's arithmetic), except the AVX-512 dense
+  row kernel, which fuses multiply-adds (tests/test_nn_dense_kernel.py).
 """
 import functools
 
@@ -19,6 +20,7 @@ import pytest
 from fastconv import _config, _isa, nn, reference
 
 from helpers import assert_scaled_close
+from nn_cases import EXACT_DIRECT_LEVELS
 
 # (x shape, weight shape, conv2d keyword arguments)
 LAYERS = {
@@ -114,15 +116,16 @@ def test_threads_identical_and_close_to_reference(isa_level, name, dtype):
                                   "depthwise-s2-5x5", "depthwise-5x5-dil", "dense"])
 def test_direct_same_bits_at_every_level(name):
     """The SIMD rows of the direct kernels do the reference's arithmetic."""
+    levels = EXACT_DIRECT_LEVELS if name == "dense" else LEVELS
     results = {}
-    for level in LEVELS:
+    for level in levels:
         old = _isa.set_isa(level)
         try:
             results[level] = _run(name, "direct", np.float32, 2)
         finally:
             _isa.set_isa(old)
-    for level in LEVELS[1:]:
-        for got, want in zip(results[level], results[LEVELS[0]]):
+    for level in levels[1:]:
+        for got, want in zip(results[level], results[levels[0]]):
             np.testing.assert_array_equal(got, want, err_msg=f"{name} {level}")
 
 

@@ -6,8 +6,9 @@
  *   FC_DR_T      element type;  FC_DR_V  its vector;  FC_DR_M  lane mask;
  *   FC_DR_L      lanes per vector
  *   FC_DR_LOADZ(m, p)        load, lanes outside m zero and not read
- *   FC_DR_MUL(a, b), FC_DR_ADD(a, b), FC_DR_SET1(x), FC_DR_ZERO
- *   FC_DR_MASK_ADD(acc, m, v)  acc + v in the lanes of m, acc elsewhere
+ *   FC_DR_ADD(a, b), FC_DR_SET1(x), FC_DR_ZERO
+ *   FC_DR_MASK_FMA(acc, m, w, x)  acc + w*x rounded once in the lanes of m,
+ *                                 acc elsewhere
  *   FC_DR_MSTORE(p, m, v)    store the lanes of m
  *
  * Register blocking: FC_DENSE_UNITS (8) units x 3 vectors of columns -- 3
@@ -15,9 +16,9 @@
  * rows (narrow rows, as many rows as the caller gives): 24 accumulators
  * plus 3 input vectors, a broadcast weight and a product in 32 registers.
  * Each loaded input vector feeds 8 units, each broadcast weight 3 vectors.
- * Masked loads read only elements inside the row; a masked add skips the
- * terms outside it (the generic loops skip them too: inf * 0 never
- * happens).
+ * Masked loads read only elements inside the row; a masked fused
+ * multiply-add skips the terms outside it (the generic loops skip them too:
+ * inf * 0 never happens).
  */
 #define FC_DR_CAT_(a, b) a##_##b
 #define FC_DR_CAT(a, b) FC_DR_CAT_(a, b)
@@ -61,8 +62,7 @@ FC_DR_NAME(dense_chunk)(const fc_dense_row *p, const int nr, const int nv, ptrdi
                     const FC_DR_V wv = FC_DR_SET1(wq[u]);
                     _Pragma("GCC unroll 3")
                     for (int t = 0; t < nt; ++t) {
-                        acc[u][t] = FC_DR_MASK_ADD(acc[u][t], addm[q][t % nv],
-                                                   FC_DR_MUL(wv, xv[t]));
+                        acc[u][t] = FC_DR_MASK_FMA(acc[u][t], addm[q][t % nv], wv, xv[t]);
                     }
                 }
             }

@@ -105,8 +105,10 @@ typedef struct {
  *
  * (+ bias[u] when bias is not NULL, added after the sum), over the terms
  * whose input column j + col0 + q*col_step is inside [0, w_in) only, in
- * (c, k, q) order, with a rounding after every product and sum: the
- * arithmetic of the generic direct loops, so the same bits at every level.
+ * (c, k, q) order -- the generic direct loops' terms and order -- each term
+ * added by a fused multiply-add (one rounding), so the bits are those of
+ * the generic loops' order with fused terms: identical for every thread
+ * count, not those of the levels without this kernel.
  * wp holds the weights packed by unit (FC_DENSE_UNITS consecutive values
  * per tap; units >= nu are never stored).  Forward: units are output
  * channels, c the group's input channels, k the kernel rows inside the
