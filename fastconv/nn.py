@@ -22,7 +22,7 @@ fastconv/_nn_shapes.py and nowhere else.
 import numpy as np
 
 from fastconv import _blas_threads  # noqa: F401 - one BLAS thread in the im2col loops
-from fastconv import _config, _dtypes, _isa, _nn_shapes, _out, _threads, _validation, _winograd
+from fastconv import _config, _dtypes, _isa, _method, _nn_shapes, _out, _threads, _validation, _winograd
 from fastconv._ext import _nn as _ext
 
 __all__ = [
@@ -33,13 +33,6 @@ __all__ = [
     "conv1d_backward",
     "conv2d_backward",
 ]
-
-_INT_MAX = 2**31 - 1
-
-# 'auto' takes the direct kernels up to this many output channels per group
-# for forward and grad_input, and for grad_weight (see _choose_method)
-_AUTO_DIRECT_MAX_CHANNELS = 4
-_AUTO_DIRECT_MAX_CHANNELS_GRAD_WEIGHT = 1
 
 # the shared method names, plus Winograd for the 3x3 stride-1 layers
 _NN_METHODS = _validation.METHODS + ("winograd",)
@@ -99,12 +92,6 @@ def _finish(out, result, shape):
 # method choice
 # --------------------------------------------------------------------------
 
-def _blas_sizes_fit(g):
-    """True when every GEMM size of the im2col method fits BLAS's 32-bit int."""
-    return max(g.h_out * g.w_out, g.h_in * g.w_in, g.c_in // g.groups * g.kh * g.kw,
-               g.c_out // g.groups) <= _INT_MAX
-
-
 def _nn_method(method):
     """Validated `method`: the shared names, plus 'winograd' for the layers."""
     if isinstance(method, str) and method in _NN_METHODS:
@@ -117,17 +104,13 @@ def _choose_method(method, op, g, fname="conv2d"):
     """'direct', 'im2col' or 'winograd' for kernel op ('forward',
     'grad_input', 'grad_weight') on geometry g.
 
-    The rule for 'auto', from the measurements in README ("CNN layers"):
-    the im2col method's cost is building the column matrix plus a GEMM whose
-    efficiency grows with its narrow dimension, the output channels per
-    group og (the GEMM's N for forward and grad_weight, its reduction for
-    grad_input).  The direct kernels keep 4 channels' accumulators in
-    registers for forward and grad_input: up to og = 4 they are faster
-    (depthwise layers, 1-D filters, thin groups: 1.1-3x), from og = 8 on
-    GEMM is (1.5-5x at og >= 16).  The direct grad_weight keeps the taps of
-    up to 4 kernel rows in registers, one (o, c) pair at a time: it wins for
-    og = 1 (depthwise and single-channel layers: 1.1-3x) unless dilation
-    along the rows stops its tap vectors; from og = 2 on GEMM catches up.
+    'auto' is the rule of fastconv._method (the one module that chooses
+    methods), measured on the CNN grid (docs/guide/cnn_performance.rst):
+    the direct kernels for thin layers (up to 4 output channels per group:
+    depthwise layers, 1-D filters, thin groups) and, at the AVX-512 level,
+    for the forward and stride-1 grad_input of every layer its dense row
+    kernel takes; im2col + GEMM otherwise; the direct grad_weight for one
+    output channel per group.
 
     'auto' never picks 'winograd': its error exceeds the elementwise bound
     every other method meets (docs/guide/accuracy.rst) on inputs of mixed
@@ -142,13 +125,7 @@ def _choose_method(method, op, g, fname="conv2d"):
         return method
     if method != "auto":
         return method
-    if not _blas_sizes_fit(g):
-        return "direct"
-    og = g.c_out // g.groups
-    if op == "grad_weight":
-        thin = og <= _AUTO_DIRECT_MAX_CHANNELS_GRAD_WEIGHT and g.dil_w == 1
-        return "direct" if thin else "im2col"
-    return "direct" if og <= _AUTO_DIRECT_MAX_CHANNELS else "im2col"
+    return _method.choose("nn_" + op, g, None).label
 
 
 def _run(kernel, method, *args, nthreads=1):

@@ -126,13 +126,21 @@ def test_a_new_model_clears_the_memo():
     assert _method.choose("correlate", shapes, F32) == _unmemoized_choice(shapes, F32)
 
 
-def _nn_rule(op, g):
-    """The nn layers' rule as fastconv/nn.py states it (README, 'CNN layers')."""
+def _nn_rule(op, g, level):
+    """The nn layers' rule as docs/guide/cnn_performance.rst states it."""
     too_big = max(g.h_out * g.w_out, g.h_in * g.w_in, g.c_in // g.groups * g.kh * g.kw,
                   g.c_out // g.groups) > 2**31 - 1
     if too_big:
         return "direct"
-    og = g.c_out // g.groups
+    og, cg = g.c_out // g.groups, g.c_in // g.groups
+    # the AVX-512 dense row kernel: stride 1 along the rows, 2 to 16 kernel
+    # taps along them (1x1 layers keep GEMM), 2 or more channels computed
+    # (output channels forward, input channels grad_input with strides 1)
+    dense_geometry = g.stride_w == 1 and g.kw <= 16 and g.kh * g.kw > 1
+    if level == "avx512" and dense_geometry and (
+            (op == "nn_forward" and og >= 2)
+            or (op == "nn_grad_input" and cg >= 2 and g.stride_h == 1)):
+        return "direct"
     if op == "nn_grad_weight":
         return "direct" if og <= 1 and g.dil_w == 1 else "im2col"
     return "direct" if og <= 4 else "im2col"
@@ -146,23 +154,32 @@ def _geometries():
         yield _nn_shapes.Geometry(n=2, groups=groups, c_in=c_in, h_in=10, w_in=12, c_out=c_out,
                                   h_out=8, w_out=10, kh=3, kw=3, stride_h=1, stride_w=1,
                                   pad_h=0, pad_w=0, dil_h=1, dil_w=dil_w)
+    for kh, kw, sh, sw in ((1, 1, 1, 1), (3, 3, 2, 1), (3, 3, 1, 2), (2, 17, 1, 1),
+                           (1, 16, 1, 1)):
+        yield _nn_shapes.Geometry(n=2, groups=1, c_in=8, h_in=40, w_in=40, c_out=16,
+                                  h_out=(40 - kh) // sh + 1, w_out=(40 - kw) // sw + 1, kh=kh,
+                                  kw=kw, stride_h=sh, stride_w=sw, pad_h=0, pad_w=0, dil_h=1,
+                                  dil_w=1)
     yield _nn_shapes.Geometry(n=1, groups=1, c_in=1, h_in=1, w_in=2**31, c_out=8, h_out=1,
                               w_out=2**31 - 2, kh=1, kw=3, stride_h=1, stride_w=1, pad_h=0,
                               pad_w=0, dil_h=1, dil_w=1)
 
 
+@pytest.mark.parametrize("level", _isa.available())
 @pytest.mark.parametrize("op", _method.NN_OPS)
-def test_nn_rule_reproduced(op):
-    for g in _geometries():
-        assert _method.choose(op, g, F32).label == _nn_rule(op, g), g
+def test_nn_rule_reproduced(op, level):
+    old = _isa.set_isa(level)
+    try:
+        for g in _geometries():
+            assert _method.choose(op, g, F32).label == _nn_rule(op, g, level), g
+    finally:
+        _isa.set_isa(old)
 
 
 @pytest.mark.parametrize("op", _method.NN_OPS)
-def test_nn_rule_matches_nn_py(op):
-    """Same answers as the rule in fastconv/nn.py while it is still there."""
+def test_nn_takes_its_rule_from_method(op):
+    """fastconv.nn's 'auto' is _method.choose's answer (one module chooses)."""
     from fastconv import nn
-    if not hasattr(nn, "_choose_method"):
-        pytest.skip("fastconv.nn takes its rule from _method.choose")
     for g in _geometries():
         assert _method.choose(op, g, F32).label == nn._choose_method("auto", op[3:], g)
 
