@@ -57,9 +57,9 @@
 /* X-macros over (dtype code, kernel suffix, element type): dispatchers
  * expand X once per instantiated type. */
 #define FC_ROW_ALL_(X, NAME, sfx, T, is_float) X(FC_##NAME, sfx, T)
-#define FC_ROW_FLOAT_(X, NAME, sfx, T, is_float) FC_IF_##is_float(X(FC_##NAME, sfx, T))
-#define FC_IF_0(row)
-#define FC_IF_1(row) row
+#define FC_ROW_FLOAT_(X, NAME, sfx, T, is_float) FC_ROW_IF_##is_float##_(X(FC_##NAME, sfx, T))
+#define FC_ROW_IF_0_(row)
+#define FC_ROW_IF_1_(row) row
 
 #define FC_FOR_EACH_DTYPE(X) FC_DTYPE_LIST(FC_ROW_ALL_, X)
 #define FC_FOR_EACH_FLOAT_DTYPE(X) FC_DTYPE_LIST(FC_ROW_FLOAT_, X)

@@ -92,7 +92,7 @@
        (acc).im += (w).re * (x).im + (w).im * (x).re)
 #  define FC_STORE(dst, acc) ((dst) = (acc))
 #else
-#  error "dtype_ops.h: define FC_DT to one of the FC_DT_* codes first"
+#  error "dtype_ops.h: FC_DT is not one of the FC_DT_* codes of dtype_list.h"
 #endif
 
 #define FC_SFX(name) FC_CAT(name, FC_SUFFIX)
