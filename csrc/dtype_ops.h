@@ -1,11 +1,13 @@
 /*
  * dtype_ops.h -- the arithmetic of each element type, for the *.template.c
- * kernels.  Before including a template, a file defines FC_DT to one of the
- * FC_DT_* names below; this header then defines
+ * kernels.  dtype_instantiate.h includes it before each instantiation of a
+ * template, with FC_DT defined to one of the FC_DT_* codes of dtype_list.h;
+ * this header then defines
  *
  *   FC_T               the element type in memory
  *   FC_ACC             the accumulator type
  *   FC_SFX(name)       name with the dtype suffix appended (name_f32, ...)
+ *   FC_SFX_DTYPE       the fc_dtype constant of the type (FC_F32, ...)
  *   FC_ZERO(acc)       acc = 0
  *   FC_MAC(acc, w, x)  acc += w * x   (OR of AND for bool)
  *   FC_STORE(dst, acc) dst = acc, converted to FC_T
@@ -16,6 +18,10 @@
  * data alike.  Complex multiply-add is the textbook formula, without C99
  * Annex G's inf/nan recovery (NumPy's dot does the same).
  */
+#ifndef FC_DT
+#  error "dtype_ops.h: define FC_DT to one of the FC_DT_* codes first"
+#endif
+
 #include "fastconv.h"
 
 #define FC_CAT_(a, b) a##_##b
@@ -28,6 +34,7 @@
 #undef FC_MAC
 #undef FC_STORE
 #undef FC_IS_COMPLEX
+#undef FC_SFX_DTYPE
 
 #if FC_DT == FC_DT_BOOL
 #  define FC_T unsigned char
@@ -85,7 +92,9 @@
        (acc).im += (w).re * (x).im + (w).im * (x).re)
 #  define FC_STORE(dst, acc) ((dst) = (acc))
 #else
-#  error "dtype_ops.h: define FC_DT to one of the FC_DT_* codes first"
+#  error "dtype_ops.h: FC_DT is not one of the FC_DT_* codes of dtype_list.h"
 #endif
 
 #define FC_SFX(name) FC_CAT(name, FC_SUFFIX)
+/* the codes equal the fc_dtype values (checked in dtype.c) */
+#define FC_SFX_DTYPE ((fc_dtype)FC_DT)

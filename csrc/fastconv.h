@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dtype_list.h"   /* FC_DTYPE_LIST: the element types */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -80,22 +82,16 @@ int fc_openmp_enabled(void);
  * without OpenMP. */
 int fc_openmp_max_threads(void);
 
-/* Element types the kernels are instantiated for.  Signed integers use the
- * unsigned kernel of the same width: products and sums modulo 2**n give the
- * same bit pattern as the wrapping signed arithmetic NumPy relies on, without
- * C's undefined signed overflow.  float16 is computed by the caller in float32. */
+/* Element types the kernels are instantiated for: one constant FC_<NAME> per
+ * row of FC_DTYPE_LIST (dtype_list.h, which describes each type), numbered
+ * from 0 in the list's order (FC_BOOL = 0, FC_U8, ..., FC_C128), then
+ * FC_NDTYPES. */
+#define FC_DTYPE_ENUM_(X, NAME, sfx, T, is_float) FC_##NAME,
 typedef enum {
-    FC_BOOL = 0,   /* npy_bool (one byte, 0 or 1); multiply-add is OR of AND */
-    FC_U8,
-    FC_U16,
-    FC_U32,
-    FC_U64,
-    FC_F32,
-    FC_F64,
-    FC_C64,        /* two floats, real then imaginary (NumPy's layout) */
-    FC_C128,       /* two doubles */
+    FC_DTYPE_LIST(FC_DTYPE_ENUM_, ~)
     FC_NDTYPES
 } fc_dtype;
+#undef FC_DTYPE_ENUM_
 
 typedef struct { float re, im; } fc_c64;
 typedef struct { double re, im; } fc_c128;

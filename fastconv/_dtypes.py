@@ -11,8 +11,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-# fc_dtype codes, in the order of the enum in csrc/fastconv.h
-FC_BOOL, FC_U8, FC_U16, FC_U32, FC_U64, FC_F32, FC_F64, FC_C64, FC_C128 = range(9)
+from fastconv._ext._runtime import DTYPE_CODES
+
+# fc_dtype codes, as the compiled C core numbers them (csrc/dtype_list.h)
+FC_BOOL = DTYPE_CODES["FC_BOOL"]
+FC_U8 = DTYPE_CODES["FC_U8"]
+FC_U16 = DTYPE_CODES["FC_U16"]
+FC_U32 = DTYPE_CODES["FC_U32"]
+FC_U64 = DTYPE_CODES["FC_U64"]
+FC_F32 = DTYPE_CODES["FC_F32"]
+FC_F64 = DTYPE_CODES["FC_F64"]
+FC_C64 = DTYPE_CODES["FC_C64"]
+FC_C128 = DTYPE_CODES["FC_C128"]
 
 
 class Plan(NamedTuple):

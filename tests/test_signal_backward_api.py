@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import fastconv
-from fastconv import _signal_backward, reference
+from fastconv import _dtypes, _signal_backward, reference
 from fastconv._ext import _signal as _ext
 
 ONE_D = [(fastconv.convolve, fastconv.convolve_backward),
@@ -230,7 +230,7 @@ def test_docstring_examples():
 # fc_fold2d, the adjoint of fc_pad2d
 # ---------------------------------------------------------------------------
 
-_CODES = {np.float32: 5, np.float64: 6}   # fc_dtype codes
+_CODES = {np.float32: _dtypes.FC_F32, np.float64: _dtypes.FC_F64}   # fc_dtype codes
 
 
 @pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
@@ -259,7 +259,8 @@ def test_fold2d_errors():
         _ext.fold2d(g, np.empty((0, 3)), 0, 0, "wrap", _CODES[np.float64])
     _ext.fold2d(np.ones((0, 2)), np.empty((0, 3)), 0, 0, "wrap", _CODES[np.float64])
     with pytest.raises(TypeError, match="no kernel for this dtype"):
-        _ext.fold2d(g.astype(np.complex128), np.empty((2, 2), np.complex128), 0, 0, "wrap", 8)
+        _ext.fold2d(g.astype(np.complex128), np.empty((2, 2), np.complex128), 0, 0, "wrap",
+                    _dtypes.FC_C128)
     with pytest.raises(ValueError, match="2-D"):
         _ext.fold2d(np.ones(3), np.empty((2, 2)), 0, 0, "wrap", _CODES[np.float64])
     with pytest.raises(TypeError, match="itemsize"):

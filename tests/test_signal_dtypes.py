@@ -130,3 +130,21 @@ def test_nonfinite_kernel_meets_the_fill_value_like_scipy(name, mode):
 def test_signed_zero_like_numpy():
     assert not np.signbit(fastconv.convolve([-0.0], [0.0])[0])
     assert not np.signbit(np.convolve([-0.0], [0.0])[0])
+
+
+def test_dtype_codes_are_read_from_the_c_core():
+    """fastconv._dtypes takes the fc_dtype codes from the compiled enum (one
+    list in csrc/dtype_list.h): 0 .. FC_NDTYPES - 1, one per constant, and
+    every plan's kernel type has the code of its name."""
+    from fastconv import _dtypes
+    from fastconv._ext import _runtime
+    codes = _runtime.DTYPE_CODES
+    assert sorted(codes.values()) == list(range(_runtime.NDTYPES))
+    for name, code in codes.items():
+        assert getattr(_dtypes, name) == code
+    names = {np.bool_: "FC_BOOL", np.uint8: "FC_U8", np.uint16: "FC_U16", np.uint32: "FC_U32",
+             np.uint64: "FC_U64", np.float32: "FC_F32", np.float64: "FC_F64",
+             np.complex64: "FC_C64", np.complex128: "FC_C128"}
+    for dtype in DTYPES:
+        plan = _dtypes.plan(dtype)
+        assert plan.code == codes[names[plan.view.type]]

@@ -27,15 +27,8 @@ static const fc_nn_kernels *nn_kernels(const fc_exec *ex)
     return &fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR)->nn;
 }
 
-#define FC_DT FC_DT_F32
-#include "../dtype_ops.h"
-#include "conv2d_direct.template.c"
-#undef FC_DT
-
-#define FC_DT FC_DT_F64
-#include "../dtype_ops.h"
-#include "conv2d_direct.template.c"
-#undef FC_DT
+#define FC_TEMPLATE "nn/conv2d_direct.template.c"
+#include "../dtype_instantiate_float.h"
 
 fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
                            const void *x, const void *w, const void *bias, void *y,

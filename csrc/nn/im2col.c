@@ -27,21 +27,10 @@ typedef struct {
     int pointwise;         /* the image is its own column matrix                 */
 } fc_nn_im2col_plan;
 
-#define FC_DT FC_DT_F32
-#define FC_SFX_DTYPE FC_F32
-#include "../dtype_ops.h"
-#include "im2col.template.c"
-#include "im2col_gemm.template.c"
-#undef FC_SFX_DTYPE
-#undef FC_DT
-
-#define FC_DT FC_DT_F64
-#define FC_SFX_DTYPE FC_F64
-#include "../dtype_ops.h"
-#include "im2col.template.c"
-#include "im2col_gemm.template.c"
-#undef FC_SFX_DTYPE
-#undef FC_DT
+#define FC_TEMPLATE "nn/im2col.template.c"
+#include "../dtype_instantiate_float.h"
+#define FC_TEMPLATE "nn/im2col_gemm.template.c"
+#include "../dtype_instantiate_float.h"
 
 /* Output positions per forward / grad_input GEMM, and per grad_weight GEMM
  * (where they are the sum), rows of dW per grad_weight GEMM, and the share

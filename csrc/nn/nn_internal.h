@@ -52,19 +52,10 @@ static inline int fc_nn_stopped(const fc_exec *ex, int *stop)
     return 0;
 }
 
-/* The element types the CNN kernels are instantiated for (X-macro over
- * (dtype code, kernel suffix, element type)), and a switch over them that
- * returns FC_ERR_DTYPE for every other code. */
-#define FC_NN_FOR_EACH_DTYPE(X) \
-    X(FC_F32, f32, float)       \
-    X(FC_F64, f64, double)
-
-#define FC_NN_DISPATCH(dt, CASE)       \
-    switch (dt) {                      \
-        FC_NN_FOR_EACH_DTYPE(CASE)     \
-        default:                       \
-            return FC_ERR_DTYPE;       \
-    }
+/* A switch over the element types the CNN kernels are instantiated for, the
+ * real floating types of dtype_list.h, expanding CASE(code, suffix, type)
+ * for each; every other code returns FC_ERR_DTYPE. */
+#define FC_NN_DISPATCH(dt, CASE) FC_DISPATCH_FLOAT(dt, CASE)
 
 /* ceil(a / b) for b > 0 and any sign of a (C division truncates toward 0). */
 static inline ptrdiff_t fc_ceil_div(ptrdiff_t a, ptrdiff_t b)

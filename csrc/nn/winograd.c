@@ -49,19 +49,8 @@ static int valid_tile(int m)
 #  define FC_ALWAYS_INLINE
 #endif
 
-#define FC_DT FC_DT_F32
-#define FC_SFX_DTYPE FC_F32
-#include "../dtype_ops.h"
-#include "winograd.template.c"
-#undef FC_SFX_DTYPE
-#undef FC_DT
-
-#define FC_DT FC_DT_F64
-#define FC_SFX_DTYPE FC_F64
-#include "../dtype_ops.h"
-#include "winograd.template.c"
-#undef FC_SFX_DTYPE
-#undef FC_DT
+#define FC_TEMPLATE "nn/winograd.template.c"
+#include "../dtype_instantiate_float.h"
 
 static fc_status shape_check(const fc_corr3x3_shape *s)
 {

@@ -47,50 +47,8 @@ static size_t fc_rows_scratch_bytes(ptrdiff_t wr)
     return (bytes + 63) & ~(size_t)63;
 }
 
-#define FC_DT FC_DT_BOOL
-#include "../dtype_ops.h"
-#include "corr2d_direct.template.c"
-#undef FC_DT
-
-#define FC_DT FC_DT_U8
-#include "../dtype_ops.h"
-#include "corr2d_direct.template.c"
-#undef FC_DT
-
-#define FC_DT FC_DT_U16
-#include "../dtype_ops.h"
-#include "corr2d_direct.template.c"
-#undef FC_DT
-
-#define FC_DT FC_DT_U32
-#include "../dtype_ops.h"
-#include "corr2d_direct.template.c"
-#undef FC_DT
-
-#define FC_DT FC_DT_U64
-#include "../dtype_ops.h"
-#include "corr2d_direct.template.c"
-#undef FC_DT
-
-#define FC_DT FC_DT_F32
-#include "../dtype_ops.h"
-#include "corr2d_direct.template.c"
-#undef FC_DT
-
-#define FC_DT FC_DT_F64
-#include "../dtype_ops.h"
-#include "corr2d_direct.template.c"
-#undef FC_DT
-
-#define FC_DT FC_DT_C64
-#include "../dtype_ops.h"
-#include "corr2d_direct.template.c"
-#undef FC_DT
-
-#define FC_DT FC_DT_C128
-#include "../dtype_ops.h"
-#include "corr2d_direct.template.c"
-#undef FC_DT
+#define FC_TEMPLATE "signal/corr2d_direct.template.c"
+#include "../dtype_instantiate.h"
 
 typedef void (*fc_corr2d_tile_fn)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptrdiff_t i1,
                                   ptrdiff_t a, ptrdiff_t b, void *scratch);

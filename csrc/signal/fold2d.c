@@ -6,15 +6,8 @@
 #include "../dtype_list.h"
 #include "../util.h"
 
-#define FC_DT FC_DT_F32
-#include "../dtype_ops.h"
-#include "fold2d.template.c"
-#undef FC_DT
-
-#define FC_DT FC_DT_F64
-#include "../dtype_ops.h"
-#include "fold2d.template.c"
-#undef FC_DT
+#define FC_TEMPLATE "signal/fold2d.template.c"
+#include "../dtype_instantiate_float.h"
 
 fc_status fc_fold2d(fc_dtype dt,
                     const void *g, ptrdiff_t gr, ptrdiff_t gc,

@@ -29,6 +29,8 @@ cdef extern from "fastconv.h" nogil:
     int fc_openmp_enabled()
     int fc_openmp_max_threads()
 
+    # generated from the list in csrc/dtype_list.h; Cython takes the values
+    # from the header (fastconv._ext._runtime.DTYPE_CODES passes them on)
     ctypedef enum fc_dtype:
         FC_BOOL
         FC_U8
