@@ -43,7 +43,7 @@ fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
         conv2d_forward_##sfx(s, (const T *)x, (const T *)w, (const T *)bias, (T *)y, \
                              fc_exec_threads(ex), nn_kernels(ex));                   \
         return FC_OK;
-    FC_NN_DISPATCH(dt, FC_CASE)
+    FC_DISPATCH_FLOAT(dt, FC_CASE)
 #undef FC_CASE
 }
 
@@ -60,7 +60,7 @@ fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
         conv2d_grad_input_##sfx(s, (const T *)dy, (const T *)w, (const T *)bias, (T *)dx, \
                                 fc_exec_threads(ex), nn_kernels(ex));                     \
         return FC_OK;
-    FC_NN_DISPATCH(dt, FC_CASE)
+    FC_DISPATCH_FLOAT(dt, FC_CASE)
 #undef FC_CASE
 }
 
@@ -77,6 +77,6 @@ fc_status fc_conv2d_grad_weight_direct(fc_dtype dt, const fc_conv2d_shape *s,
         conv2d_grad_weight_##sfx(s, (const T *)x, (const T *)dy, (T *)dw, \
                                  fc_exec_threads(ex), nn_kernels(ex));    \
         return FC_OK;
-    FC_NN_DISPATCH(dt, FC_CASE)
+    FC_DISPATCH_FLOAT(dt, FC_CASE)
 #undef FC_CASE
 }

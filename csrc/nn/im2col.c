@@ -142,7 +142,7 @@ fc_status fc_conv2d_forward_im2col(fc_dtype dt, const fc_conv2d_shape *s,
     fc_nn_im2col_plan pl;
     im2col_plan(s, FC_NN_FORWARD, fc_itemsize(dt), budget_bytes, fc_exec_threads(ex), &pl);
 #define FC_CASE(code, sfx, T)                                                            case code:                                                                               return conv2d_forward_im2col_##sfx(s, (const T *)x, (const T *)w,                                                      (const T *)bias, (T *)y, &pl, gemm,                                                  gemm_context, ex);
-    FC_NN_DISPATCH(dt, FC_CASE)
+    FC_DISPATCH_FLOAT(dt, FC_CASE)
 #undef FC_CASE
 }
 
@@ -161,7 +161,7 @@ fc_status fc_conv2d_grad_input_im2col(fc_dtype dt, const fc_conv2d_shape *s,
     fc_nn_im2col_plan pl;
     im2col_plan(s, FC_NN_GRAD_INPUT, fc_itemsize(dt), budget_bytes, fc_exec_threads(ex), &pl);
 #define FC_CASE(code, sfx, T)                                                                case code:                                                                                   return conv2d_grad_input_im2col_##sfx(s, (const T *)dy, (const T *)w,                                                         (const T *)bias, (T *)dx, &pl, gemm,                                                     gemm_context, ex);
-    FC_NN_DISPATCH(dt, FC_CASE)
+    FC_DISPATCH_FLOAT(dt, FC_CASE)
 #undef FC_CASE
 }
 
@@ -178,7 +178,7 @@ fc_status fc_conv2d_grad_weight_im2col(fc_dtype dt, const fc_conv2d_shape *s,
     im2col_plan(s, FC_NN_GRAD_WEIGHT, fc_itemsize(dt), budget_bytes, fc_exec_threads(ex),
                 &pl);
 #define FC_CASE(code, sfx, T)                                                            case code:                                                                               return conv2d_grad_weight_im2col_##sfx(s, (const T *)x, (const T *)dy,                                                     (T *)dw, &pl, gemm, gemm_context, ex);
-    FC_NN_DISPATCH(dt, FC_CASE)
+    FC_DISPATCH_FLOAT(dt, FC_CASE)
 #undef FC_CASE
 }
 
@@ -210,7 +210,7 @@ fc_status fc_conv2d_im2col(fc_dtype dt, const fc_conv2d_shape *s, const void *xg
     case code:                                                                \
         conv2d_im2col_##sfx(s, (const T *)xg, k0, nk, p0, np, (T *)cols);     \
         return FC_OK;
-    FC_NN_DISPATCH(dt, FC_CASE)
+    FC_DISPATCH_FLOAT(dt, FC_CASE)
 #undef FC_CASE
 }
 
@@ -226,6 +226,6 @@ fc_status fc_conv2d_col2im(fc_dtype dt, const fc_conv2d_shape *s, const void *co
     case code:                                                                          \
         conv2d_col2im_##sfx(s, (const T *)cols, k0, nk, p0, np, zero_fill, (T *)xg);    \
         return FC_OK;
-    FC_NN_DISPATCH(dt, FC_CASE)
+    FC_DISPATCH_FLOAT(dt, FC_CASE)
 #undef FC_CASE
 }

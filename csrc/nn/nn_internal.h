@@ -52,11 +52,6 @@ static inline int fc_nn_stopped(const fc_exec *ex, int *stop)
     return 0;
 }
 
-/* A switch over the element types the CNN kernels are instantiated for, the
- * real floating types of dtype_list.h, expanding CASE(code, suffix, type)
- * for each; every other code returns FC_ERR_DTYPE. */
-#define FC_NN_DISPATCH(dt, CASE) FC_DISPATCH_FLOAT(dt, CASE)
-
 /* ceil(a / b) for b > 0 and any sign of a (C division truncates toward 0). */
 static inline ptrdiff_t fc_ceil_div(ptrdiff_t a, ptrdiff_t b)
 {

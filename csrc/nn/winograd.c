@@ -175,6 +175,6 @@ fc_status fc_corr3x3_winograd(fc_dtype dt, const fc_corr3x3_shape *s, int m,
         return corr3x3_winograd_##sfx(s, m, (const T *)x, (const T *)w0,           \
                                       (const T *)bias, (T *)y, &bk, gemm,             \
                                       gemm_context, ex);
-    FC_NN_DISPATCH(dt, FC_CASE)
+    FC_DISPATCH_FLOAT(dt, FC_CASE)
 #undef FC_CASE
 }
