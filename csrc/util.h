@@ -22,6 +22,20 @@ static inline uint32_t fc_lane_bits(ptrdiff_t lo, ptrdiff_t hi)
     return below_hi & ~((1u << lo) - 1u);
 }
 
+/* Ask for the cache lines of `bytes` bytes from p (a hint: never faults,
+ * may be ignored; nothing without GCC / Clang). */
+static inline void fc_prefetch(const void *p, ptrdiff_t bytes)
+{
+#if defined(__GNUC__)
+    for (ptrdiff_t k = 0; k < bytes; k += 64) {
+        __builtin_prefetch((const char *)p + k, 0, 3);
+    }
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 /* a mod m in [0, m) for any sign of a; m > 0. */
 static inline ptrdiff_t fc_mod(ptrdiff_t a, ptrdiff_t m)
 {

@@ -267,21 +267,24 @@ def _fft_cost_bound(shapes, dtype, boundary, threads, batch=1):
 # The nn layers' rule, from the CNN grid (docs/guide/cnn_performance.rst).
 # Below AVX-512 the direct kernels keep 4 output channels' accumulators in
 # registers for forward and grad_input, so up to og = 4 output channels per
-# group they beat im2col + GEMM, and GEMM wins beyond.  At AVX-512 the dense
-# row kernel (csrc/nn/dense_row_avx512.template.c: 8 channels x 48 columns
-# of fused multiply-adds) takes forward, and grad_input with strides 1, of
-# layers with stride 1 along the rows, at least _NN_DENSE_MIN_UNITS channels
-# (output channels for forward, input channels for grad_input, per group)
-# and at most _NN_DENSE_MAX_KW kernel columns: 1.4-3x im2col + OpenBLAS on
-# the grid's 3x3, 5x5 and 1-D layers (the same constants as FC_DENSE_* in
-# csrc/nn).  1x1 layers keep im2col, whose plain GEMM is as fast or faster.
-# The direct grad_weight wins for og = 1 unless dilation along the rows
-# stops its tap vectors.
+# group they beat im2col + GEMM, and GEMM wins beyond; the direct
+# grad_weight wins for og = 1 unless dilation along the rows stops its tap
+# vectors.  At AVX-512 the dense kernels (csrc/nn/dense_*_avx512.template.c,
+# fused multiply-adds over 8 channels at a time) take every layer with
+# stride 1 along the rows, at least _NN_DENSE_MIN_UNITS channels computed
+# per group (output channels for forward and grad_weight, input channels
+# for grad_input) and more than one tap: forward (at most _NN_DENSE_MAX_KW
+# kernel columns), grad_input with strides 1 (likewise), grad_weight with at
+# most _NN_DENSE_GW_MAX_COLUMNS output columns.  On the grid's 3x3, 5x5 and
+# 1-D layers they ran 1.4-3x im2col + OpenBLAS forward and grad_input, and
+# 1.1-1.9x for grad_weight (the same constants as FC_DENSE_* in csrc/nn).
+# 1x1 layers keep im2col, whose plain GEMM is as fast or faster.
 _NN_DIRECT_MAX_CHANNELS = 4
 _NN_DIRECT_MAX_CHANNELS_GRAD_WEIGHT = 1
 _NN_DENSE_LEVEL = _isa.LEVELS.index("avx512")
 _NN_DENSE_MIN_UNITS = 2
 _NN_DENSE_MAX_KW = 16
+_NN_DENSE_GW_MAX_COLUMNS = 4096
 _INT_MAX = 2**31 - 1
 
 
@@ -292,11 +295,15 @@ def _nn_blas_sizes_fit(g):
 
 
 def _nn_dense_kernel_runs(op, g, isa_level):
-    """True when the direct method runs op on the AVX-512 dense row kernel."""
-    units = g.c_out // g.groups if op == "nn_forward" else g.c_in // g.groups
-    return (isa_level >= _NN_DENSE_LEVEL and op in ("nn_forward", "nn_grad_input")
-            and units >= _NN_DENSE_MIN_UNITS and g.stride_w == 1 and g.kw <= _NN_DENSE_MAX_KW
-            and (op == "nn_forward" or g.stride_h == 1) and g.kh * g.kw > 1)
+    """True when the direct method runs op on an AVX-512 dense kernel."""
+    if isa_level < _NN_DENSE_LEVEL or g.stride_w != 1 or g.kh * g.kw == 1:
+        return False
+    if op == "nn_grad_input":
+        return (g.c_in // g.groups >= _NN_DENSE_MIN_UNITS and g.stride_h == 1
+                and g.kw <= _NN_DENSE_MAX_KW)
+    if op == "nn_forward":
+        return g.c_out // g.groups >= _NN_DENSE_MIN_UNITS and g.kw <= _NN_DENSE_MAX_KW
+    return g.c_out // g.groups >= _NN_DENSE_MIN_UNITS and g.w_out <= _NN_DENSE_GW_MAX_COLUMNS
 
 
 def _choose_nn(op, g, isa_level):

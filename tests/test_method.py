@@ -133,13 +133,15 @@ def _nn_rule(op, g, level):
     if too_big:
         return "direct"
     og, cg = g.c_out // g.groups, g.c_in // g.groups
-    # the AVX-512 dense row kernel: stride 1 along the rows, 2 to 16 kernel
-    # taps along them (1x1 layers keep GEMM), 2 or more channels computed
-    # (output channels forward, input channels grad_input with strides 1)
-    dense_geometry = g.stride_w == 1 and g.kw <= 16 and g.kh * g.kw > 1
-    if level == "avx512" and dense_geometry and (
-            (op == "nn_forward" and og >= 2)
-            or (op == "nn_grad_input" and cg >= 2 and g.stride_h == 1)):
+    # the AVX-512 dense kernels: stride 1 along the rows, more than one tap
+    # (1x1 layers keep GEMM), 2 or more channels computed (output channels
+    # forward and grad_weight, input channels grad_input with strides 1);
+    # at most 16 kernel columns forward and grad_input, at most 4096 output
+    # columns for grad_weight
+    if level == "avx512" and g.stride_w == 1 and g.kh * g.kw > 1 and (
+            (op == "nn_forward" and og >= 2 and g.kw <= 16)
+            or (op == "nn_grad_input" and cg >= 2 and g.stride_h == 1 and g.kw <= 16)
+            or (op == "nn_grad_weight" and og >= 2 and g.w_out <= 4096)):
         return "direct"
     if op == "nn_grad_weight":
         return "direct" if og <= 1 and g.dil_w == 1 else "im2col"
@@ -154,12 +156,13 @@ def _geometries():
         yield _nn_shapes.Geometry(n=2, groups=groups, c_in=c_in, h_in=10, w_in=12, c_out=c_out,
                                   h_out=8, w_out=10, kh=3, kw=3, stride_h=1, stride_w=1,
                                   pad_h=0, pad_w=0, dil_h=1, dil_w=dil_w)
-    for kh, kw, sh, sw in ((1, 1, 1, 1), (3, 3, 2, 1), (3, 3, 1, 2), (2, 17, 1, 1),
-                           (1, 16, 1, 1)):
-        yield _nn_shapes.Geometry(n=2, groups=1, c_in=8, h_in=40, w_in=40, c_out=16,
-                                  h_out=(40 - kh) // sh + 1, w_out=(40 - kw) // sw + 1, kh=kh,
-                                  kw=kw, stride_h=sh, stride_w=sw, pad_h=0, pad_w=0, dil_h=1,
-                                  dil_w=1)
+    for kh, kw, sh, sw, width in ((1, 1, 1, 1, 40), (3, 3, 2, 1, 40), (3, 3, 1, 2, 40),
+                                  (2, 17, 1, 1, 40), (1, 16, 1, 1, 40), (3, 3, 1, 1, 4098),
+                                  (3, 3, 1, 1, 4099)):
+        yield _nn_shapes.Geometry(n=2, groups=1, c_in=8, h_in=40, w_in=width, c_out=16,
+                                  h_out=(40 - kh) // sh + 1, w_out=(width - kw) // sw + 1,
+                                  kh=kh, kw=kw, stride_h=sh, stride_w=sw, pad_h=0, pad_w=0,
+                                  dil_h=1, dil_w=1)
     yield _nn_shapes.Geometry(n=1, groups=1, c_in=1, h_in=1, w_in=2**31, c_out=8, h_out=1,
                               w_out=2**31 - 2, kh=1, kw=3, stride_h=1, stride_w=1, pad_h=0,
                               pad_w=0, dil_h=1, dil_w=1)

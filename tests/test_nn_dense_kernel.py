@@ -3,7 +3,8 @@
 At the AVX-512 level, dense layers with stride 1 along the rows run forward
 and grad_input through one masked kernel that computes 8 channels x 3
 vectors of columns, 1-3 output rows at a time, edges included, with fused
-multiply-adds.  For every width, height, channel count and geometry, at
+multiply-adds, and grad_weight through another (8 output channels x 3 taps
+of lane sums over bands of rows, csrc/nn/dense_gw_avx512.template.c).  For every width, height, channel count and geometry, at
 every level: the same bits at every thread count, within the accuracy
 bound of the exact result, and the levels without fused multiply-adds
 (tests/nn_cases.py) give each other's bits; nothing outside the arguments
@@ -33,6 +34,7 @@ GEOMETRIES = {
     "3x3-p1-g2": ((3, 3), dict(padding=1, groups=2)),
 }
 WIDTHS = (1, 2, 7, 8, 9, 15, 16, 17, 24, 31, 33, 47, 48, 49, 56)
+OPS = ("forward", "grad_input", "grad_weight")
 
 
 def _case(geometry, width, height, c_in, c_out, seed):
@@ -52,9 +54,9 @@ def _ops(x, w, b, kw, dtype, threads):
     except ValueError:
         return None   # no output position
     g = np.cos(np.arange(y.size)).reshape(y.shape).astype(dtype)
-    gi, _, _ = nn.conv2d_backward(g, x, w, **kw, method="direct", threads=threads,
-                                  output_mask=(True, False, False))
-    return y, gi
+    gi, gw, _ = nn.conv2d_backward(g, x, w, **kw, method="direct", threads=threads,
+                                   output_mask=(True, True, False))
+    return y, gi, gw
 
 
 def _at_levels(x, w, b, kw, dtype):
@@ -82,21 +84,21 @@ def test_same_bits_at_every_level_and_thread_count(geometry, dtype):
             # the same bits at every thread count, and at every level without FMA
             base = results[EXACT_DIRECT_LEVELS[0] if level in EXACT_DIRECT_LEVELS else level][0]
             for t, result in zip((1, 3), results[level]):
-                for op, got, want in zip(("forward", "grad_input"), result, base):
+                for op, got, want in zip(OPS, result, base):
                     np.testing.assert_array_equal(
                         got, want, err_msg=f"{geometry} {width}x{height} {op} {level} t={t}")
         y = reference.conv2d(x, w, b, **kw)
         g = np.cos(np.arange(y.size)).reshape(y.shape).astype(dtype).astype(np.float64)
         xq, wq, bq = (a.astype(dtype).astype(np.float64) for a in (x, w, b))
-        exact = (reference.conv2d(xq, wq, bq, **kw),
-                 reference.conv2d_backward(g, xq, wq, **kw)[0])
-        mag = (reference.conv2d(abs(xq), abs(wq), abs(bq), **kw),
-               reference.conv2d_backward(abs(g), abs(xq), abs(wq), **kw)[0])
+        exact = (reference.conv2d(xq, wq, bq, **kw),) + tuple(
+            reference.conv2d_backward(g, xq, wq, **kw)[:2])
+        mag = (reference.conv2d(abs(xq), abs(wq), abs(bq), **kw),) + tuple(
+            reference.conv2d_backward(abs(g), abs(xq), abs(wq), **kw)[:2])
         taps = w.shape[2] * w.shape[3]
-        terms = (w.shape[1] * taps + 1, w.shape[0] // kw.get("groups", 1) * taps)
+        terms = (w.shape[1] * taps + 1, w.shape[0] // kw.get("groups", 1) * taps,
+                 x.shape[0] * y.shape[2] * y.shape[3])
         for level in LEVELS:
-            for op, got, e, m, n in zip(("forward", "grad_input"), results[level][0], exact, mag,
-                                        terms):
+            for op, got, e, m, n in zip(OPS, results[level][0], exact, mag, terms):
                 assert_scaled_close(got, e, m, n, dtype,
                                     what=f"{geometry} {width}x{height} {op} {level}")
 
@@ -117,6 +119,28 @@ def test_skipped_terms_are_not_added_as_zero():
         np.testing.assert_array_equal(y[:, :, 1:, 1:], np.inf)
         edge = np.where(np.arange(20) % 19 == 0, 8.0, 12.0)   # 2 channels x 4 or 6 taps
         np.testing.assert_array_equal(y[:, :, 0, :], np.broadcast_to(edge, (1, 8, 20)))
+
+
+def test_grad_weight_skips_terms_outside_the_rows():
+    """grad_weight: an infinite last input column, all-ones dy.  Tap column 0
+    never reads it from an output column < w_out; the kernel's lanes past
+    w_out (zero dy) must not add 0 * inf = nan either.  Sums of ones: the
+    exact values at every level."""
+    x = np.ones((2, 2, 5, 20))
+    x[..., 19] = np.inf
+    w = np.ones((8, 2, 3, 3))
+    g = np.ones((2, 8, 5, 20))
+    want = reference.conv2d_backward(g, x, w, padding=1)[1]
+    assert np.isfinite(want[..., 0]).all() and np.isinf(want[..., 1:]).all()
+    for level in LEVELS:
+        old = _isa.set_isa(level)
+        try:
+            for dtype in (np.float32, np.float64):
+                got = nn.conv2d_backward(g.astype(dtype), x.astype(dtype), w.astype(dtype),
+                                         padding=1, method="direct")[1]
+                np.testing.assert_array_equal(got, want, err_msg=f"{level} {dtype}")
+        finally:
+            _isa.set_isa(old)
 
 
 @pytest.mark.parametrize("width", [1, 9, 16, 17, 33])

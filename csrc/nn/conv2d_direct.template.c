@@ -75,11 +75,15 @@ typedef FC_T FC_SFX(fc_vector) __attribute__((vector_size(16)));
 #  define FC_DW_GW fc_dw_gw_f32
 #  define FC_DW_PLANE fc_dw_plane_f32
 #  define FC_DENSE_ROW fc_dense_row_f32
+#  define FC_DENSE_GW fc_dense_gw_f32
+#  define FC_DENSE_GW_LANES FC_DENSE_GW_LANES_F32
 #else
 #  define FC_DW_ROW fc_dw_row_f64
 #  define FC_DW_GW fc_dw_gw_f64
 #  define FC_DW_PLANE fc_dw_plane_f64
 #  define FC_DENSE_ROW fc_dense_row_f64
+#  define FC_DENSE_GW fc_dense_gw_f64
+#  define FC_DENSE_GW_LANES FC_DENSE_GW_LANES_F64
 #endif
 
 /*
@@ -797,10 +801,167 @@ static void FC_SFX(grad_weight_columns)(const fc_conv2d_shape *s, const FC_T *co
 #undef FC_GW_ROWS
 #undef FC_GW_VECS
 
+/*
+ * grad_weight by the dense grad_weight kernel (stride 1 along the rows, at
+ * most FC_DENSE_GW_MAX_COLUMNS output columns; 0, nothing computed, when
+ * out of memory).  Work unit of the parallel loop: (group, block of
+ * FC_DENSE_UNITS output channels, chunk of FC_DENSE_GW_CHANNELS input
+ * channels), with its own lane sums (units x taps x lanes per (channel,
+ * kernel row, group of FC_DENSE_GW_TAPS taps)).  It walks the output rows
+ * in bands of about FC_DENSE_GW_BAND positions -- rows of one image, or
+ * whole images when they are small -- packs the band's dy rows of its
+ * block (dense_gw_pack: the kernel's layout, L1-sized), then runs every
+ * channel of its chunk and every kernel row over them.  Each weight's
+ * terms arrive in its lanes in one fixed order (nn_kernels.h); the lanes
+ * are added up in lane order at the end: the same bits whatever the thread
+ * count.
+ */
+#define FC_DENSE_GW_CHANNELS 64
+#define FC_DENSE_GW_BAND 1024
+#define FC_DENSE_GW_MAX_COLUMNS 4096
+
+/* dyp = the band (images [b0, b0 + nb), rows [i_lo, i_hi)) of units
+ * [o0, o0 + nu) in the dense grad_weight kernel's layout, zero past w_out
+ * and for units nu .. FC_DENSE_UNITS - 1 */
+static void FC_SFX(dense_gw_pack)(const fc_conv2d_shape *s, const FC_T *dy, ptrdiff_t b0,
+                                  ptrdiff_t nb, ptrdiff_t i_lo, ptrdiff_t i_hi, ptrdiff_t o0,
+                                  ptrdiff_t nu, FC_T *dyp)
+{
+    const ptrdiff_t L = FC_DENSE_GW_LANES, U = FC_DENSE_UNITS, w_out = s->w_out;
+    const ptrdiff_t nvec = (w_out + L - 1) / L, out_plane = s->h_out * w_out;
+    const ptrdiff_t rows = nb * (i_hi - i_lo), vec_step = rows * U * L;
+    memset(dyp, 0, (size_t)(nvec * vec_step) * sizeof(FC_T));
+    for (ptrdiff_t b = 0; b < nb; ++b) {
+        for (ptrdiff_t i = i_lo; i < i_hi; ++i) {
+            FC_T *dst = dyp + (b * (i_hi - i_lo) + i - i_lo) * U * L;
+            for (ptrdiff_t u = 0; u < nu; ++u) {
+                const FC_T *src = dy + ((b0 + b) * s->c_out + o0 + u) * out_plane + i * w_out;
+                for (ptrdiff_t v = 0; v < nvec; ++v) {
+                    memcpy(dst + v * vec_step + u * L, src + v * L,
+                           (size_t)fc_min(L, w_out - v * L) * sizeof(FC_T));
+                }
+            }
+        }
+    }
+}
+
+static int FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *dy,
+                                     FC_T *dw, int nthreads, FC_DENSE_GW dense_gw)
+{
+    enum { U = FC_DENSE_UNITS, T = FC_DENSE_GW_TAPS, L = FC_DENSE_GW_LANES };
+    const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
+    const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw, nqg = (kw + T - 1) / T;
+    const ptrdiff_t in_plane = s->h_in * s->w_in;
+    const ptrdiff_t nblk = (og + U - 1) / U;
+    const ptrdiff_t nchunk = (cg + FC_DENSE_GW_CHANNELS - 1) / FC_DENSE_GW_CHANNELS;
+    const ptrdiff_t items = s->groups * nblk * nchunk;
+    /* bands: rows_per_band rows of one image, or images_per_band whole images */
+    const ptrdiff_t rows_per_band = fc_max(1, FC_DENSE_GW_BAND / fc_max(1, s->w_out));
+    const ptrdiff_t whole = rows_per_band >= s->h_out;
+    const ptrdiff_t images_per_band = whole ? fc_max(1, rows_per_band / fc_max(1, s->h_out)) : 1;
+    const ptrdiff_t band_rows = whole ? images_per_band * s->h_out : rows_per_band;
+    /* per thread: the lane sums of a work unit, and one packed band of dy */
+    const ptrdiff_t per_sum = (ptrdiff_t)U * T * L;
+    const ptrdiff_t lane_count = FC_DENSE_GW_CHANNELS * kh * nqg * per_sum;
+    const ptrdiff_t band_count = (s->w_out + L - 1) / L * band_rows * U * L;
+    int failed = 0;
+
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
+    {
+        FC_T *lanes = (FC_T *)malloc((size_t)(lane_count + band_count) * sizeof(FC_T));
+        if (lanes == NULL) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp barrier
+        int stop;
+#pragma omp atomic read
+        stop = failed;
+        FC_T *dyp = lanes + lane_count;
+#pragma omp for schedule(dynamic, 1)
+        for (ptrdiff_t item = 0; item < items; ++item) {
+            if (stop) {
+                continue;
+            }
+            const ptrdiff_t chunk = item % nchunk, blk = item / nchunk % nblk;
+            const ptrdiff_t g = item / nchunk / nblk;
+            const ptrdiff_t c0 = g * cg + chunk * FC_DENSE_GW_CHANNELS, o0 = g * og + blk * U;
+            const ptrdiff_t nc = fc_min(FC_DENSE_GW_CHANNELS, cg - chunk * FC_DENSE_GW_CHANNELS);
+            const ptrdiff_t nu = fc_min(U, og - blk * U);
+            memset(lanes, 0, (size_t)lane_count * sizeof(FC_T));
+            fc_dense_gw p;
+            p.w_out = s->w_out;
+            p.h_in = s->h_in;
+            p.w_in = s->w_in;
+            p.x_image = s->c_in * in_plane;
+            p.row_step = s->stride_h;
+            p.col_step = s->dil_w;
+            for (ptrdiff_t b = 0; b < s->n; b += images_per_band) {
+                for (ptrdiff_t i0 = 0; i0 < s->h_out; i0 += band_rows) {
+                    p.nimages = fc_min(images_per_band, s->n - b);
+                    p.i_lo = i0;
+                    p.i_hi = fc_min(s->h_out, i0 + band_rows);
+                    FC_SFX(dense_gw_pack)(s, dy, b, p.nimages, p.i_lo, p.i_hi, o0, nu, dyp);
+                    /* the band's input rows of each channel (rows outside the
+                     * plane clipped): prefetched one channel ahead */
+                    const ptrdiff_t top = fc_max(0, p.i_lo * s->stride_h - s->pad_h);
+                    const ptrdiff_t bottom = fc_min(
+                        s->h_in, (p.i_hi - 1) * s->stride_h - s->pad_h + (kh - 1) * s->dil_h + 1);
+                    const ptrdiff_t x_bytes = (bottom - top) * s->w_in * (ptrdiff_t)sizeof(FC_T);
+                    for (ptrdiff_t c = 0; c < nc; ++c) {
+                        const FC_T *xc = x + (b * s->c_in + c0 + c) * in_plane;
+                        for (ptrdiff_t k = 0; k < p.nimages; ++k) {
+                            if (c + 1 < nc && x_bytes > 0) {
+                                fc_prefetch(xc + in_plane + k * p.x_image + top * s->w_in,
+                                            x_bytes);
+                            }
+                        }
+                        for (ptrdiff_t r = 0; r < kh; ++r) {
+                            p.row0 = r * s->dil_h - s->pad_h;
+                            for (ptrdiff_t qg = 0; qg < nqg; ++qg) {
+                                p.col0 = qg * T * s->dil_w - s->pad_w;
+                                p.nq = fc_min(T, kw - qg * T);
+                                dense_gw(&p, xc, dyp,
+                                         lanes + ((c * kh + r) * nqg + qg) * per_sum);
+                            }
+                        }
+                    }
+                }
+            }
+            /* dw[o0 + u, c, r, q] = the sum of its lanes, in lane order */
+            for (ptrdiff_t c = 0; c < nc; ++c) {
+                for (ptrdiff_t r = 0; r < kh; ++r) {
+                    for (ptrdiff_t q = 0; q < kw; ++q) {
+                        const FC_T *sums = lanes + ((c * kh + r) * nqg + q / T) * per_sum
+                                           + (q % T) * L;
+                        for (ptrdiff_t u = 0; u < nu; ++u) {
+                            FC_ACC total;
+                            FC_ZERO(total);
+                            for (ptrdiff_t l = 0; l < L; ++l) {
+                                total += sums[u * T * L + l];
+                            }
+                            FC_STORE(dw[((o0 + u) * cg + c0 - g * cg + c) * taps + r * kw + q],
+                                     total);
+                        }
+                    }
+                }
+            }
+        }
+        free(lanes);
+    }
+    return !failed;
+}
+
 static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *dy,
                                        FC_T *dw, int nthreads, const fc_nn_kernels *nk)
 {
     const FC_DW_GW dw_gw = nk->depthwise.FC_SFX(grad_weight);
+    const FC_DENSE_GW dense_gw = nk->dense.FC_SFX(grad_weight);
+    if (dense_gw != NULL && s->c_out / s->groups >= FC_DENSE_MIN_UNITS && s->stride_w == 1
+        && s->kh * s->kw > 1 && s->w_out <= FC_DENSE_GW_MAX_COLUMNS
+        && FC_SFX(grad_weight_dense)(s, x, dy, dw, nthreads, dense_gw)) {
+        return;
+    }
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw, dh = s->dil_h;
     const ptrdiff_t w_in = s->w_in, w_out = s->w_out;
@@ -897,3 +1058,5 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
 #undef FC_DW_GW
 #undef FC_DW_PLANE
 #undef FC_DENSE_ROW
+#undef FC_DENSE_GW
+#undef FC_DENSE_GW_LANES

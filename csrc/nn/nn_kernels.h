@@ -139,9 +139,53 @@ typedef void (*fc_dense_row_f64)(const fc_dense_row *p, ptrdiff_t nu, ptrdiff_t 
                                  const double *in, const double *wp, const double *bias,
                                  double *out);
 
+/*
+ * Dense grad_weight kernels (AVX-512 level only; NULL below it): the lane
+ * sums of the weight gradient of FC_DENSE_UNITS output channels ("units")
+ * for one input channel, one kernel row and nq <= FC_DENSE_GW_TAPS
+ * consecutive taps of it, over one band of output rows of a layer with
+ * stride 1 along the rows -- rows [i_lo, i_hi) of nimages images:
+ *
+ *     lanes[(u*FC_DENSE_GW_TAPS + t)*L + l] +=
+ *         sum over (v, b, i), in that order, of
+ *             dyp[((v*nimages + b)*(i_hi - i_lo) + i - i_lo)*FC_DENSE_UNITS*L + u*L + l]
+ *           * x[b*x_image + (i*row_step + row0)*w_in + j + col0 + t*col_step]
+ *
+ * for output column j = v*L + l < w_out (L = FC_DENSE_GW_LANES_F32 / _F64),
+ * over the terms whose x row is inside [0, h_in) and x column inside
+ * [0, w_in) only (a term outside is skipped, never added as zero), each
+ * added by a fused multiply-add.  dyp is the band of dy packed by the
+ * caller: for each vector v of L columns and each row, the L values of
+ * every unit (zero past w_out and for missing units).  A caller that walks
+ * the bands in order and adds each weight's lanes up at the end gets one
+ * fixed order per weight, whatever the number of threads.  x points at
+ * image 0 of the input channel; lanes holds FC_DENSE_UNITS *
+ * FC_DENSE_GW_TAPS * L sums (those of taps >= nq are left unspecified).
+ * Contract: 1 <= nq <= FC_DENSE_GW_TAPS; only elements of x inside its rows
+ * are read (masked loads).
+ */
+#define FC_DENSE_GW_TAPS 3
+#define FC_DENSE_GW_LANES_F32 16
+#define FC_DENSE_GW_LANES_F64 8
+
+typedef struct {
+    ptrdiff_t nimages, i_lo, i_hi;    /* the band: images, and output rows of each */
+    ptrdiff_t w_out;                  /* output columns */
+    ptrdiff_t h_in, w_in, x_image;    /* x: rows, row length, image stride */
+    ptrdiff_t row0, row_step;         /* output row i reads x row i*row_step + row0 */
+    ptrdiff_t col0, col_step, nq;     /* tap t reads x column j + col0 + t*col_step */
+} fc_dense_gw;
+
+typedef void (*fc_dense_gw_f32)(const fc_dense_gw *p, const float *x, const float *dyp,
+                                float *lanes);
+typedef void (*fc_dense_gw_f64)(const fc_dense_gw *p, const double *x, const double *dyp,
+                                double *lanes);
+
 typedef struct {
     fc_dense_row_f32 row_f32;   /* NULL: no dense row kernel at this level */
     fc_dense_row_f64 row_f64;
+    fc_dense_gw_f32 grad_weight_f32;   /* NULL: no dense grad_weight kernel */
+    fc_dense_gw_f64 grad_weight_f64;
 } fc_dense_kernels;
 
 typedef struct {

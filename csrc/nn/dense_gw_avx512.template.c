@@ -1,0 +1,84 @@
+/*
+ * dense_gw_avx512.template.c -- the AVX-512 dense grad_weight kernel of
+ * nn_kernels.h for one element type, included by dense_kernels.c with the
+ * FC_DR_* vocabulary of dense_row_avx512.template.c (FC_DR_SFX, FC_DR_T,
+ * FC_DR_V, FC_DR_M, FC_DR_L, FC_DR_LOADZ, FC_DR_LOADU, FC_DR_STOREU,
+ * FC_DR_MASK_FMA).
+ *
+ * Register blocking: FC_DENSE_UNITS (8) units x FC_DENSE_GW_TAPS (3) taps of
+ * lane sums, 24 accumulators, loaded from `lanes` at the start and stored
+ * back at the end.  One vector of L output columns at a time, its masks
+ * computed once, then every row of the band: the 3 shifted x vectors and
+ * the 8 units' packed dy vectors loaded once each, 11 loads for 24 fused
+ * multiply-adds.  A masked fused multiply-add skips the terms whose x
+ * column is outside the row or whose column is past w_out.
+ */
+#define FC_DG_CAT_(a, b) a##_##b
+#define FC_DG_CAT(a, b) FC_DG_CAT_(a, b)
+#define FC_DG_NAME(name) FC_DG_CAT(name, FC_DR_SFX)
+
+FC_AVX512 static void FC_DG_NAME(dense_gw)(const fc_dense_gw *p, const FC_DR_T *x,
+                                           const FC_DR_T *dyp, FC_DR_T *lanes)
+{
+    enum { U = FC_DENSE_UNITS, T = FC_DENSE_GW_TAPS };
+    const ptrdiff_t nq = p->nq, cs = p->col_step, rows = p->i_hi - p->i_lo;
+    const ptrdiff_t nvec = (p->w_out + FC_DR_L - 1) / FC_DR_L;
+    FC_DR_V acc[U][T];
+
+    _Pragma("GCC unroll 8")
+    for (int u = 0; u < U; ++u) {
+        _Pragma("GCC unroll 3")
+        for (int t = 0; t < T; ++t) {
+            acc[u][t] = FC_DR_LOADU(lanes + (u * T + t) * FC_DR_L);
+        }
+    }
+    for (ptrdiff_t v = 0; v < nvec; ++v) {
+        const ptrdiff_t j0 = v * FC_DR_L, valid = fc_min(FC_DR_L, p->w_out - j0);
+        /* tap t's lanes (taps >= nq: tap 0's, computed and never kept) */
+        FC_DR_M m[T];
+        ptrdiff_t off[T];
+        _Pragma("GCC unroll 3")
+        for (int t = 0; t < T; ++t) {
+            off[t] = j0 + p->col0 + (t < nq ? t : 0) * cs;   /* lane 0's x column */
+            m[t] = (FC_DR_M)fc_lane_bits(-off[t], fc_min(valid, p->w_in - off[t]));
+        }
+        const FC_DR_T *dyv = dyp + v * p->nimages * rows * U * FC_DR_L;
+        for (ptrdiff_t b = 0; b < p->nimages; ++b) {
+            const FC_DR_T *xb = x + b * p->x_image;
+            for (ptrdiff_t i = p->i_lo; i < p->i_hi; ++i, dyv += U * FC_DR_L) {
+                const ptrdiff_t xr = i * p->row_step + p->row0;
+                if (xr < 0 || xr >= p->h_in) {
+                    continue;
+                }
+                const FC_DR_T *xrow = xb + xr * p->w_in;
+                FC_DR_V xv[T];
+                _Pragma("GCC unroll 3")
+                for (int t = 0; t < T; ++t) {
+                    xv[t] = FC_DR_LOADZ(m[t], xrow + off[t]);
+                }
+                _Pragma("GCC unroll 8")
+                for (int u = 0; u < U; ++u) {
+                    FC_DR_V dv = FC_DR_LOADU(dyv + u * FC_DR_L);
+                    /* one load for the 3 taps: without this the compiler
+                     * folds the load into each multiply-add (3 loads) */
+                    __asm__("" : "+v"(dv));
+                    _Pragma("GCC unroll 3")
+                    for (int t = 0; t < T; ++t) {
+                        acc[u][t] = FC_DR_MASK_FMA(acc[u][t], m[t], dv, xv[t]);
+                    }
+                }
+            }
+        }
+    }
+    _Pragma("GCC unroll 8")
+    for (int u = 0; u < U; ++u) {
+        _Pragma("GCC unroll 3")
+        for (int t = 0; t < T; ++t) {
+            FC_DR_STOREU(lanes + (u * T + t) * FC_DR_L, acc[u][t]);
+        }
+    }
+}
+
+#undef FC_DG_NAME
+#undef FC_DG_CAT
+#undef FC_DG_CAT_
