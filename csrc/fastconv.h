@@ -290,12 +290,19 @@ fc_status fc_fold2d(fc_dtype dt,
  * overlap the output; every index expression (i*stride + r*dil + pad and
  * the like, extents included) is below 2**61 in magnitude, so no ptrdiff_t
  * arithmetic overflows.  The direct kernels sum each output in the element
- * type, in the order stated below, whatever the loop blocking, the thread
- * count and the kernel-table level (SIMD depthwise rows); they need no
- * workspace and never fail once the checks pass.  ex: threads and kernel
- * level of the call (NULL: one thread, the scalar reference kernels); they
- * run in parallel over (image, group, output row), or over (output
- * channel, input channel) pairs for grad_weight.
+ * type, in the order stated below, whatever the loop blocking and the
+ * thread count.  Below the AVX-512 level they round after every product
+ * and sum, at every level alike (SIMD depthwise rows included); at AVX-512
+ * the dense kernels of csrc/nn/nn_kernels.h take the layers with stride 1
+ * along the rows and at least 2 channels computed per group, adding each
+ * term by a fused multiply-add (grad_weight also in vector lanes, added up
+ * at the end).  Their only workspace is optional (packed weights, lane
+ * sums): without memory for it they run the generic loops.  ex: threads,
+ * kernel level and interrupt callback of the call (NULL: one thread, the
+ * scalar reference kernels, no interruption); they run in parallel over
+ * (image, group, output row) or bands of rows, or over (output channel,
+ * input channel) pairs or blocks for grad_weight, and ask the callback
+ * between those units: FC_ERR_INTERRUPTED, the output partly written.
  */
 typedef struct {
     ptrdiff_t n, groups;
@@ -310,7 +317,7 @@ typedef struct {
 /*
  * fc_conv2d_direct: y = the layer above applied to x, plus bias[o] on output
  * channel o (bias may be NULL: no bias).  Each output is summed over
- * (c, r, q) in that order, then the bias is added.  No workspace.
+ * (c, r, q) in that order, then the bias is added.
  */
 fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
                            const void *x, const void *w, const void *bias, void *y,
@@ -326,7 +333,7 @@ fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
  * v = j*stride_w - pad_w + q*dil_w for some in-range output (i, j), in that
  * order (c = c' mod cg); plus bias[c'] when bias is not NULL (this is
  * conv_transpose2d's bias).  Input elements no output reads get zero (or the
- * bias).  Every element of dx is written; no workspace.
+ * bias).  Every element of dx is written.
  */
 fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
                                       const void *dy, const void *w, const void *bias,
@@ -341,8 +348,8 @@ fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
  * summed over (b, i, j) in that order (terms reading the zero padding are
  * skipped); depthwise layers (one input and output channel per group,
  * stride_w 1 or 2, at most 25 taps) instead sum in vector lanes, the same
- * way at every level (csrc/nn/nn_kernels.h).  dw is overwritten (zero for
- * an empty batch); no workspace.
+ * way at every level, and the AVX-512 dense kernel in its own lanes
+ * (csrc/nn/nn_kernels.h).  dw is overwritten (zero for an empty batch).
  */
 fc_status fc_conv2d_grad_weight_direct(fc_dtype dt, const fc_conv2d_shape *s,
                                        const void *x, const void *dy, void *dw,

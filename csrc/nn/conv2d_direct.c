@@ -40,9 +40,8 @@ fc_status fc_conv2d_direct(fc_dtype dt, const fc_conv2d_shape *s,
     }
 #define FC_CASE(code, sfx, T)                                                        \
     case code:                                                                       \
-        conv2d_forward_##sfx(s, (const T *)x, (const T *)w, (const T *)bias, (T *)y, \
-                             fc_exec_threads(ex), nn_kernels(ex));                   \
-        return FC_OK;
+        return conv2d_forward_##sfx(s, (const T *)x, (const T *)w, (const T *)bias,  \
+                                    (T *)y, ex, nn_kernels(ex));
     FC_DISPATCH_FLOAT(dt, FC_CASE)
 #undef FC_CASE
 }
@@ -55,11 +54,10 @@ fc_status fc_conv2d_grad_input_direct(fc_dtype dt, const fc_conv2d_shape *s,
     if (status != FC_OK) {
         return status;
     }
-#define FC_CASE(code, sfx, T)                                                             \
-    case code:                                                                            \
-        conv2d_grad_input_##sfx(s, (const T *)dy, (const T *)w, (const T *)bias, (T *)dx, \
-                                fc_exec_threads(ex), nn_kernels(ex));                     \
-        return FC_OK;
+#define FC_CASE(code, sfx, T)                                                         \
+    case code:                                                                        \
+        return conv2d_grad_input_##sfx(s, (const T *)dy, (const T *)w, (const T *)bias, \
+                                       (T *)dx, ex, nn_kernels(ex));
     FC_DISPATCH_FLOAT(dt, FC_CASE)
 #undef FC_CASE
 }
@@ -72,11 +70,10 @@ fc_status fc_conv2d_grad_weight_direct(fc_dtype dt, const fc_conv2d_shape *s,
     if (status != FC_OK) {
         return status;
     }
-#define FC_CASE(code, sfx, T)                                             \
-    case code:                                                            \
-        conv2d_grad_weight_##sfx(s, (const T *)x, (const T *)dy, (T *)dw, \
-                                 fc_exec_threads(ex), nn_kernels(ex));    \
-        return FC_OK;
+#define FC_CASE(code, sfx, T)                                                    \
+    case code:                                                                   \
+        return conv2d_grad_weight_##sfx(s, (const T *)x, (const T *)dy, (T *)dw, \
+                                        ex, nn_kernels(ex));
     FC_DISPATCH_FLOAT(dt, FC_CASE)
 #undef FC_CASE
 }

@@ -88,22 +88,28 @@ typedef FC_T FC_SFX(fc_vector) __attribute__((vector_size(16)));
 
 /*
  * depthwise_planes: the kernel table's plane kernel (nn_kernels.h) on every
- * (image, channel) plane of a depthwise layer, on nthreads threads: plane pl
+ * (image, channel) plane of a depthwise layer, on ex's threads: plane pl
  * of `in` (in_plane elements each) with channel pl % groups's taps (and
  * bias) into plane pl of `out` (out_plane elements each).
  */
-static void FC_SFX(depthwise_planes)(FC_DW_PLANE dw_plane, const fc_dw_plane *geom,
-                                     ptrdiff_t planes, ptrdiff_t groups, const FC_T *in,
-                                     ptrdiff_t in_plane, const FC_T *w, ptrdiff_t taps,
-                                     const FC_T *bias, FC_T *out, ptrdiff_t out_plane,
-                                     int nthreads)
+static fc_status FC_SFX(depthwise_planes)(FC_DW_PLANE dw_plane, const fc_dw_plane *geom,
+                                          ptrdiff_t planes, ptrdiff_t groups, const FC_T *in,
+                                          ptrdiff_t in_plane, const FC_T *w, ptrdiff_t taps,
+                                          const FC_T *bias, FC_T *out, ptrdiff_t out_plane,
+                                          const fc_exec *ex)
 {
+    const int nthreads = fc_exec_threads(ex);
+    int stop = 0;
 #pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
     for (ptrdiff_t pl = 0; pl < planes; ++pl) {
+        if (fc_nn_stopped(ex, &stop)) {
+            continue;
+        }
         const ptrdiff_t g = pl % groups;
         dw_plane(geom, in + pl * in_plane, w + g * taps, bias ? bias + g : NULL,
                  out + pl * out_plane);
     }
+    return stop ? FC_ERR_INTERRUPTED : FC_OK;
 }
 
 /*
@@ -167,19 +173,24 @@ static inline void FC_SFX(dense_taps)(ptrdiff_t first, ptrdiff_t step, ptrdiff_t
  * geometry and strides (nsum, in_plane, kw, col0, col_step, n, w_sum,
  * w_row, out_plane, rows_out_step).
  */
-static void FC_SFX(dense_rows)(FC_DENSE_ROW dense_row, const fc_dense_row *geom,
+static fc_status FC_SFX(dense_rows)(FC_DENSE_ROW dense_row, const fc_dense_row *geom,
                                const FC_T *in, const FC_T *wp, const FC_T *bias, FC_T *out,
                                ptrdiff_t images, ptrdiff_t groups, ptrdiff_t nunits,
                                ptrdiff_t units_total, ptrdiff_t sum_total, ptrdiff_t rows_out,
                                ptrdiff_t in_rows, ptrdiff_t in_w, ptrdiff_t kh,
                                ptrdiff_t row_mul, ptrdiff_t row_add, ptrdiff_t rstep,
-                               int nthreads)
+                               const fc_exec *ex)
 {
+    const int nthreads = fc_exec_threads(ex);
+    int stop = 0;
     const ptrdiff_t U = FC_DENSE_UNITS, R = FC_DENSE_ROWS, nblk = (nunits + U - 1) / U;
     const ptrdiff_t bands = (rows_out + R - 1) / R, items = images * groups * bands;
     const ptrdiff_t out_plane = geom->out_plane, w_blk = geom->nsum * geom->w_sum;
 #pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
     for (ptrdiff_t item = 0; item < items; ++item) {
+        if (fc_nn_stopped(ex, &stop)) {
+            continue;
+        }
         const ptrdiff_t band = item % bands, g = item / bands % groups;
         const ptrdiff_t b = item / bands / groups;
         const FC_T *ing = in + (b * sum_total + g * geom->nsum) * geom->in_plane;
@@ -212,18 +223,20 @@ static void FC_SFX(dense_rows)(FC_DENSE_ROW dense_row, const fc_dense_row *geom,
             row += m;
         }
     }
+    return stop ? FC_ERR_INTERRUPTED : FC_OK;
 }
 
-/* forward by the dense row kernel (stride_w 1); 0 when out of memory */
-static int FC_SFX(forward_dense)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *w,
-                                 const FC_T *bias, FC_T *y, int nthreads,
-                                 FC_DENSE_ROW dense_row)
+/* forward by the dense row kernel (stride_w 1); FC_ERR_NOMEM (nothing
+ * computed) when the packed weights do not fit in memory */
+static fc_status FC_SFX(forward_dense)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *w,
+                                       const FC_T *bias, FC_T *y, const fc_exec *ex,
+                                       FC_DENSE_ROW dense_row)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kw = s->kw, taps = s->kh * kw, U = FC_DENSE_UNITS;
     FC_T *wp = FC_SFX(dense_pack)(w, s->groups, og, cg, taps, og * cg * taps, cg * taps, taps);
     if (wp == NULL) {
-        return 0;
+        return FC_ERR_NOMEM;
     }
     fc_dense_row geom = {0};
     geom.nsum = cg;
@@ -238,18 +251,19 @@ static int FC_SFX(forward_dense)(const fc_conv2d_shape *s, const FC_T *x, const 
     geom.out_plane = s->h_out * s->w_out;
     geom.rows_out_step = s->w_out;
     /* output row i, kernel row r reads input row i*sh - ph + r*dh */
-    FC_SFX(dense_rows)(dense_row, &geom, x, wp, bias, y, s->n, s->groups, og, s->c_out,
-                       s->c_in, s->h_out, s->h_in, s->w_in, s->kh, s->stride_h, -s->pad_h,
-                       s->dil_h, nthreads);
+    const fc_status status = FC_SFX(dense_rows)(dense_row, &geom, x, wp, bias, y, s->n,
+                                                s->groups, og, s->c_out, s->c_in, s->h_out,
+                                                s->h_in, s->w_in, s->kh, s->stride_h,
+                                                -s->pad_h, s->dil_h, ex);
     free(wp);
-    return 1;
+    return status;
 }
 
 /* grad_input by the dense row kernel (strides 1), as the correlation of dy
- * with the flipped, transposed weights; 0 when out of memory */
-static int FC_SFX(grad_input_dense)(const fc_conv2d_shape *s, const FC_T *dy, const FC_T *w,
-                                    const FC_T *bias, FC_T *dx, int nthreads,
-                                    FC_DENSE_ROW dense_row)
+ * with the flipped, transposed weights; FC_ERR_NOMEM as forward_dense */
+static fc_status FC_SFX(grad_input_dense)(const fc_conv2d_shape *s, const FC_T *dy,
+                                          const FC_T *w, const FC_T *bias, FC_T *dx,
+                                          const fc_exec *ex, FC_DENSE_ROW dense_row)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kw = s->kw, taps = s->kh * kw, U = FC_DENSE_UNITS;
@@ -257,7 +271,7 @@ static int FC_SFX(grad_input_dense)(const fc_conv2d_shape *s, const FC_T *dy, co
      * channels o (stride cg*taps) */
     FC_T *wp = FC_SFX(dense_pack)(w, s->groups, cg, og, taps, og * cg * taps, taps, cg * taps);
     if (wp == NULL) {
-        return 0;
+        return FC_ERR_NOMEM;
     }
     fc_dense_row geom = {0};
     geom.nsum = og;
@@ -272,11 +286,12 @@ static int FC_SFX(grad_input_dense)(const fc_conv2d_shape *s, const FC_T *dy, co
     geom.out_plane = s->h_in * s->w_in;
     geom.rows_out_step = s->w_in;
     /* dx row h, kernel row r reads dy row h + ph - r*dh */
-    FC_SFX(dense_rows)(dense_row, &geom, dy, wp, bias, dx, s->n, s->groups, cg, s->c_in,
-                       s->c_out, s->h_in, s->h_out, s->w_out, s->kh, 1, s->pad_h, -s->dil_h,
-                       nthreads);
+    const fc_status status = FC_SFX(dense_rows)(dense_row, &geom, dy, wp, bias, dx, s->n,
+                                                s->groups, cg, s->c_in, s->c_out, s->h_in,
+                                                s->h_out, s->w_out, s->kh, 1, s->pad_h,
+                                                -s->dil_h, ex);
     free(wp);
-    return 1;
+    return status;
 }
 
 /*
@@ -406,10 +421,11 @@ static void FC_SFX(forward_depthwise_row)(const fc_conv2d_shape *s, const FC_T *
  * For one output row only kh rows of each input channel of the group are
  * read, so they stay in cache while all og output channels use them.
  */
-static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *w,
-                                   const FC_T *bias, FC_T *y, int nthreads,
-                                   const fc_nn_kernels *nk)
+static fc_status FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *w,
+                                        const FC_T *bias, FC_T *y, const fc_exec *ex,
+                                        const fc_nn_kernels *nk)
 {
+    const int nthreads = fc_exec_threads(ex);
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kw = s->kw, taps = s->kh * kw, w_out = s->w_out;
     const ptrdiff_t in_plane = s->h_in * s->w_in, out_plane = s->h_out * w_out;
@@ -417,9 +433,11 @@ static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, cons
     const FC_DW_PLANE dw_plane = nk->depthwise.FC_SFX(plane);
     const FC_DENSE_ROW dense_row = nk->dense.FC_SFX(row);
     if (dense_row != NULL && og >= FC_DENSE_MIN_UNITS && s->stride_w == 1
-        && kw <= FC_DENSE_MAX_KW
-        && FC_SFX(forward_dense)(s, x, w, bias, y, nthreads, dense_row)) {
-        return;
+        && kw <= FC_DENSE_MAX_KW) {
+        const fc_status status = FC_SFX(forward_dense)(s, x, w, bias, y, ex, dense_row);
+        if (status != FC_ERR_NOMEM) {
+            return status;
+        }
     }
     if (dw_plane != NULL && cg == 1 && og == 1 && kw <= FC_DW_PLANE_MAX_KW
         && (s->stride_w == 1 || s->stride_w == 2)) {
@@ -428,9 +446,8 @@ static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, cons
         const fc_dw_plane geom = {s->h_in, s->w_in, s->h_out, w_out, s->kh, kw,
                                   s->stride_h, s->stride_w, -s->pad_h, s->dil_h,
                                   -s->pad_w, s->dil_w};
-        FC_SFX(depthwise_planes)(dw_plane, &geom, s->n * s->groups, s->groups, x, in_plane,
-                                 w, taps, bias, y, out_plane, nthreads);
-        return;
+        return FC_SFX(depthwise_planes)(dw_plane, &geom, s->n * s->groups, s->groups, x,
+                                        in_plane, w, taps, bias, y, out_plane, ex);
     }
     /* stride-1 columns whose every tap is inside the row: [j_in, j_in + n_in) */
     ptrdiff_t j_in = 0, n_in = 0;
@@ -451,8 +468,12 @@ static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, cons
     }
     /* one output row of one group of one image per iteration */
     const ptrdiff_t nrows = s->n * s->groups * s->h_out;
+    int stop = 0;
 #pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
     for (ptrdiff_t row = 0; row < nrows; ++row) {
+        if (fc_nn_stopped(ex, &stop)) {
+            continue;
+        }
         {
             const ptrdiff_t i = row % s->h_out, g = row / s->h_out % s->groups;
             const ptrdiff_t b = row / s->h_out / s->groups;
@@ -513,6 +534,7 @@ static void FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x, cons
             }
         }
     }
+    return stop ? FC_ERR_INTERRUPTED : FC_OK;
 }
 
 /*
@@ -655,10 +677,11 @@ static void FC_SFX(grad_input_depthwise_row)(const fc_conv2d_shape *s, const FC_
  * one by one (grad_input_column); rows without a tile (other strides,
  * narrow rows) go through grad_input_segment.
  */
-static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, const FC_T *w,
-                                      const FC_T *bias, FC_T *dx, int nthreads,
-                                      const fc_nn_kernels *nk)
+static fc_status FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy,
+                                           const FC_T *w, const FC_T *bias, FC_T *dx,
+                                           const fc_exec *ex, const fc_nn_kernels *nk)
 {
+    const int nthreads = fc_exec_threads(ex);
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kw = s->kw, taps = s->kh * kw, w_in = s->w_in;
     const ptrdiff_t in_plane = s->h_in * w_in, out_plane = s->h_out * s->w_out;
@@ -666,9 +689,11 @@ static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, 
     const FC_DW_PLANE dw_plane = nk->depthwise.FC_SFX(plane);
     const FC_DENSE_ROW dense_row = nk->dense.FC_SFX(row);
     if (dense_row != NULL && cg >= FC_DENSE_MIN_UNITS && s->stride_w == 1
-        && s->stride_h == 1 && kw <= FC_DENSE_MAX_KW
-        && FC_SFX(grad_input_dense)(s, dy, w, bias, dx, nthreads, dense_row)) {
-        return;
+        && s->stride_h == 1 && kw <= FC_DENSE_MAX_KW) {
+        const fc_status status = FC_SFX(grad_input_dense)(s, dy, w, bias, dx, ex, dense_row);
+        if (status != FC_ERR_NOMEM) {
+            return status;
+        }
     }
     if (dw_plane != NULL && cg == 1 && og == 1 && kw <= FC_DW_PLANE_MAX_KW
         && s->stride_w == 1 && s->stride_h == 1) {
@@ -677,9 +702,8 @@ static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, 
          * h + pad_h - r*dil_h; column likewise), edges included */
         const fc_dw_plane geom = {s->h_out, s->w_out, s->h_in, w_in, s->kh, kw, 1, 1,
                                   s->pad_h, -s->dil_h, s->pad_w, -s->dil_w};
-        FC_SFX(depthwise_planes)(dw_plane, &geom, s->n * s->groups, s->groups, dy, out_plane,
-                                 w, taps, bias, dx, in_plane, nthreads);
-        return;
+        return FC_SFX(depthwise_planes)(dw_plane, &geom, s->n * s->groups, s->groups, dy,
+                                        out_plane, w, taps, bias, dx, in_plane, ex);
     }
     /* stride-1 input columns that every tap reaches from an in-range output:
      * 0 <= v + pw - q*dw < w_out for all q, i.e. [v_in, v_in + n_in) */
@@ -693,8 +717,12 @@ static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, 
                           && s->stride_h == 1;
     /* one input row of one group of one image per iteration */
     const ptrdiff_t nrows = s->n * s->groups * s->h_in;
+    int stop = 0;
 #pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
     for (ptrdiff_t row = 0; row < nrows; ++row) {
+        if (fc_nn_stopped(ex, &stop)) {
+            continue;
+        }
         {
             const ptrdiff_t h = row % s->h_in, g = row / s->h_in % s->groups;
             const ptrdiff_t b = row / s->h_in / s->groups;
@@ -746,6 +774,7 @@ static void FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T *dy, 
             }
         }
     }
+    return stop ? FC_ERR_INTERRUPTED : FC_OK;
 }
 
 /*
@@ -845,9 +874,11 @@ static void FC_SFX(dense_gw_pack)(const fc_conv2d_shape *s, const FC_T *dy, ptrd
     }
 }
 
-static int FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *dy,
-                                     FC_T *dw, int nthreads, FC_DENSE_GW dense_gw)
+static fc_status FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T *x,
+                                           const FC_T *dy, FC_T *dw, const fc_exec *ex,
+                                           FC_DENSE_GW dense_gw)
 {
+    const int nthreads = fc_exec_threads(ex);
     enum { U = FC_DENSE_UNITS, T = FC_DENSE_GW_TAPS, L = FC_DENSE_GW_LANES };
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw, nqg = (kw + T - 1) / T;
@@ -864,7 +895,7 @@ static int FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T *x, co
     const ptrdiff_t per_sum = (ptrdiff_t)U * T * L;
     const ptrdiff_t lane_count = FC_DENSE_GW_CHANNELS * kh * nqg * per_sum;
     const ptrdiff_t band_count = (s->w_out + L - 1) / L * band_rows * U * L;
-    int failed = 0;
+    int failed = 0, stop = 0;
 
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
     {
@@ -874,13 +905,13 @@ static int FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T *x, co
             failed = 1;
         }
 #pragma omp barrier
-        int stop;
+        int no_memory;
 #pragma omp atomic read
-        stop = failed;
+        no_memory = failed;
         FC_T *dyp = lanes + lane_count;
 #pragma omp for schedule(dynamic, 1)
         for (ptrdiff_t item = 0; item < items; ++item) {
-            if (stop) {
+            if (no_memory || fc_nn_stopped(ex, &stop)) {
                 continue;
             }
             const ptrdiff_t chunk = item % nchunk, blk = item / nchunk % nblk;
@@ -898,6 +929,9 @@ static int FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T *x, co
             p.col_step = s->dil_w;
             for (ptrdiff_t b = 0; b < s->n; b += images_per_band) {
                 for (ptrdiff_t i0 = 0; i0 < s->h_out; i0 += band_rows) {
+                    if (fc_nn_stopped(ex, &stop)) {   /* a unit may take long: ask per band */
+                        break;
+                    }
                     p.nimages = fc_min(images_per_band, s->n - b);
                     p.i_lo = i0;
                     p.i_hi = fc_min(s->h_out, i0 + band_rows);
@@ -949,19 +983,24 @@ static int FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T *x, co
         }
         free(lanes);
     }
-    return !failed;
+    return failed ? FC_ERR_NOMEM : stop ? FC_ERR_INTERRUPTED : FC_OK;
 }
 
-static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *dy,
-                                       FC_T *dw, int nthreads, const fc_nn_kernels *nk)
+static fc_status FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x,
+                                            const FC_T *dy, FC_T *dw, const fc_exec *ex,
+                                            const fc_nn_kernels *nk)
 {
+    const int nthreads = fc_exec_threads(ex);
     const FC_DW_GW dw_gw = nk->depthwise.FC_SFX(grad_weight);
     const FC_DENSE_GW dense_gw = nk->dense.FC_SFX(grad_weight);
     if (dense_gw != NULL && s->c_out / s->groups >= FC_DENSE_MIN_UNITS && s->stride_w == 1
-        && s->kh * s->kw > 1 && s->w_out <= FC_DENSE_GW_MAX_COLUMNS
-        && FC_SFX(grad_weight_dense)(s, x, dy, dw, nthreads, dense_gw)) {
-        return;
+        && s->kh * s->kw > 1 && s->w_out <= FC_DENSE_GW_MAX_COLUMNS) {
+        const fc_status status = FC_SFX(grad_weight_dense)(s, x, dy, dw, ex, dense_gw);
+        if (status != FC_ERR_NOMEM) {
+            return status;
+        }
     }
+    int stop = 0;
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw, dh = s->dil_h;
     const ptrdiff_t w_in = s->w_in, w_out = s->w_out;
@@ -988,11 +1027,14 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
         const ptrdiff_t runs = (s->c_out + FC_DW_GW_CHANNELS - 1) / FC_DW_GW_CHANNELS;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads) if (nthreads > 1)
         for (ptrdiff_t run = 0; run < runs; ++run) {
+            if (fc_nn_stopped(ex, &stop)) {
+                continue;
+            }
             const ptrdiff_t c = run * FC_DW_GW_CHANNELS;
             dw_gw(s, x + c * in_plane, dy + c * out_plane, dw + c * taps,
                   fc_min(FC_DW_GW_CHANNELS, s->c_out - c));
         }
-        return;
+        return stop ? FC_ERR_INTERRUPTED : FC_OK;
     }
     for (ptrdiff_t k = 0; k < total; ++k) {
         FC_ZERO(dw[k]);
@@ -1002,6 +1044,9 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
     const ptrdiff_t pairs = s->c_out * cg;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads) if (nthreads > 1)
     for (ptrdiff_t pair = 0; pair < pairs; ++pair) {
+        if (fc_nn_stopped(ex, &stop)) {
+            continue;
+        }
         const ptrdiff_t o = pair / fc_max(cg, 1), c = pair % fc_max(cg, 1), g = o / og;
         FC_T *dwk = dw + (o * cg + c) * taps;
         for (ptrdiff_t b = 0; b < s->n; ++b) {
@@ -1041,7 +1086,7 @@ static void FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x, 
                 }
             }
         }
-    }
+    }    return stop ? FC_ERR_INTERRUPTED : FC_OK;
 }
 
 #undef FC_TILE_ACC

@@ -16,8 +16,9 @@
  * Work units and threads.  Every kernel is a loop over independent units
  * (see fastconv.h) run by an OpenMP `for` with dynamic scheduling; each
  * thread owns one column-matrix tile of the workspace.  Thread 0 asks the
- * interrupt callback before each of its units; a stop request makes every
- * thread skip its remaining units.
+ * interrupt callback before each of its units, and between the GEMMs of
+ * the units that can be long (a whole image for grad_input, every image for
+ * grad_weight); a stop request makes every thread skip the rest.
  */
 
 /* dst[i, 0:length] = values[i] (add = 0) or += values[i] (add = 1) for a
@@ -105,6 +106,9 @@ static fc_status FC_SFX(conv2d_forward_im2col)(const fc_conv2d_shape *s, const F
             }
             for (ptrdiff_t k0 = 0; k0 < K; k0 += pl->rows) {
                 const ptrdiff_t mk = fc_min(pl->rows, K - k0);
+                if (k0 > 0 && fc_nn_stopped(ex, &stop)) {
+                    break;
+                }
                 FC_SFX(conv2d_im2col)(s, xg, k0, mk, p0, mp, cols);
                 /* Y^T[chunk] (mp x og) (+)= cols^T (mp x mk) . W_g[:, k0:k0+mk]^T */
                 gemm(ctx, FC_SFX_DTYPE, 'N', 'N', mp, og, mk, cols, mp, wg + k0, K,
@@ -167,10 +171,13 @@ static fc_status FC_SFX(conv2d_grad_input_im2col)(const fc_conv2d_shape *s, cons
                 /* no column matrix (K == 0 or P == 0): an empty sum */
                 FC_SFX(conv2d_col2im)(s, NULL, 0, 0, 0, 0, 1, dxg);
             } else {
-                for (ptrdiff_t p0 = 0; p0 < P; p0 += npos) {
+                for (ptrdiff_t p0 = 0; p0 < P && !stop; p0 += npos) {
                     const ptrdiff_t mp = fc_min(npos, P - p0);
                     for (ptrdiff_t k0 = 0; k0 < K; k0 += pl->rows) {
                         const ptrdiff_t mk = fc_min(pl->rows, K - k0);
+                        if (fc_nn_stopped(ex, &stop)) {   /* a unit is a whole image */
+                            break;
+                        }
                         /* cols^T (mp x mk) = dY_g[:, chunk]^T (mp x og) . W_g[:, k0:k0+mk] */
                         gemm(ctx, FC_SFX_DTYPE, 'N', 'T', mp, mk, og, dyg + p0, P, wg + k0, K,
                              0, cols, mp);
@@ -229,6 +236,9 @@ static fc_status FC_SFX(conv2d_grad_weight_im2col)(const fc_conv2d_shape *s, con
                 const FC_T *xg = x + (b * s->c_in + g * cg) * in_plane;
                 const FC_T *dyg = dy + (b * s->c_out + g * og) * P;
                 for (ptrdiff_t p0 = 0; p0 < P; p0 += npos) {
+                    if (fc_nn_stopped(ex, &stop)) {   /* a unit walks every image */
+                        break;
+                    }
                     const ptrdiff_t mp = fc_min(npos, P - p0);
                     const FC_T *a = xg + r0 * P + p0;   /* 1x1: X_g[rows, chunk] */
                     ptrdiff_t lda = P;
