@@ -35,7 +35,7 @@ cd "$ROOT"
 TESTS=${SANITIZE_TESTS:-"tests/test_guard_buffers.py tests/test_regressions.py
     tests/test_signal_values.py tests/test_signal_errors.py tests/test_nn_values.py
     tests/test_nn_errors.py tests/test_signal_backward.py tests/test_stress.py
-    tests/test_batch.py"}
+    tests/test_batch.py tests/test_nn_dense_kernel.py"}
 
 # Not under ASan: this test caps the address space (RLIMIT_AS), which ASan's
 # shadow memory cannot live with; test_stress.py covers the same huge sizes.
