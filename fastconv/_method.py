@@ -265,26 +265,61 @@ def _fft_cost_bound(shapes, dtype, boundary, threads, batch=1):
 
 
 # The nn layers' rule, from the CNN grid (docs/guide/cnn_performance.rst).
-# Below AVX-512 the direct kernels keep 4 output channels' accumulators in
-# registers for forward and grad_input, so up to og = 4 output channels per
-# group they beat im2col + GEMM, and GEMM wins beyond; the direct
+# Without a dense kernel (the reference level, and the layers outside the
+# kernels' domain) the direct kernels keep 4 output channels' accumulators
+# in registers for forward and grad_input, so up to og = 4 output channels
+# per group they beat im2col + GEMM, and GEMM wins beyond; the direct
 # grad_weight wins for og = 1 unless dilation along the rows stops its tap
-# vectors.  At AVX-512 the dense kernels (csrc/nn/dense_*_avx512.template.c,
-# fused multiply-adds over 8 channels at a time) take every layer with
-# stride 1 along the rows, at least _NN_DENSE_MIN_UNITS channels computed
-# per group (output channels for forward and grad_weight, input channels
-# for grad_input) and more than one tap: forward (at most _NN_DENSE_MAX_KW
-# kernel columns), grad_input with strides 1 (likewise), grad_weight with at
-# most _NN_DENSE_GW_MAX_COLUMNS output columns.  On the grid's 3x3, 5x5 and
-# 1-D layers they ran 1.4-3x im2col + OpenBLAS forward and grad_input, and
-# 1.1-1.9x for grad_weight (the same constants as FC_DENSE_* in csrc/nn).
-# 1x1 layers keep im2col, whose plain GEMM is as fast or faster.
+# vectors.
+#
+# The dense kernels (fused multiply-adds, the same constants as FC_DENSE_*
+# in csrc/nn) take the layers with stride 1 along the rows, more than one
+# tap and at least _NN_DENSE_MIN_UNITS channels computed per group (output
+# channels for forward and grad_weight, input channels for grad_input):
+# forward and grad_input with strides 1, at most _NN_DENSE_MAX_KW kernel
+# columns, on the dense row kernel from the AVX2 level on; grad_weight, at
+# most _NN_DENSE_GW_MAX_COLUMNS output columns, on the dense grad_weight
+# kernel at AVX-512 only (_nn_dense_kernel_runs).  Where 'auto' takes them
+# (_nn_dense_kernel_pays; 1x1 layers always keep im2col, whose plain GEMM is
+# as fast or faster):
+# - AVX-512 (csrc/nn/dense_*_avx512.template.c, 8 channels at a time):
+#   everywhere; on the grid's 3x3, 5x5 and 1-D layers 1.4-3x im2col +
+#   OpenBLAS forward and grad_input, 1.1-1.9x grad_weight (OpenBLAS runs its
+#   AVX2 kernels on these Zen 5 CPUs).
+# - AVX2 (csrc/nn/dense_row_avx2.template.c, 2 x 4 channels x 24 columns):
+#   it runs at the FMA rate of OpenBLAS's Haswell GEMM, its taps at the row
+#   edges (masked, about 3x an interior tap) and the lanes past a row's end
+#   cost extra, so it pays where the GEMM is small: few output channels
+#   (forward: the GEMM's M; grad_input: its summed dimension).  Measured at
+#   the avx2 level (float32, 1 thread, min of 7-15 interleaved runs,
+#   2026-12-02, AMD EPYC Zen 5 VM), im2col time / direct time, 3x3 unless
+#   said, N batch, C input and K output channels:
+#   forward  K 16: 1.92 (C64 14x14), 2.02 (C64 28x28); K 32: 1.25 (C64
+#            14x14), 1.38 (C64 28x28), 1.59 (C32 112x112), 1.07 (mnist, C1
+#            5x5 28x28); K 64: 1.08-1.11 (resnet3x3, C64 56x56), 1.08 (C32
+#            56x56), 1.22-1.30 (conv1d C64 k9 L1024), but 0.87 (C8, C16
+#            56x56), 0.97 (conv1d k3), 0.83-1.01 (14x14, 21x21); K 128-256:
+#            0.73-0.96 (deep3x3 C256 14x14: 0.58).
+#   grad_input  K 8: 2.55 (C4 56x56); K 16: 1.34-1.39 (C64 14x14, 28x28);
+#            K 32: 0.90-1.02; K 64 and more: 0.56-0.99.
+#   So at AVX2 'auto' takes it, for kernels of at least
+#   _NN_DENSE_AVX2_MIN_TAPS taps, for forward with og <= 32
+#   (_NN_DENSE_AVX2_FORWARD_UNITS) output channels per group, or og <= 64
+#   with rows of at least 56 outputs and at least 288 (cg * kh * kw) terms
+#   per output (_NN_DENSE_AVX2_FORWARD_WIDE), and for grad_input with
+#   og <= 16 (_NN_DENSE_AVX2_GRAD_INPUT_UNITS).  Up to og = 4 'auto' takes
+#   the direct method at every level anyway (above).
 _NN_DIRECT_MAX_CHANNELS = 4
 _NN_DIRECT_MAX_CHANNELS_GRAD_WEIGHT = 1
-_NN_DENSE_LEVEL = _isa.LEVELS.index("avx512")
+_NN_DENSE_LEVEL = _isa.LEVELS.index("avx2")
+_NN_DENSE_EVERYWHERE_LEVEL = _isa.LEVELS.index("avx512")
 _NN_DENSE_MIN_UNITS = 2
 _NN_DENSE_MAX_KW = 16
 _NN_DENSE_GW_MAX_COLUMNS = 4096
+_NN_DENSE_AVX2_MIN_TAPS = 9
+_NN_DENSE_AVX2_FORWARD_UNITS = 32
+_NN_DENSE_AVX2_FORWARD_WIDE = (64, 56, 288)   # og <=, w_out >=, cg * kh * kw >=
+_NN_DENSE_AVX2_GRAD_INPUT_UNITS = 16
 _INT_MAX = 2**31 - 1
 
 
@@ -295,19 +330,37 @@ def _nn_blas_sizes_fit(g):
 
 
 def _nn_dense_kernel_runs(op, g, isa_level):
-    """True when the direct method runs op on an AVX-512 dense kernel."""
-    if isa_level < _NN_DENSE_LEVEL or g.stride_w != 1 or g.kh * g.kw == 1:
+    """True when the direct method runs op on a dense kernel (the conditions
+    of csrc/nn/conv2d_direct.template.c)."""
+    if isa_level < _NN_DENSE_LEVEL or g.stride_w != 1:
         return False
     if op == "nn_grad_input":
         return (g.c_in // g.groups >= _NN_DENSE_MIN_UNITS and g.stride_h == 1
                 and g.kw <= _NN_DENSE_MAX_KW)
     if op == "nn_forward":
         return g.c_out // g.groups >= _NN_DENSE_MIN_UNITS and g.kw <= _NN_DENSE_MAX_KW
-    return g.c_out // g.groups >= _NN_DENSE_MIN_UNITS and g.w_out <= _NN_DENSE_GW_MAX_COLUMNS
+    return (isa_level >= _NN_DENSE_EVERYWHERE_LEVEL and g.c_out // g.groups >= _NN_DENSE_MIN_UNITS
+            and g.kh * g.kw > 1 and g.w_out <= _NN_DENSE_GW_MAX_COLUMNS)
+
+
+def _nn_dense_kernel_pays(op, g, isa_level):
+    """True when 'auto' takes a dense kernel over im2col + GEMM."""
+    if not _nn_dense_kernel_runs(op, g, isa_level) or g.kh * g.kw == 1:
+        return False
+    if isa_level >= _NN_DENSE_EVERYWHERE_LEVEL:
+        return True
+    og, cg, taps = g.c_out // g.groups, g.c_in // g.groups, g.kh * g.kw
+    if taps < _NN_DENSE_AVX2_MIN_TAPS:
+        return False
+    if op == "nn_grad_input":
+        return og <= _NN_DENSE_AVX2_GRAD_INPUT_UNITS
+    max_og, min_width, min_terms = _NN_DENSE_AVX2_FORWARD_WIDE
+    return og <= _NN_DENSE_AVX2_FORWARD_UNITS or (
+        og <= max_og and g.w_out >= min_width and cg * taps >= min_terms)
 
 
 def _choose_nn(op, g, isa_level):
-    if not _nn_blas_sizes_fit(g) or _nn_dense_kernel_runs(op, g, isa_level):
+    if not _nn_blas_sizes_fit(g) or _nn_dense_kernel_pays(op, g, isa_level):
         return Method.DIRECT
     og = g.c_out // g.groups
     if op == "nn_grad_weight":

@@ -16,11 +16,31 @@ from fastconv import _isa, reference
 
 METHODS = ["direct", "im2col", "auto"]
 
+# ISA levels whose kernel table has a dense row kernel (AVX2+FMA and
+# AVX-512: csrc/nn/dense_row_avx2.template.c, dense_row_avx512.template.c).
+# They fuse each multiply-add: within the accuracy bound, not the
+# reference's bits, and the same bits at each of these levels.  Where the
+# dense kernel does not run (dense_kernel_runs) these levels do the
+# reference's arithmetic like the others.
+FMA_DENSE_LEVELS = tuple(level for level in _isa.available() if level != "scalar")
 # ISA levels at which the direct kernels do the reference's arithmetic (a
-# rounding after every product and sum).  At AVX-512 the dense row kernel
-# (csrc/nn/dense_row_avx512.template.c) fuses each multiply-add instead: its
-# results stay within the accuracy bound but are other bits.
-EXACT_DIRECT_LEVELS = tuple(level for level in _isa.available() if level != "avx512")
+# rounding after every product and sum) for every layer: those without a
+# dense row kernel.
+EXACT_DIRECT_LEVELS = tuple(level for level in _isa.available() if level not in FMA_DENSE_LEVELS)
+# ISA levels whose kernel table has the dense grad_weight kernel (AVX-512:
+# csrc/nn/dense_gw_avx512.template.c): lane sums with fused multiply-adds.
+GW_DENSE_LEVELS = tuple(level for level in _isa.available() if level == "avx512")
+
+
+def same_kernel_level(op, level):
+    """The first ISA level that computes a dense layer's op ('forward',
+    'grad_input', 'grad_weight') with the same direct kernel as `level`, so
+    with the same bits: the dense row kernel's levels for forward and
+    grad_input, the dense grad_weight kernel's for grad_weight, or the
+    levels without the kernel."""
+    dense = GW_DENSE_LEVELS if op == "grad_weight" else FMA_DENSE_LEVELS
+    levels = _isa.available()
+    return (dense if level in dense else tuple(lv for lv in levels if lv not in dense))[0]
 LAYOUTS = ["C", "F", "strided", "reversed", "readonly"]
 
 
@@ -249,3 +269,17 @@ def terms_backward(conv):
 
 REFERENCE = {1: (reference.conv1d, reference.conv_transpose1d, reference.conv1d_backward),
              2: (reference.conv2d, reference.conv_transpose2d, reference.conv2d_backward)}
+
+
+def dense_kernel_runs(op, conv):
+    """True when method='direct' runs op ('forward' or 'grad_input') of conv
+    on the dense row kernel at the FMA_DENSE_LEVELS: the conditions of
+    csrc/nn/conv2d_direct.template.c (FC_DENSE_MIN_UNITS 2 channels
+    computed per group, stride 1 along the rows, at most FC_DENSE_MAX_KW 16
+    kernel columns; grad_input with every stride 1)."""
+    stride = _per_axis(conv.stride, conv.nd)
+    if stride[-1] != 1 or conv.kernel[-1] > 16:
+        return False
+    if op == "forward":
+        return conv.c_out // conv.groups >= 2
+    return op == "grad_input" and conv.c_in // conv.groups >= 2 and all(s == 1 for s in stride)

@@ -133,15 +133,25 @@ def _nn_rule(op, g, level):
     if too_big:
         return "direct"
     og, cg = g.c_out // g.groups, g.c_in // g.groups
-    # the AVX-512 dense kernels: stride 1 along the rows, more than one tap
-    # (1x1 layers keep GEMM), 2 or more channels computed (output channels
-    # forward and grad_weight, input channels grad_input with strides 1);
-    # at most 16 kernel columns forward and grad_input, at most 4096 output
-    # columns for grad_weight
-    if level == "avx512" and g.stride_w == 1 and g.kh * g.kw > 1 and (
-            (op == "nn_forward" and og >= 2 and g.kw <= 16)
-            or (op == "nn_grad_input" and cg >= 2 and g.stride_h == 1 and g.kw <= 16)
-            or (op == "nn_grad_weight" and og >= 2 and g.w_out <= 4096)):
+    # the dense kernels: stride 1 along the rows, more than one tap (1x1
+    # layers keep GEMM), 2 or more channels computed (output channels
+    # forward and grad_weight, input channels grad_input with strides 1); at
+    # most 16 kernel columns forward and grad_input (the row kernel, AVX2 and
+    # AVX-512), at most 4096 output columns for grad_weight (AVX-512 only)
+    taps = g.kh * g.kw
+    dense_geometry = g.stride_w == 1 and taps > 1
+    row_runs = dense_geometry and g.kw <= 16 and (
+        (op == "nn_forward" and og >= 2)
+        or (op == "nn_grad_input" and cg >= 2 and g.stride_h == 1))
+    gw_runs = dense_geometry and op == "nn_grad_weight" and og >= 2 and g.w_out <= 4096
+    if level == "avx512" and (row_runs or gw_runs):
+        return "direct"
+    # at AVX2 where the GEMM is small: 9 or more taps, forward up to 32
+    # output channels per group (up to 64 on rows of 56 or more with 288 or
+    # more terms per output), grad_input up to 16
+    if level == "avx2" and row_runs and taps >= 9 and (
+            (op == "nn_forward" and (og <= 32 or og <= 64 and g.w_out >= 56 and cg * taps >= 288))
+            or (op == "nn_grad_input" and og <= 16)):
         return "direct"
     if op == "nn_grad_weight":
         return "direct" if og <= 1 and g.dil_w == 1 else "im2col"
@@ -157,12 +167,19 @@ def _geometries():
                                   h_out=8, w_out=10, kh=3, kw=3, stride_h=1, stride_w=1,
                                   pad_h=0, pad_w=0, dil_h=1, dil_w=dil_w)
     for kh, kw, sh, sw, width in ((1, 1, 1, 1, 40), (3, 3, 2, 1, 40), (3, 3, 1, 2, 40),
-                                  (2, 17, 1, 1, 40), (1, 16, 1, 1, 40), (3, 3, 1, 1, 4098),
+                                  (2, 17, 1, 1, 40), (1, 16, 1, 1, 40), (1, 9, 1, 1, 40),
+                                  (2, 4, 1, 1, 40), (3, 3, 1, 1, 40), (3, 3, 1, 1, 4098),
                                   (3, 3, 1, 1, 4099)):
         yield _nn_shapes.Geometry(n=2, groups=1, c_in=8, h_in=40, w_in=width, c_out=16,
                                   h_out=(40 - kh) // sh + 1, w_out=(width - kw) // sw + 1,
                                   kh=kh, kw=kw, stride_h=sh, stride_w=sw, pad_h=0, pad_w=0,
                                   dil_h=1, dil_w=1)
+    # the AVX2 rule's edges: output channels 16/17, 32/33, 64/65, rows of
+    # 55/56 outputs, 288 terms per output (32 channels x 9 taps) or fewer
+    for c_in, c_out, w_out in itertools.product((2, 31, 32), (16, 17, 32, 33, 64, 65), (55, 56)):
+        yield _nn_shapes.Geometry(n=1, groups=1, c_in=c_in, h_in=5, w_in=w_out + 2, c_out=c_out,
+                                  h_out=3, w_out=w_out, kh=3, kw=3, stride_h=1, stride_w=1,
+                                  pad_h=0, pad_w=0, dil_h=1, dil_w=1)
     yield _nn_shapes.Geometry(n=1, groups=1, c_in=1, h_in=1, w_in=2**31, c_out=8, h_out=1,
                               w_out=2**31 - 2, kh=1, kw=3, stride_h=1, stride_w=1, pad_h=0,
                               pad_w=0, dil_h=1, dil_w=1)

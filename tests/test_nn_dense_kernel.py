@@ -1,22 +1,30 @@
-"""The dense row kernel of the direct CNN layers (csrc/nn/dense_row_avx512.template.c).
+"""The dense row kernels of the direct CNN layers (csrc/nn/dense_row_avx2.template.c,
+csrc/nn/dense_row_avx512.template.c).
 
-At the AVX-512 level, dense layers with stride 1 along the rows run forward
-and grad_input through one masked kernel that computes 8 channels x 3
-vectors of columns, 1-3 output rows at a time, edges included, with fused
-multiply-adds, and grad_weight through another (8 output channels x 3 taps
-of lane sums over bands of rows, csrc/nn/dense_gw_avx512.template.c).  For every width, height, channel count and geometry, at
-every level: the same bits at every thread count, within the accuracy
-bound of the exact result, and the levels without fused multiply-adds
-(tests/nn_cases.py) give each other's bits; nothing outside the arguments
-is read, and terms outside the input are skipped, not added as zero.
+At the AVX2 and AVX-512 levels, dense layers with stride 1 along the rows
+run forward and grad_input through one masked kernel that computes 8
+channels (AVX2: two halves of 4) x 3 vectors of columns, 1-3 output rows at
+a time, edges included, with fused multiply-adds; at AVX-512 grad_weight
+runs through another (8 output channels x 3 taps of lane sums over bands of
+rows, csrc/nn/dense_gw_avx512.template.c).  For every width, height,
+channel count and geometry, at every level: the same bits at every thread
+count, within the accuracy bound of the exact result; the levels without a
+kernel give each other's bits, and so do the levels with the same kernel
+(both row kernels add the same terms in the same order); nothing outside
+the arguments is read, and terms outside the input are skipped, not added
+as zero.  Outside the kernels' domain every level gives the reference's
+bits.
 """
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fastconv import _isa, nn, reference
 
 from helpers import assert_scaled_close
-from nn_cases import EXACT_DIRECT_LEVELS
+from nn_cases import (EXACT_DIRECT_LEVELS, FMA_DENSE_LEVELS, REFERENCE, dense_kernel_runs,
+                      random, same_kernel_level, wide_convs)
 
 LEVELS = _isa.available()
 
@@ -75,16 +83,18 @@ def _at_levels(x, w, b, kw, dtype):
 def test_same_bits_at_every_level_and_thread_count(geometry, dtype):
     for k, width in enumerate(WIDTHS):
         height = 1 + k % 7                  # bands of 1-3 rows, partial ones too
-        c_in, c_out = 1 + k % 3, (2, 3, 8, 9, 17)[k % 5]
+        # units 2..17: one or two halves of 4 (AVX2), full or partial, more blocks of 8
+        c_in, c_out = (1, 2, 3, 5, 7)[k % 5], (2, 3, 8, 9, 17, 5, 6, 4, 7)[k % 9]
         x, w, b, kw = _case(geometry, width, height, c_in, c_out, seed=k)
         results = _at_levels(x, w, b, kw, dtype)
         if results[LEVELS[0]][0] is None:
             continue
         for level in LEVELS:
-            # the same bits at every thread count, and at every level without FMA
-            base = results[EXACT_DIRECT_LEVELS[0] if level in EXACT_DIRECT_LEVELS else level][0]
+            # the same bits at every thread count, at every level without a
+            # dense kernel, and at every level with the same dense kernel
             for t, result in zip((1, 3), results[level]):
-                for op, got, want in zip(OPS, result, base):
+                for k, (op, got) in enumerate(zip(OPS, result)):
+                    want = results[same_kernel_level(op, level)][0][k]
                     np.testing.assert_array_equal(
                         got, want, err_msg=f"{geometry} {width}x{height} {op} {level} t={t}")
         y = reference.conv2d(x, w, b, **kw)
@@ -143,6 +153,31 @@ def test_grad_weight_skips_terms_outside_the_rows():
             _isa.set_isa(old)
 
 
+@pytest.mark.skipif(not FMA_DENSE_LEVELS, reason="no level with a dense row kernel")
+@pytest.mark.parametrize("dtype, tiny", [(np.float32, 1e-30), (np.float64, 1e-200)])
+@pytest.mark.parametrize("width", [3, 8, 13, 20, 50])
+def test_skipped_terms_keep_the_sign_of_zero(width, dtype, tiny):
+    """Every product is a negative number below the smallest subnormal, so
+    each fused sum is -0 from its first term on (fma(w, x, +0) = -tiny
+    rounded: -0).  A term outside
+    the row must leave it -0: adding w * 0 = +0 (w < 0) would give +0 at the
+    edge columns whose last term is outside.  Forward and grad_input, at the
+    levels with a dense row kernel (the others round each product first:
+    +0 + -0 = +0 there)."""
+    x = np.full((1, 3, 4, width), tiny, dtype)
+    w = np.full((8, 3, 3, 3), -tiny, dtype)
+    for level in FMA_DENSE_LEVELS:
+        old = _isa.set_isa(level)
+        try:
+            y = nn.conv2d(x, w, padding=1, method="direct")
+            gi = nn.conv2d_backward(np.full(y.shape, tiny, dtype), x, w, padding=1,
+                                    method="direct", output_mask=(True, False, False))[0]
+        finally:
+            _isa.set_isa(old)
+        for name, got in (("forward", y), ("grad_input", gi)):
+            assert (got == 0).all() and np.signbit(got).all(), (name, level, np.signbit(got))
+
+
 @pytest.mark.parametrize("width", [1, 9, 16, 17, 33])
 @pytest.mark.parametrize("geometry", ["3x3-p1", "3x3-p4", "5x5-p2-dil12", "3x3-p1-g2"])
 def test_reads_inside_the_arrays(geometry, width):
@@ -170,3 +205,26 @@ def test_reads_inside_the_arrays(geometry, width):
                         contiguous)
             finally:
                 _isa.set_isa(old)
+
+
+CONV = {1: nn.conv1d, 2: nn.conv2d}
+
+
+@settings(max_examples=60)
+@given(conv=wide_convs().filter(lambda c: not dense_kernel_runs("forward", c)),
+       seed=st.integers(0, 2**32 - 1), with_bias=st.booleans())
+def test_outside_the_dense_kernel_the_reference_bits(conv, seed, with_bias):
+    """Where the dense kernels do not run (one output channel per group: the
+    register tiles of conv2d_tile.template.c), the direct forward does the
+    reference's arithmetic at every level, FMA levels included (float64)."""
+    rng = np.random.default_rng(seed)
+    x, w = random(rng, conv.x_shape), random(rng, conv.w_shape)
+    b = random(rng, (conv.c_out,)) if with_bias else None
+    want = REFERENCE[conv.nd][0](x, w, b, **conv.kwargs)
+    for level in LEVELS:
+        old = _isa.set_isa(level)
+        try:
+            got = CONV[conv.nd](x, w, b, **conv.kwargs, method="direct")
+        finally:
+            _isa.set_isa(old)
+        np.testing.assert_array_equal(got, want, err_msg=level)

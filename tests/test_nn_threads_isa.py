@@ -9,8 +9,9 @@ where it applies) at every kernel-table level this CPU has (fastconv._isa):
 - threads=1 is within the docs/guide/accuracy.rst bound of the float64
   reference (fastconv.reference), and of torch when it is installed;
 - the direct kernels give the same bits at every ISA level (the SIMD
-  depthwise rows do the reference's arithmetic), except the AVX-512 dense
-  row kernel, which fuses multiply-adds (tests/test_nn_dense_kernel.py).
+  depthwise rows do the reference's arithmetic), except the dense kernels
+  of the AVX2 and AVX-512 levels, which fuse multiply-adds
+  (tests/test_nn_dense_kernel.py).
 """
 import functools
 
@@ -20,7 +21,7 @@ import pytest
 from fastconv import _config, _isa, nn, reference
 
 from helpers import assert_scaled_close
-from nn_cases import EXACT_DIRECT_LEVELS
+from nn_cases import same_kernel_level
 
 # (x shape, weight shape, conv2d keyword arguments)
 LAYERS = {
@@ -115,18 +116,21 @@ def test_threads_identical_and_close_to_reference(isa_level, name, dtype):
 @pytest.mark.parametrize("name", ["depthwise", "depthwise-s2", "depthwise-s2-edges",
                                   "depthwise-s2-5x5", "depthwise-5x5-dil", "dense"])
 def test_direct_same_bits_at_every_level(name):
-    """The SIMD rows of the direct kernels do the reference's arithmetic."""
-    levels = EXACT_DIRECT_LEVELS if name == "dense" else LEVELS
+    """The SIMD rows of the direct kernels do the reference's arithmetic; the
+    dense layer's ops give the bits of every level with the same kernel
+    (tests/nn_cases.py: the fused dense kernels at AVX2 and AVX-512, the
+    reference's arithmetic elsewhere)."""
     results = {}
-    for level in levels:
+    for level in LEVELS:
         old = _isa.set_isa(level)
         try:
             results[level] = _run(name, "direct", np.float32, 2)
         finally:
             _isa.set_isa(old)
-    for level in levels[1:]:
-        for got, want in zip(results[level], results[levels[0]]):
-            np.testing.assert_array_equal(got, want, err_msg=f"{name} {level}")
+    for level in LEVELS[1:]:
+        for op, got, k in zip(("forward", "grad_input", "grad_weight"), results[level], range(3)):
+            base = same_kernel_level(op, level) if name == "dense" else LEVELS[0]
+            np.testing.assert_array_equal(got, results[base][k], err_msg=f"{name} {op} {level}")
 
 
 @pytest.mark.parametrize("budget", [64, 4000])

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from fastconv import _isa, nn
 from helpers import assert_scaled_close
-from nn_cases import (EXACT_DIRECT_LEVELS, LAYOUTS, METHODS, REFERENCE, backward_exact, conv_transposes, convs,
-                      forward_exact, random, relayout, terms_backward, terms_forward,
-                      wide_convs)
+from nn_cases import (FMA_DENSE_LEVELS, LAYOUTS, METHODS, REFERENCE, backward_exact,
+                      conv_transposes, convs, dense_kernel_runs, forward_exact, random, relayout,
+                      terms_backward, terms_forward, wide_convs)
 
 CONV = {1: nn.conv1d, 2: nn.conv2d}
 CONV_T = {1: nn.conv_transpose1d, 2: nn.conv_transpose2d}
@@ -155,14 +155,17 @@ def test_direct_forward_is_the_reference_bit_for_bit(conv, seed, with_bias):
     """In float64 the direct kernel does the reference's arithmetic: the same
     products, summed over (c, r, q) in the same order, padding skipped, bias
     added last; tiles, edge columns and segments must all give the
-    reference's bits, at every level without fused multiply-adds (the
-    AVX-512 dense kernel's results are checked against the bound in
-    test_nn_dense_kernel.py)."""
+    reference's bits, at every level where the layer is not a dense
+    kernel's (those fuse multiply-adds: tests/test_nn_dense_kernel.py checks
+    them against the bound)."""
     rng = np.random.default_rng(seed)
     x, w = random(rng, conv.x_shape), random(rng, conv.w_shape)
     b = random(rng, (conv.c_out,)) if with_bias else None
     want = REFERENCE[conv.nd][0](x, w, b, **conv.kwargs)
-    for level in EXACT_DIRECT_LEVELS:
+    fused = dense_kernel_runs("forward", conv)
+    for level in _isa.available():
+        if fused and level in FMA_DENSE_LEVELS:
+            continue
         old = _isa.set_isa(level)
         try:
             got = CONV[conv.nd](x, w, b, **conv.kwargs, method="direct")

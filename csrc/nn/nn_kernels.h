@@ -94,7 +94,8 @@ typedef struct {
 } fc_depthwise_kernels;
 
 /*
- * Dense row kernels (AVX-512 level only; NULL below it): nr_out consecutive
+ * Dense row kernels (AVX2 and AVX-512 levels; NULL at the reference level,
+ * dense_kernels.c): nr_out consecutive
  * output rows of nu <= FC_DENSE_UNITS channels ("units") of a layer with
  * stride 1 along the row, every column j < n, edges included:
  *
