@@ -32,15 +32,22 @@ FC_AVX512 static void FC_DG_NAME(dense_gw)(const fc_dense_gw *p, const FC_DR_T *
             acc[u][t] = FC_DR_LOADU(lanes + (u * T + t) * FC_DR_L);
         }
     }
+    /* the vectors whose every lane and tap is inside the row and before w_out:
+     * [v_full, v_full_end), all-ones masks without computing them */
+    const ptrdiff_t tap_lo = fc_min(0, (nq - 1) * cs), tap_hi = fc_max(0, (nq - 1) * cs);
+    const ptrdiff_t v_full = (fc_max(0, -p->col0 - tap_lo) + FC_DR_L - 1) / FC_DR_L;
+    const ptrdiff_t v_full_end = fc_min(p->w_out, p->w_in - p->col0 - tap_hi) / FC_DR_L;
     for (ptrdiff_t v = 0; v < nvec; ++v) {
         const ptrdiff_t j0 = v * FC_DR_L, valid = fc_min(FC_DR_L, p->w_out - j0);
+        const int full = v >= v_full && v < v_full_end;
         /* tap t's lanes (taps >= nq: tap 0's, computed and never kept) */
         FC_DR_M m[T];
         ptrdiff_t off[T];
         _Pragma("GCC unroll 3")
         for (int t = 0; t < T; ++t) {
             off[t] = j0 + p->col0 + (t < nq ? t : 0) * cs;   /* lane 0's x column */
-            m[t] = (FC_DR_M)fc_lane_bits(-off[t], fc_min(valid, p->w_in - off[t]));
+            m[t] = full ? (FC_DR_M)~(FC_DR_M)0
+                        : (FC_DR_M)fc_lane_bits(-off[t], fc_min(valid, p->w_in - off[t]));
         }
         const FC_DR_T *dyv = dyp + v * p->nimages * rows * U * FC_DR_L;
         for (ptrdiff_t b = 0; b < p->nimages; ++b) {
