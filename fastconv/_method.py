@@ -273,13 +273,14 @@ def _fft_cost_bound(shapes, dtype, boundary, threads, batch=1):
 # vectors.
 #
 # The dense kernels (fused multiply-adds, the same constants as FC_DENSE_*
-# in csrc/nn) take the layers with stride 1 along the rows, more than one
-# tap and at least _NN_DENSE_MIN_UNITS channels computed per group (output
-# channels for forward and grad_weight, input channels for grad_input):
-# forward and grad_input with strides 1, at most _NN_DENSE_MAX_KW kernel
-# columns, on the dense row kernel from the AVX2 level on; grad_weight, at
-# most _NN_DENSE_GW_MAX_COLUMNS output columns, on the dense grad_weight
-# kernel at AVX-512 only (_nn_dense_kernel_runs).  Where 'auto' takes them
+# in csrc/nn) take the layers with stride 1 along the rows (forward at
+# AVX-512: 1 or 2), more than one tap and at least _NN_DENSE_MIN_UNITS
+# channels computed per group (output channels for forward and grad_weight,
+# input channels for grad_input): forward, and grad_input with strides 1, at
+# most _NN_DENSE_MAX_KW kernel columns, on the dense row kernel from the
+# AVX2 level on; grad_weight, at most _NN_DENSE_GW_MAX_COLUMNS output
+# columns, on the dense grad_weight kernel at AVX-512 only
+# (_nn_dense_kernel_runs).  Where 'auto' takes them
 # (_nn_dense_kernel_pays; 1x1 layers always keep im2col, whose plain GEMM is
 # as fast or faster):
 # - AVX-512 (csrc/nn/dense_*_avx512.template.c, 8 channels at a time):
@@ -332,13 +333,17 @@ def _nn_blas_sizes_fit(g):
 def _nn_dense_kernel_runs(op, g, isa_level):
     """True when the direct method runs op on a dense kernel (the conditions
     of csrc/nn/conv2d_direct.template.c)."""
-    if isa_level < _NN_DENSE_LEVEL or g.stride_w != 1:
+    if isa_level < _NN_DENSE_LEVEL:
+        return False
+    if op == "nn_forward":   # the AVX-512 row kernel also takes stride 2 along the rows
+        max_stride = 2 if isa_level >= _NN_DENSE_EVERYWHERE_LEVEL else 1
+        return (g.c_out // g.groups >= _NN_DENSE_MIN_UNITS and g.stride_w <= max_stride
+                and g.kw <= _NN_DENSE_MAX_KW)
+    if g.stride_w != 1:
         return False
     if op == "nn_grad_input":
         return (g.c_in // g.groups >= _NN_DENSE_MIN_UNITS and g.stride_h == 1
                 and g.kw <= _NN_DENSE_MAX_KW)
-    if op == "nn_forward":
-        return g.c_out // g.groups >= _NN_DENSE_MIN_UNITS and g.kw <= _NN_DENSE_MAX_KW
     return (isa_level >= _NN_DENSE_EVERYWHERE_LEVEL and g.c_out // g.groups >= _NN_DENSE_MIN_UNITS
             and g.kh * g.kw > 1 and g.w_out <= _NN_DENSE_GW_MAX_COLUMNS)
 

@@ -30,15 +30,21 @@ EXACT_DIRECT_LEVELS = tuple(level for level in _isa.available() if level not in 
 # ISA levels whose kernel table has the dense grad_weight kernel (AVX-512:
 # csrc/nn/dense_gw_avx512.template.c): lane sums with fused multiply-adds.
 GW_DENSE_LEVELS = tuple(level for level in _isa.available() if level == "avx512")
+# ISA levels whose dense row kernel also takes stride 2 along the rows
+# (forward; the table's row_max_stride_w): AVX-512.
+ROW_STRIDE2_LEVELS = GW_DENSE_LEVELS
 
 
-def same_kernel_level(op, level):
+def same_kernel_level(op, level, stride_w=1):
     """The first ISA level that computes a dense layer's op ('forward',
-    'grad_input', 'grad_weight') with the same direct kernel as `level`, so
-    with the same bits: the dense row kernel's levels for forward and
-    grad_input, the dense grad_weight kernel's for grad_weight, or the
-    levels without the kernel."""
-    dense = GW_DENSE_LEVELS if op == "grad_weight" else FMA_DENSE_LEVELS
+    'grad_input', 'grad_weight'; stride stride_w along the rows) with the
+    same direct kernel as `level`, so with the same bits: the dense row
+    kernel's levels for forward and grad_input, the dense grad_weight
+    kernel's for grad_weight, or the levels without the kernel."""
+    if stride_w == 1:
+        dense = GW_DENSE_LEVELS if op == "grad_weight" else FMA_DENSE_LEVELS
+    else:
+        dense = ROW_STRIDE2_LEVELS if op == "forward" and stride_w == 2 else ()
     levels = _isa.available()
     return (dense if level in dense else tuple(lv for lv in levels if lv not in dense))[0]
 LAYOUTS = ["C", "F", "strided", "reversed", "readonly"]
@@ -271,15 +277,17 @@ REFERENCE = {1: (reference.conv1d, reference.conv_transpose1d, reference.conv1d_
              2: (reference.conv2d, reference.conv_transpose2d, reference.conv2d_backward)}
 
 
-def dense_kernel_runs(op, conv):
+def dense_kernel_runs(op, conv, level):
     """True when method='direct' runs op ('forward' or 'grad_input') of conv
-    on the dense row kernel at the FMA_DENSE_LEVELS: the conditions of
-    csrc/nn/conv2d_direct.template.c (FC_DENSE_MIN_UNITS 2 channels
-    computed per group, stride 1 along the rows, at most FC_DENSE_MAX_KW 16
-    kernel columns; grad_input with every stride 1)."""
+    on the dense row kernel at ISA level `level`: the conditions of
+    csrc/nn/conv2d_direct.template.c (a level of FMA_DENSE_LEVELS,
+    FC_DENSE_MIN_UNITS 2 channels computed per group, stride 1 along the
+    rows -- forward at AVX-512: 1 or 2 --, at most FC_DENSE_MAX_KW 16 kernel
+    columns; grad_input with every stride 1)."""
     stride = _per_axis(conv.stride, conv.nd)
-    if stride[-1] != 1 or conv.kernel[-1] > 16:
+    max_stride = 2 if level in ROW_STRIDE2_LEVELS else 1
+    if level not in FMA_DENSE_LEVELS or conv.kernel[-1] > 16:
         return False
     if op == "forward":
-        return conv.c_out // conv.groups >= 2
+        return conv.c_out // conv.groups >= 2 and stride[-1] <= max_stride
     return op == "grad_input" and conv.c_in // conv.groups >= 2 and all(s == 1 for s in stride)

@@ -138,13 +138,15 @@ def _nn_rule(op, g, level):
     # forward and grad_weight, input channels grad_input with strides 1); at
     # most 16 kernel columns forward and grad_input (the row kernel, AVX2 and
     # AVX-512), at most 4096 output columns for grad_weight (AVX-512 only)
+    # (forward at AVX-512 also with stride 2 along the rows)
     taps = g.kh * g.kw
     dense_geometry = g.stride_w == 1 and taps > 1
     row_runs = dense_geometry and g.kw <= 16 and (
         (op == "nn_forward" and og >= 2)
         or (op == "nn_grad_input" and cg >= 2 and g.stride_h == 1))
     gw_runs = dense_geometry and op == "nn_grad_weight" and og >= 2 and g.w_out <= 4096
-    if level == "avx512" and (row_runs or gw_runs):
+    s2_runs = op == "nn_forward" and g.stride_w == 2 and taps > 1 and g.kw <= 16 and og >= 2
+    if level == "avx512" and (row_runs or gw_runs or s2_runs):
         return "direct"
     # at AVX2 where the GEMM is small: 9 or more taps, forward up to 32
     # output channels per group (up to 64 on rows of 56 or more with 288 or
@@ -167,6 +169,7 @@ def _geometries():
                                   h_out=8, w_out=10, kh=3, kw=3, stride_h=1, stride_w=1,
                                   pad_h=0, pad_w=0, dil_h=1, dil_w=dil_w)
     for kh, kw, sh, sw, width in ((1, 1, 1, 1, 40), (3, 3, 2, 1, 40), (3, 3, 1, 2, 40),
+                                  (3, 3, 1, 3, 40), (1, 1, 2, 2, 40),
                                   (2, 17, 1, 1, 40), (1, 16, 1, 1, 40), (1, 9, 1, 1, 40),
                                   (2, 4, 1, 1, 40), (3, 3, 1, 1, 40), (3, 3, 1, 1, 4098),
                                   (3, 3, 1, 1, 4099)):

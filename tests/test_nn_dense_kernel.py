@@ -29,14 +29,18 @@ from nn_cases import (EXACT_DIRECT_LEVELS, FMA_DENSE_LEVELS, REFERENCE, dense_ke
 LEVELS = _isa.available()
 
 # (kernel, conv2d keyword arguments): padding wider than the kernel, none,
-# dilation, strides along the columns only (the kernel's domain), a kernel
-# wider than the kernel's 16 columns (the generic loops), groups
+# dilation, strides down the columns (the row kernel's domain) and along the
+# rows (forward at AVX-512), a kernel wider than the kernel's 16 columns
+# (the generic loops), groups
 GEOMETRIES = {
     "3x3-p1": ((3, 3), dict(padding=1)),
     "3x3-p0": ((3, 3), dict(padding=0)),
     "3x3-p4": ((3, 3), dict(padding=4)),
     "5x5-p2-dil12": ((5, 5), dict(padding=2, dilation=(1, 2))),
     "3x3-s21-p1": ((3, 3), dict(stride=(2, 1), padding=1)),
+    "3x3-s2-p1": ((3, 3), dict(stride=2, padding=1)),
+    "7x7-s12-p3": ((7, 7), dict(stride=(1, 2), padding=3)),
+    "5x5-s2-p0-dil12": ((5, 5), dict(stride=2, dilation=(1, 2))),
     "1x7-p03": ((1, 7), dict(padding=(0, 3))),
     "2x17-p08": ((2, 17), dict(padding=(0, 8))),
     "3x3-p1-g2": ((3, 3), dict(padding=1, groups=2)),
@@ -89,12 +93,14 @@ def test_same_bits_at_every_level_and_thread_count(geometry, dtype):
         results = _at_levels(x, w, b, kw, dtype)
         if results[LEVELS[0]][0] is None:
             continue
+        stride = kw.get("stride", 1)
+        stride_w = stride if isinstance(stride, int) else stride[1]
         for level in LEVELS:
             # the same bits at every thread count, at every level without a
             # dense kernel, and at every level with the same dense kernel
             for t, result in zip((1, 3), results[level]):
                 for k, (op, got) in enumerate(zip(OPS, result)):
-                    want = results[same_kernel_level(op, level)][0][k]
+                    want = results[same_kernel_level(op, level, stride_w)][0][k]
                     np.testing.assert_array_equal(
                         got, want, err_msg=f"{geometry} {width}x{height} {op} {level} t={t}")
         y = reference.conv2d(x, w, b, **kw)
@@ -179,7 +185,8 @@ def test_skipped_terms_keep_the_sign_of_zero(width, dtype, tiny):
 
 
 @pytest.mark.parametrize("width", [1, 9, 16, 17, 33])
-@pytest.mark.parametrize("geometry", ["3x3-p1", "3x3-p4", "5x5-p2-dil12", "3x3-p1-g2"])
+@pytest.mark.parametrize("geometry", ["3x3-p1", "3x3-p4", "5x5-p2-dil12", "3x3-p1-g2",
+                                      "3x3-s2-p1", "5x5-s2-p0-dil12"])
 def test_reads_inside_the_arrays(geometry, width):
     """The masked loads read no element outside x, w, dy (tests/guards.py:
     NaN sentinels around every argument, strided views too), at every level."""
@@ -211,7 +218,8 @@ CONV = {1: nn.conv1d, 2: nn.conv2d}
 
 
 @settings(max_examples=60)
-@given(conv=wide_convs().filter(lambda c: not dense_kernel_runs("forward", c)),
+@given(conv=wide_convs().filter(lambda c: not any(dense_kernel_runs("forward", c, level)
+                                                  for level in LEVELS)),
        seed=st.integers(0, 2**32 - 1), with_bias=st.booleans())
 def test_outside_the_dense_kernel_the_reference_bits(conv, seed, with_bias):
     """Where the dense kernels do not run (one output channel per group: the

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from fastconv import _isa, nn
 from helpers import assert_scaled_close
-from nn_cases import (FMA_DENSE_LEVELS, LAYOUTS, METHODS, REFERENCE, backward_exact,
+from nn_cases import (LAYOUTS, METHODS, REFERENCE, backward_exact,
                       conv_transposes, convs, dense_kernel_runs, forward_exact, random, relayout,
                       terms_backward, terms_forward, wide_convs)
 
@@ -162,9 +162,8 @@ def test_direct_forward_is_the_reference_bit_for_bit(conv, seed, with_bias):
     x, w = random(rng, conv.x_shape), random(rng, conv.w_shape)
     b = random(rng, (conv.c_out,)) if with_bias else None
     want = REFERENCE[conv.nd][0](x, w, b, **conv.kwargs)
-    fused = dense_kernel_runs("forward", conv)
     for level in _isa.available():
-        if fused and level in FMA_DENSE_LEVELS:
+        if dense_kernel_runs("forward", conv, level):
             continue
         old = _isa.set_isa(level)
         try:

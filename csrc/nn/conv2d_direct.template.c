@@ -113,8 +113,9 @@ static fc_status FC_SFX(depthwise_planes)(FC_DW_PLANE dw_plane, const fc_dw_plan
 }
 
 /*
- * Dense layers with stride 1 along the rows, at the levels whose kernel
- * table has a dense row kernel (nn_kernels.h): the weights are packed by
+ * Dense layers with stride 1 along the rows (forward: up to the level's
+ * row_max_stride_w), at the levels whose kernel table has a dense row
+ * kernel (nn_kernels.h): the weights are packed by
  * blocks of FC_DENSE_UNITS channels (dense_pack), then every row band of
  * up to FC_DENSE_ROWS rows of every (image, group) is one work unit of the
  * parallel loop, and within it each run of rows that have the same kernel
@@ -226,7 +227,8 @@ static fc_status FC_SFX(dense_rows)(FC_DENSE_ROW dense_row, const fc_dense_row *
     return stop ? FC_ERR_INTERRUPTED : FC_OK;
 }
 
-/* forward by the dense row kernel (stride_w 1); FC_ERR_NOMEM (nothing
+/* forward by the dense row kernel (stride_w up to the level's
+ * row_max_stride_w); FC_ERR_NOMEM (nothing
  * computed) when the packed weights do not fit in memory */
 static fc_status FC_SFX(forward_dense)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *w,
                                        const FC_T *bias, FC_T *y, const fc_exec *ex,
@@ -245,6 +247,7 @@ static fc_status FC_SFX(forward_dense)(const fc_conv2d_shape *s, const FC_T *x, 
     geom.kw = kw;
     geom.col0 = -s->pad_w;
     geom.col_step = s->dil_w;
+    geom.stride_w = s->stride_w;
     geom.n = s->w_out;
     geom.w_sum = taps * U;
     geom.w_row = kw * U;
@@ -280,6 +283,7 @@ static fc_status FC_SFX(grad_input_dense)(const fc_conv2d_shape *s, const FC_T *
     geom.kw = kw;
     geom.col0 = s->pad_w;
     geom.col_step = -s->dil_w;
+    geom.stride_w = 1;
     geom.n = s->w_in;
     geom.w_sum = taps * U;
     geom.w_row = kw * U;
@@ -432,8 +436,8 @@ static fc_status FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x,
     const FC_DW_ROW dw_row = nk->depthwise.FC_SFX(row);
     const FC_DW_PLANE dw_plane = nk->depthwise.FC_SFX(plane);
     const FC_DENSE_ROW dense_row = nk->dense.FC_SFX(row);
-    if (dense_row != NULL && og >= FC_DENSE_MIN_UNITS && s->stride_w == 1
-        && kw <= FC_DENSE_MAX_KW) {
+    if (dense_row != NULL && og >= FC_DENSE_MIN_UNITS
+        && s->stride_w <= nk->dense.row_max_stride_w && kw <= FC_DENSE_MAX_KW) {
         const fc_status status = FC_SFX(forward_dense)(s, x, w, bias, y, ex, dense_row);
         if (status != FC_ERR_NOMEM) {
             return status;

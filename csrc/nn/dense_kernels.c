@@ -113,6 +113,11 @@
 #define FC_DR_ZERO _mm512_setzero_ps()
 #define FC_DR_MASK_FMA(acc, m, w, x) _mm512_mask3_fmadd_ps((w), (x), (acc), (m))
 #define FC_DR_MSTORE(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
+#define FC_DR_EVENS(a, b)                                                                  \
+    _mm512_permutex2var_ps((a),                                                            \
+                           _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, \
+                                             26, 28, 30),                                  \
+                           (b))
 #include "dense_row_avx512.template.c"
 #include "dense_gw_avx512.template.c"
 #undef FC_DR_SFX
@@ -128,6 +133,7 @@
 #undef FC_DR_ZERO
 #undef FC_DR_MASK_FMA
 #undef FC_DR_MSTORE
+#undef FC_DR_EVENS
 
 #define FC_DR_SFX f64
 #define FC_DR_T double
@@ -142,6 +148,8 @@
 #define FC_DR_ZERO _mm512_setzero_pd()
 #define FC_DR_MASK_FMA(acc, m, w, x) _mm512_mask3_fmadd_pd((w), (x), (acc), (m))
 #define FC_DR_MSTORE(p, m, v) _mm512_mask_storeu_pd((p), (m), (v))
+#define FC_DR_EVENS(a, b) \
+    _mm512_permutex2var_pd((a), _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), (b))
 #include "dense_row_avx512.template.c"
 #include "dense_gw_avx512.template.c"
 #undef FC_DR_SFX
@@ -157,12 +165,14 @@
 #undef FC_DR_ZERO
 #undef FC_DR_MASK_FMA
 #undef FC_DR_MSTORE
+#undef FC_DR_EVENS
 #endif
 
 void fc_dense_kernels_init(fc_dense_kernels *t, fc_isa isa)
 {
     t->row_f32 = NULL;
     t->row_f64 = NULL;
+    t->row_max_stride_w = 1;
     t->grad_weight_f32 = NULL;
     t->grad_weight_f64 = NULL;
 #ifdef FC_DENSE_HAVE_X86
@@ -173,6 +183,7 @@ void fc_dense_kernels_init(fc_dense_kernels *t, fc_isa isa)
     if (isa >= FC_ISA_AVX512) {
         t->row_f32 = dense_row_f32;
         t->row_f64 = dense_row_f64;
+        t->row_max_stride_w = 2;
         t->grad_weight_f32 = dense_gw_f32;
         t->grad_weight_f64 = dense_gw_f64;
     }

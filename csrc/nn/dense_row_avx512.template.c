@@ -25,12 +25,15 @@
 #define FC_DR_NAME(name) FC_DR_CAT(name, FC_DR_SFX)
 
 /* nr rows x nv vectors of columns from j0 (nr * nv <= 3; constants after
- * inlining, so the accumulators live in registers); addm[q][v]: the lanes
- * of vector v whose tap-q input is inside the row, sm[v]: its lanes < n */
+ * inlining, so the accumulators live in registers) with stride sw (1 or 2,
+ * a constant too); addm[q][v]: the lanes of vector v whose tap-q input is
+ * inside the row, sm[v]: its lanes < n; stride 2: ld[q][v][0 or 1], the
+ * elements the two loads of a vector read (every other one is kept) */
 FC_AVX512 static inline __attribute__((always_inline)) void
-FC_DR_NAME(dense_chunk)(const fc_dense_row *p, const int nr, const int nv, ptrdiff_t nu,
-                        const FC_DR_T *in, const FC_DR_T *wp, const FC_DR_T *bias,
-                        FC_DR_T *out, ptrdiff_t j0, FC_DR_M (*addm)[3], const FC_DR_M *sm)
+FC_DR_NAME(dense_chunk)(const fc_dense_row *p, const int nr, const int nv, const int sw,
+                        ptrdiff_t nu, const FC_DR_T *in, const FC_DR_T *wp, const FC_DR_T *bias,
+                        FC_DR_T *out, ptrdiff_t j0, FC_DR_M (*addm)[3], FC_DR_M (*ld)[3][2],
+                        const FC_DR_M *sm)
 {
     const ptrdiff_t kw = p->kw, cs = p->col_step, nt = nr * nv;
     FC_DR_V acc[FC_DENSE_UNITS][3];
@@ -43,7 +46,7 @@ FC_DR_NAME(dense_chunk)(const fc_dense_row *p, const int nr, const int nv, ptrdi
         }
     }
     for (ptrdiff_t c = 0; c < p->nsum; ++c) {
-        const FC_DR_T *inc = in + c * p->in_plane + j0 + p->col0;
+        const FC_DR_T *inc = in + c * p->in_plane + j0 * sw + p->col0;
         const FC_DR_T *wc = wp + c * p->w_sum;
         for (ptrdiff_t k = 0; k < p->nrows; ++k) {
             const FC_DR_T *row = inc + k * p->row_step;
@@ -53,8 +56,10 @@ FC_DR_NAME(dense_chunk)(const fc_dense_row *p, const int nr, const int nv, ptrdi
                 _Pragma("GCC unroll 3")
                 for (int t = 0; t < nt; ++t) {
                     const int e = t / nv, v = t % nv;
-                    xv[t] = FC_DR_LOADZ(addm[q][v], row + e * p->rows_in_step + q * cs
-                                                        + v * FC_DR_L);
+                    const FC_DR_T *ptr = row + e * p->rows_in_step + q * cs + v * FC_DR_L * sw;
+                    xv[t] = sw == 1 ? FC_DR_LOADZ(addm[q][v], ptr)
+                                    : FC_DR_EVENS(FC_DR_LOADZ(ld[q][v][0], ptr),
+                                                  FC_DR_LOADZ(ld[q][v][1], ptr + FC_DR_L));
                 }
                 const FC_DR_T *wq = wk + q * FC_DENSE_UNITS;
                 _Pragma("GCC unroll 8")
@@ -84,37 +89,63 @@ FC_DR_NAME(dense_chunk)(const fc_dense_row *p, const int nr, const int nv, ptrdi
     }
 }
 
+/* the chunk of nr x nv vectors at stride sw */
+#define FC_DR_CHUNK(nr, nv, sw) \
+    FC_DR_NAME(dense_chunk)(p, nr, nv, sw, nu, in, wp, bias, out, j0, addm, ld, sm)
+
 FC_AVX512 static void FC_DR_NAME(dense_row)(const fc_dense_row *p, ptrdiff_t nu, ptrdiff_t nr_out,
                                             const FC_DR_T *in, const FC_DR_T *wp,
                                             const FC_DR_T *bias, FC_DR_T *out)
 {
     const ptrdiff_t per_chunk = nr_out == 1 ? 3 : 1;   /* vectors of columns per chunk */
+    const ptrdiff_t sw = p->stride_w;
     for (ptrdiff_t j0 = 0; j0 < p->n; j0 += per_chunk * FC_DR_L) {
         const ptrdiff_t nv = fc_min(per_chunk, (p->n - j0 + FC_DR_L - 1) / FC_DR_L);
-        FC_DR_M addm[FC_DENSE_MAX_KW][3], sm[3];
+        FC_DR_M addm[FC_DENSE_MAX_KW][3], ld[FC_DENSE_MAX_KW][3][2], sm[3];
         for (ptrdiff_t v = 0; v < nv; ++v) {
             const ptrdiff_t first = j0 + v * FC_DR_L;   /* column of lane 0 */
             const ptrdiff_t valid = fc_min(FC_DR_L, p->n - first);
             sm[v] = (FC_DR_M)fc_lane_bits(0, valid);
             for (ptrdiff_t q = 0; q < p->kw; ++q) {
-                const ptrdiff_t col = first + p->col0 + q * p->col_step;   /* lane 0's input */
-                addm[q][v] = (FC_DR_M)fc_lane_bits(-col, fc_min(valid, p->w_in - col));
+                /* lane l reads input column col + l*sw: lanes [a, b) are inside */
+                const ptrdiff_t col = first * sw + p->col0 + q * p->col_step;
+                const ptrdiff_t a = col >= 0 ? 0 : (-col + sw - 1) / sw;
+                const ptrdiff_t b = fc_min(valid, p->w_in > col ? (p->w_in - col + sw - 1) / sw : 0);
+                addm[q][v] = (FC_DR_M)fc_lane_bits(a, b);
+                if (sw == 2) {   /* elements 2a .. 2b - 2 of the two loads */
+                    const uint32_t e = fc_lane_bits(2 * a, 2 * b - 1);
+                    ld[q][v][0] = (FC_DR_M)(e & (((uint32_t)1 << FC_DR_L) - 1u));
+                    ld[q][v][1] = (FC_DR_M)(e >> FC_DR_L);
+                }
             }
         }
-        if (nr_out == 3) {
-            FC_DR_NAME(dense_chunk)(p, 3, 1, nu, in, wp, bias, out, j0, addm, sm);
+        if (sw == 2) {
+            if (nr_out == 3) {
+                FC_DR_CHUNK(3, 1, 2);
+            } else if (nr_out == 2) {
+                FC_DR_CHUNK(2, 1, 2);
+            } else if (nv == 3) {
+                FC_DR_CHUNK(1, 3, 2);
+            } else if (nv == 2) {
+                FC_DR_CHUNK(1, 2, 2);
+            } else {
+                FC_DR_CHUNK(1, 1, 2);
+            }
+        } else if (nr_out == 3) {
+            FC_DR_CHUNK(3, 1, 1);
         } else if (nr_out == 2) {
-            FC_DR_NAME(dense_chunk)(p, 2, 1, nu, in, wp, bias, out, j0, addm, sm);
+            FC_DR_CHUNK(2, 1, 1);
         } else if (nv == 3) {
-            FC_DR_NAME(dense_chunk)(p, 1, 3, nu, in, wp, bias, out, j0, addm, sm);
+            FC_DR_CHUNK(1, 3, 1);
         } else if (nv == 2) {
-            FC_DR_NAME(dense_chunk)(p, 1, 2, nu, in, wp, bias, out, j0, addm, sm);
+            FC_DR_CHUNK(1, 2, 1);
         } else {
-            FC_DR_NAME(dense_chunk)(p, 1, 1, nu, in, wp, bias, out, j0, addm, sm);
+            FC_DR_CHUNK(1, 1, 1);
         }
     }
 }
 
+#undef FC_DR_CHUNK
 #undef FC_DR_NAME
 #undef FC_DR_CAT
 #undef FC_DR_CAT_

@@ -102,11 +102,12 @@ typedef struct {
  *     out[u*out_plane + e*rows_out_step + j] =
  *         sum_{c < nsum} sum_{k < nrows} sum_{q < kw}
  *             wp[c*w_sum + k*w_row + q*FC_DENSE_UNITS + u]
- *           * in[c*in_plane + e*rows_in_step + k*row_step + j + col0 + q*col_step]
+ *           * in[c*in_plane + e*rows_in_step + k*row_step + j*stride_w + col0 + q*col_step]
  *
  * (+ bias[u] when bias is not NULL, added after the sum), over the terms
- * whose input column j + col0 + q*col_step is inside [0, w_in) only, in
- * (c, k, q) order -- the generic direct loops' terms and order -- each term
+ * whose input column j*stride_w + col0 + q*col_step is inside [0, w_in)
+ * only, in (c, k, q) order -- the generic direct loops' terms and order --
+ * each term
  * added by a fused multiply-add (one rounding), so the bits are those of
  * the generic loops' order with fused terms: identical for every thread
  * count, not those of the levels without this kernel.
@@ -117,8 +118,10 @@ typedef struct {
  * units are input channels, c the group's output channels, the columns
  * flipped (col_step = -dil_w).
  * Contract: 1 <= kw <= FC_DENSE_MAX_KW, 1 <= nu <= FC_DENSE_UNITS,
- * 1 <= nr_out <= FC_DENSE_ROWS; only elements of the given rows inside
- * [0, w_in) are read (masked loads); only out's columns [0, n) written.
+ * 1 <= nr_out <= FC_DENSE_ROWS, 1 <= stride_w <= the table's
+ * row_max_stride_w (2 at AVX-512: two loads and a permute per input vector;
+ * 1 at AVX2); only elements of the given rows inside [0, w_in) are read
+ * (masked loads); only out's columns [0, n) written.
  */
 #define FC_DENSE_UNITS 8
 #define FC_DENSE_ROWS 3
@@ -128,6 +131,7 @@ typedef struct {
     ptrdiff_t nsum, in_plane;               /* channels summed over, their plane stride */
     ptrdiff_t nrows, row_step;              /* tap rows k, input elements between them */
     ptrdiff_t w_in, kw, col0, col_step, n;  /* columns: see the formula above */
+    ptrdiff_t stride_w;                     /* 1, or 2 where the level allows it */
     ptrdiff_t w_sum, w_row;                 /* packed-weight strides of c and k */
     ptrdiff_t out_plane;                    /* output elements between units */
     ptrdiff_t rows_in_step, rows_out_step;  /* between the nr_out rows, in and out */
@@ -185,6 +189,7 @@ typedef void (*fc_dense_gw_f64)(const fc_dense_gw *p, const double *x, const dou
 typedef struct {
     fc_dense_row_f32 row_f32;   /* NULL: no dense row kernel at this level */
     fc_dense_row_f64 row_f64;
+    ptrdiff_t row_max_stride_w;  /* the largest stride_w the row kernel takes */
     fc_dense_gw_f32 grad_weight_f32;   /* NULL: no dense grad_weight kernel */
     fc_dense_gw_f64 grad_weight_f64;
 } fc_dense_kernels;
