@@ -273,8 +273,8 @@ def _fft_cost_bound(shapes, dtype, boundary, threads, batch=1):
 # vectors.
 #
 # The dense kernels (fused multiply-adds, the same constants as FC_DENSE_*
-# in csrc/nn) take the layers with stride 1 along the rows (forward at
-# AVX-512: 1 or 2), more than one tap and at least _NN_DENSE_MIN_UNITS
+# in csrc/nn) take the layers with stride 1 along the rows (forward and
+# grad_weight at AVX-512: 1 or 2), more than one tap and at least _NN_DENSE_MIN_UNITS
 # channels computed per group (output channels for forward and grad_weight,
 # input channels for grad_input): forward, and grad_input with strides 1, at
 # most _NN_DENSE_MAX_KW kernel columns, on the dense row kernel from the
@@ -339,13 +339,11 @@ def _nn_dense_kernel_runs(op, g, isa_level):
         max_stride = 2 if isa_level >= _NN_DENSE_EVERYWHERE_LEVEL else 1
         return (g.c_out // g.groups >= _NN_DENSE_MIN_UNITS and g.stride_w <= max_stride
                 and g.kw <= _NN_DENSE_MAX_KW)
-    if g.stride_w != 1:
-        return False
     if op == "nn_grad_input":
-        return (g.c_in // g.groups >= _NN_DENSE_MIN_UNITS and g.stride_h == 1
-                and g.kw <= _NN_DENSE_MAX_KW)
+        return (g.c_in // g.groups >= _NN_DENSE_MIN_UNITS and g.stride_w == 1
+                and g.stride_h == 1 and g.kw <= _NN_DENSE_MAX_KW)
     return (isa_level >= _NN_DENSE_EVERYWHERE_LEVEL and g.c_out // g.groups >= _NN_DENSE_MIN_UNITS
-            and g.kh * g.kw > 1 and g.w_out <= _NN_DENSE_GW_MAX_COLUMNS)
+            and g.stride_w <= 2 and g.kh * g.kw > 1 and g.w_out <= _NN_DENSE_GW_MAX_COLUMNS)
 
 
 def _nn_dense_kernel_pays(op, g, isa_level):

@@ -43,8 +43,10 @@ def same_kernel_level(op, level, stride_w=1):
     kernel's for grad_weight, or the levels without the kernel."""
     if stride_w == 1:
         dense = GW_DENSE_LEVELS if op == "grad_weight" else FMA_DENSE_LEVELS
+    elif stride_w == 2:
+        dense = {"forward": ROW_STRIDE2_LEVELS, "grad_weight": GW_DENSE_LEVELS}.get(op, ())
     else:
-        dense = ROW_STRIDE2_LEVELS if op == "forward" and stride_w == 2 else ()
+        dense = ()
     levels = _isa.available()
     return (dense if level in dense else tuple(lv for lv in levels if lv not in dense))[0]
 LAYOUTS = ["C", "F", "strided", "reversed", "readonly"]

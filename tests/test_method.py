@@ -138,13 +138,14 @@ def _nn_rule(op, g, level):
     # forward and grad_weight, input channels grad_input with strides 1); at
     # most 16 kernel columns forward and grad_input (the row kernel, AVX2 and
     # AVX-512), at most 4096 output columns for grad_weight (AVX-512 only)
-    # (forward at AVX-512 also with stride 2 along the rows)
+    # (forward and grad_weight at AVX-512 also with stride 2 along the rows)
     taps = g.kh * g.kw
     dense_geometry = g.stride_w == 1 and taps > 1
     row_runs = dense_geometry and g.kw <= 16 and (
         (op == "nn_forward" and og >= 2)
         or (op == "nn_grad_input" and cg >= 2 and g.stride_h == 1))
-    gw_runs = dense_geometry and op == "nn_grad_weight" and og >= 2 and g.w_out <= 4096
+    gw_runs = (op == "nn_grad_weight" and g.stride_w <= 2 and taps > 1 and og >= 2
+               and g.w_out <= 4096)
     s2_runs = op == "nn_forward" and g.stride_w == 2 and taps > 1 and g.kw <= 16 and og >= 2
     if level == "avx512" and (row_runs or gw_runs or s2_runs):
         return "direct"

@@ -137,23 +137,27 @@ def test_skipped_terms_are_not_added_as_zero():
         np.testing.assert_array_equal(y[:, :, 0, :], np.broadcast_to(edge, (1, 8, 20)))
 
 
-def test_grad_weight_skips_terms_outside_the_rows():
-    """grad_weight: an infinite last input column, all-ones dy.  Tap column 0
-    never reads it from an output column < w_out; the kernel's lanes past
-    w_out (zero dy) must not add 0 * inf = nan either.  Sums of ones: the
-    exact values at every level."""
+@pytest.mark.parametrize("stride", [1, 2])
+def test_grad_weight_skips_terms_outside_the_rows(stride):
+    """grad_weight: an infinite last input column, all-ones dy.  Some taps
+    never read it from an output column < w_out (stride 1: tap column 0;
+    stride 2: tap column 1); the kernel's lanes past w_out (zero dy) must not
+    add 0 * inf = nan either.  Sums of ones: the exact values at every
+    level."""
     x = np.ones((2, 2, 5, 20))
     x[..., 19] = np.inf
     w = np.ones((8, 2, 3, 3))
-    g = np.ones((2, 8, 5, 20))
-    want = reference.conv2d_backward(g, x, w, padding=1)[1]
-    assert np.isfinite(want[..., 0]).all() and np.isinf(want[..., 1:]).all()
+    kw = dict(padding=1, stride=(1, stride))
+    y_shape = reference.conv2d(x, w, **kw).shape
+    g = np.ones(y_shape)
+    want = reference.conv2d_backward(g, x, w, **kw)[1]
+    assert np.isfinite(want[..., stride - 1]).all() and np.isinf(want).any()
     for level in LEVELS:
         old = _isa.set_isa(level)
         try:
             for dtype in (np.float32, np.float64):
                 got = nn.conv2d_backward(g.astype(dtype), x.astype(dtype), w.astype(dtype),
-                                         padding=1, method="direct")[1]
+                                         **kw, method="direct")[1]
                 np.testing.assert_array_equal(got, want, err_msg=f"{level} {dtype}")
         finally:
             _isa.set_isa(old)

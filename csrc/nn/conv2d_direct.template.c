@@ -835,9 +835,9 @@ static void FC_SFX(grad_weight_columns)(const fc_conv2d_shape *s, const FC_T *co
 #undef FC_GW_VECS
 
 /*
- * grad_weight by the dense grad_weight kernel (stride 1 along the rows, at
- * most FC_DENSE_GW_MAX_COLUMNS output columns; 0, nothing computed, when
- * out of memory).  Work unit of the parallel loop: (group, block of
+ * grad_weight by the dense grad_weight kernel (stride 1 or 2 along the
+ * rows, at most FC_DENSE_GW_MAX_COLUMNS output columns; FC_ERR_NOMEM,
+ * nothing computed, when out of memory).  Work unit of the parallel loop: (group, block of
  * FC_DENSE_UNITS output channels, chunk of FC_DENSE_GW_CHANNELS input
  * channels), with its own lane sums (units x taps x lanes per (channel,
  * kernel row, group of FC_DENSE_GW_TAPS taps)).  It walks the output rows
@@ -931,6 +931,7 @@ static fc_status FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T 
             p.x_image = s->c_in * in_plane;
             p.row_step = s->stride_h;
             p.col_step = s->dil_w;
+            p.stride_w = s->stride_w;
             for (ptrdiff_t b = 0; b < s->n; b += images_per_band) {
                 for (ptrdiff_t i0 = 0; i0 < s->h_out; i0 += band_rows) {
                     if (fc_nn_stopped(ex, &stop)) {   /* a unit may take long: ask per band */
@@ -997,7 +998,7 @@ static fc_status FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T
     const int nthreads = fc_exec_threads(ex);
     const FC_DW_GW dw_gw = nk->depthwise.FC_SFX(grad_weight);
     const FC_DENSE_GW dense_gw = nk->dense.FC_SFX(grad_weight);
-    if (dense_gw != NULL && s->c_out / s->groups >= FC_DENSE_MIN_UNITS && s->stride_w == 1
+    if (dense_gw != NULL && s->c_out / s->groups >= FC_DENSE_MIN_UNITS && s->stride_w <= 2
         && s->kh * s->kw > 1 && s->w_out <= FC_DENSE_GW_MAX_COLUMNS) {
         const fc_status status = FC_SFX(grad_weight_dense)(s, x, dy, dw, ex, dense_gw);
         if (status != FC_ERR_NOMEM) {

@@ -3,7 +3,8 @@
  * nn_kernels.h for one element type, included by dense_kernels.c with the
  * FC_DR_* vocabulary of dense_row_avx512.template.c (FC_DR_SFX, FC_DR_T,
  * FC_DR_V, FC_DR_M, FC_DR_L, FC_DR_LOADZ, FC_DR_LOADU, FC_DR_STOREU,
- * FC_DR_MASK_FMA).
+ * FC_DR_MASK_FMA, FC_DR_EVENS).  Stride 2 along the rows: two masked loads
+ * and a permute per x vector.
  *
  * Register blocking: FC_DENSE_UNITS (8) units x FC_DENSE_GW_TAPS (3) taps of
  * lane sums, 24 accumulators, loaded from `lanes` at the start and stored
@@ -17,12 +18,15 @@
 #define FC_DG_CAT(a, b) FC_DG_CAT_(a, b)
 #define FC_DG_NAME(name) FC_DG_CAT(name, FC_DR_SFX)
 
-FC_AVX512 static void FC_DG_NAME(dense_gw)(const fc_dense_gw *p, const FC_DR_T *x,
-                                           const FC_DR_T *dyp, FC_DR_T *lanes)
+/* the kernel for stride sw (1 or 2; a constant after inlining) */
+FC_AVX512 static inline __attribute__((always_inline)) void
+FC_DG_NAME(dense_gw_stride)(const fc_dense_gw *p, const int sw, const FC_DR_T *x,
+                            const FC_DR_T *dyp, FC_DR_T *lanes)
 {
     enum { U = FC_DENSE_UNITS, T = FC_DENSE_GW_TAPS };
     const ptrdiff_t nq = p->nq, cs = p->col_step, rows = p->i_hi - p->i_lo;
     const ptrdiff_t nvec = (p->w_out + FC_DR_L - 1) / FC_DR_L;
+    const ptrdiff_t tap_lo = fc_min(0, (nq - 1) * cs), tap_hi = fc_max(0, (nq - 1) * cs);
     FC_DR_V acc[U][T];
 
     _Pragma("GCC unroll 8")
@@ -32,22 +36,28 @@ FC_AVX512 static void FC_DG_NAME(dense_gw)(const fc_dense_gw *p, const FC_DR_T *
             acc[u][t] = FC_DR_LOADU(lanes + (u * T + t) * FC_DR_L);
         }
     }
-    /* the vectors whose every lane and tap is inside the row and before w_out:
-     * [v_full, v_full_end), all-ones masks without computing them */
-    const ptrdiff_t tap_lo = fc_min(0, (nq - 1) * cs), tap_hi = fc_max(0, (nq - 1) * cs);
-    const ptrdiff_t v_full = (fc_max(0, -p->col0 - tap_lo) + FC_DR_L - 1) / FC_DR_L;
-    const ptrdiff_t v_full_end = fc_min(p->w_out, p->w_in - p->col0 - tap_hi) / FC_DR_L;
     for (ptrdiff_t v = 0; v < nvec; ++v) {
         const ptrdiff_t j0 = v * FC_DR_L, valid = fc_min(FC_DR_L, p->w_out - j0);
-        const int full = v >= v_full && v < v_full_end;
-        /* tap t's lanes (taps >= nq: tap 0's, computed and never kept) */
-        FC_DR_M m[T];
+        /* every lane before w_out and every tap inside the row: no mask to compute */
+        const int full = valid == FC_DR_L && j0 * sw + p->col0 + tap_lo >= 0
+                         && (j0 + FC_DR_L - 1) * sw + p->col0 + tap_hi < p->w_in;
+        /* tap t's lanes (taps >= nq: tap 0's, computed and never kept);
+         * stride 2: ld[t][0 or 1], the elements its two loads read */
+        FC_DR_M m[T], ld[T][2];
         ptrdiff_t off[T];
         _Pragma("GCC unroll 3")
         for (int t = 0; t < T; ++t) {
-            off[t] = j0 + p->col0 + (t < nq ? t : 0) * cs;   /* lane 0's x column */
-            m[t] = full ? (FC_DR_M)~(FC_DR_M)0
-                        : (FC_DR_M)fc_lane_bits(-off[t], fc_min(valid, p->w_in - off[t]));
+            off[t] = j0 * sw + p->col0 + (t < nq ? t : 0) * cs;   /* lane 0's x column */
+            /* lane l reads x column off + l*sw: lanes [a, b) are inside */
+            const ptrdiff_t a = off[t] >= 0 ? 0 : (-off[t] + sw - 1) / sw;
+            const ptrdiff_t b =
+                fc_min(valid, p->w_in > off[t] ? (p->w_in - off[t] + sw - 1) / sw : 0);
+            m[t] = full ? (FC_DR_M)~(FC_DR_M)0 : (FC_DR_M)fc_lane_bits(a, b);
+            if (sw == 2) {   /* elements 2a .. 2b - 2 of the two loads */
+                const uint32_t e = fc_lane_bits(2 * a, 2 * b - 1);
+                ld[t][0] = (FC_DR_M)(e & (((uint32_t)1 << FC_DR_L) - 1u));
+                ld[t][1] = (FC_DR_M)(e >> FC_DR_L);
+            }
         }
         const FC_DR_T *dyv = dyp + v * p->nimages * rows * U * FC_DR_L;
         for (ptrdiff_t b = 0; b < p->nimages; ++b) {
@@ -61,7 +71,9 @@ FC_AVX512 static void FC_DG_NAME(dense_gw)(const fc_dense_gw *p, const FC_DR_T *
                 FC_DR_V xv[T];
                 _Pragma("GCC unroll 3")
                 for (int t = 0; t < T; ++t) {
-                    xv[t] = FC_DR_LOADZ(m[t], xrow + off[t]);
+                    xv[t] = sw == 1 ? FC_DR_LOADZ(m[t], xrow + off[t])
+                                    : FC_DR_EVENS(FC_DR_LOADZ(ld[t][0], xrow + off[t]),
+                                                  FC_DR_LOADZ(ld[t][1], xrow + off[t] + FC_DR_L));
                 }
                 _Pragma("GCC unroll 8")
                 for (int u = 0; u < U; ++u) {
@@ -83,6 +95,16 @@ FC_AVX512 static void FC_DG_NAME(dense_gw)(const fc_dense_gw *p, const FC_DR_T *
         for (int t = 0; t < T; ++t) {
             FC_DR_STOREU(lanes + (u * T + t) * FC_DR_L, acc[u][t]);
         }
+    }
+}
+
+FC_AVX512 static void FC_DG_NAME(dense_gw)(const fc_dense_gw *p, const FC_DR_T *x,
+                                           const FC_DR_T *dyp, FC_DR_T *lanes)
+{
+    if (p->stride_w == 2) {
+        FC_DG_NAME(dense_gw_stride)(p, 2, x, dyp, lanes);
+    } else {
+        FC_DG_NAME(dense_gw_stride)(p, 1, x, dyp, lanes);
     }
 }
 

@@ -154,10 +154,11 @@ typedef void (*fc_dense_row_f64)(const fc_dense_row *p, ptrdiff_t nu, ptrdiff_t 
  *     lanes[(u*FC_DENSE_GW_TAPS + t)*L + l] +=
  *         sum over (v, b, i), in that order, of
  *             dyp[((v*nimages + b)*(i_hi - i_lo) + i - i_lo)*FC_DENSE_UNITS*L + u*L + l]
- *           * x[b*x_image + (i*row_step + row0)*w_in + j + col0 + t*col_step]
+ *           * x[b*x_image + (i*row_step + row0)*w_in + j*stride_w + col0 + t*col_step]
  *
- * for output column j = v*L + l < w_out (L = FC_DENSE_GW_LANES_F32 / _F64),
- * over the terms whose x row is inside [0, h_in) and x column inside
+ * for output column j = v*L + l < w_out (L = FC_DENSE_GW_LANES_F32 / _F64;
+ * stride_w 1 or 2), over the terms whose x row is inside [0, h_in) and x
+ * column inside
  * [0, w_in) only (a term outside is skipped, never added as zero), each
  * added by a fused multiply-add.  dyp is the band of dy packed by the
  * caller: for each vector v of L columns and each row, the L values of
@@ -178,7 +179,8 @@ typedef struct {
     ptrdiff_t w_out;                  /* output columns */
     ptrdiff_t h_in, w_in, x_image;    /* x: rows, row length, image stride */
     ptrdiff_t row0, row_step;         /* output row i reads x row i*row_step + row0 */
-    ptrdiff_t col0, col_step, nq;     /* tap t reads x column j + col0 + t*col_step */
+    ptrdiff_t col0, col_step, nq;     /* tap t reads x column j*stride_w + col0 + t*col_step */
+    ptrdiff_t stride_w;               /* 1 or 2 */
 } fc_dense_gw;
 
 typedef void (*fc_dense_gw_f32)(const fc_dense_gw *p, const float *x, const float *dyp,
