@@ -21,6 +21,11 @@
  * tiles of conv2d_tile.template.c, which waste no lanes on missing channels. */
 #define FC_DENSE_MIN_UNITS 2
 
+/* Flattened rows (nn_kernels.h): a band of rows of about this many
+ * positions per call, 12 vectors of 16 (resnet3x3's 56-wide rows: 3 rows
+ * in 10.5 vectors, not 3 x 4). */
+#define FC_DENSE_FLAT_BAND 192
+
 /* The nn kernels of the call's ISA level (the reference without ex). */
 static const fc_nn_kernels *nn_kernels(const fc_exec *ex)
 {

@@ -174,17 +174,23 @@ static inline void FC_SFX(dense_taps)(ptrdiff_t first, ptrdiff_t step, ptrdiff_t
  * geometry and strides (nsum, in_plane, kw, col0, col_step, n, w_sum,
  * w_row, out_plane, rows_out_step).
  */
-static fc_status FC_SFX(dense_rows)(FC_DENSE_ROW dense_row, const fc_dense_row *geom,
-                               const FC_T *in, const FC_T *wp, const FC_T *bias, FC_T *out,
-                               ptrdiff_t images, ptrdiff_t groups, ptrdiff_t nunits,
-                               ptrdiff_t units_total, ptrdiff_t sum_total, ptrdiff_t rows_out,
-                               ptrdiff_t in_rows, ptrdiff_t in_w, ptrdiff_t kh,
-                               ptrdiff_t row_mul, ptrdiff_t row_add, ptrdiff_t rstep,
-                               const fc_exec *ex)
+static fc_status FC_SFX(dense_rows)(FC_DENSE_ROW dense_row, int row_flat,
+                                    const fc_dense_row *geom, const FC_T *in, const FC_T *wp,
+                                    const FC_T *bias, FC_T *out, ptrdiff_t images,
+                                    ptrdiff_t groups, ptrdiff_t nunits, ptrdiff_t units_total,
+                                    ptrdiff_t sum_total, ptrdiff_t rows_out, ptrdiff_t in_rows,
+                                    ptrdiff_t in_w, ptrdiff_t kh, ptrdiff_t row_mul,
+                                    ptrdiff_t row_add, ptrdiff_t rstep, const fc_exec *ex)
 {
     const int nthreads = fc_exec_threads(ex);
     int stop = 0;
-    const ptrdiff_t U = FC_DENSE_UNITS, R = FC_DENSE_ROWS, nblk = (nunits + U - 1) / U;
+    /* flattened rows (nn_kernels.h): consecutive input and output rows both
+     * n elements apart; bands of about FC_DENSE_FLAT_BAND positions then */
+    const int flat = row_flat && geom->stride_w == 1 && row_mul * in_w == geom->n
+                     && geom->rows_out_step == geom->n && geom->n > 0;
+    const ptrdiff_t R = flat ? fc_max(FC_DENSE_ROWS, (FC_DENSE_FLAT_BAND + geom->n - 1) / geom->n)
+                             : FC_DENSE_ROWS;
+    const ptrdiff_t U = FC_DENSE_UNITS, nblk = (nunits + U - 1) / U;
     const ptrdiff_t bands = (rows_out + R - 1) / R, items = images * groups * bands;
     const ptrdiff_t out_plane = geom->out_plane, w_blk = geom->nsum * geom->w_sum;
 #pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
@@ -213,10 +219,16 @@ static fc_status FC_SFX(dense_rows)(FC_DENSE_ROW dense_row, const fc_dense_row *
             p.nrows = fc_max(0, r_hi - r_lo);
             p.row_step = rstep * in_w;
             p.rows_in_step = row_mul * in_w;
+            ptrdiff_t nr_out = m;
+            if (flat && m > 1) {   /* the run's m rows as one row of m*n positions */
+                p.flat = p.n;
+                p.n *= m;
+                nr_out = 1;
+            }
             const FC_T *in0 = p.nrows > 0 ? ing + (first + r_lo * rstep) * in_w : ing;
             for (ptrdiff_t blk = 0; blk < nblk; ++blk) {
                 const ptrdiff_t u0 = blk * U;
-                dense_row(&p, fc_min(U, nunits - u0), m, in0,
+                dense_row(&p, fc_min(U, nunits - u0), nr_out, in0,
                           wp + (g * nblk + blk) * w_blk + r_lo * geom->w_row,
                           bias != NULL ? bias + g * nunits + u0 : NULL,
                           outg + u0 * out_plane + row * geom->rows_out_step);
@@ -232,7 +244,7 @@ static fc_status FC_SFX(dense_rows)(FC_DENSE_ROW dense_row, const fc_dense_row *
  * computed) when the packed weights do not fit in memory */
 static fc_status FC_SFX(forward_dense)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *w,
                                        const FC_T *bias, FC_T *y, const fc_exec *ex,
-                                       FC_DENSE_ROW dense_row)
+                                       FC_DENSE_ROW dense_row, int row_flat)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kw = s->kw, taps = s->kh * kw, U = FC_DENSE_UNITS;
@@ -254,9 +266,9 @@ static fc_status FC_SFX(forward_dense)(const fc_conv2d_shape *s, const FC_T *x, 
     geom.out_plane = s->h_out * s->w_out;
     geom.rows_out_step = s->w_out;
     /* output row i, kernel row r reads input row i*sh - ph + r*dh */
-    const fc_status status = FC_SFX(dense_rows)(dense_row, &geom, x, wp, bias, y, s->n,
-                                                s->groups, og, s->c_out, s->c_in, s->h_out,
-                                                s->h_in, s->w_in, s->kh, s->stride_h,
+    const fc_status status = FC_SFX(dense_rows)(dense_row, row_flat, &geom, x, wp, bias, y,
+                                                s->n, s->groups, og, s->c_out, s->c_in,
+                                                s->h_out, s->h_in, s->w_in, s->kh, s->stride_h,
                                                 -s->pad_h, s->dil_h, ex);
     free(wp);
     return status;
@@ -266,7 +278,8 @@ static fc_status FC_SFX(forward_dense)(const fc_conv2d_shape *s, const FC_T *x, 
  * with the flipped, transposed weights; FC_ERR_NOMEM as forward_dense */
 static fc_status FC_SFX(grad_input_dense)(const fc_conv2d_shape *s, const FC_T *dy,
                                           const FC_T *w, const FC_T *bias, FC_T *dx,
-                                          const fc_exec *ex, FC_DENSE_ROW dense_row)
+                                          const fc_exec *ex, FC_DENSE_ROW dense_row,
+                                          int row_flat)
 {
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kw = s->kw, taps = s->kh * kw, U = FC_DENSE_UNITS;
@@ -290,10 +303,10 @@ static fc_status FC_SFX(grad_input_dense)(const fc_conv2d_shape *s, const FC_T *
     geom.out_plane = s->h_in * s->w_in;
     geom.rows_out_step = s->w_in;
     /* dx row h, kernel row r reads dy row h + ph - r*dh */
-    const fc_status status = FC_SFX(dense_rows)(dense_row, &geom, dy, wp, bias, dx, s->n,
-                                                s->groups, cg, s->c_in, s->c_out, s->h_in,
-                                                s->h_out, s->w_out, s->kh, 1, s->pad_h,
-                                                -s->dil_h, ex);
+    const fc_status status = FC_SFX(dense_rows)(dense_row, row_flat, &geom, dy, wp, bias, dx,
+                                                s->n, s->groups, cg, s->c_in, s->c_out,
+                                                s->h_in, s->h_out, s->w_out, s->kh, 1,
+                                                s->pad_h, -s->dil_h, ex);
     free(wp);
     return status;
 }
@@ -438,7 +451,8 @@ static fc_status FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x,
     const FC_DENSE_ROW dense_row = nk->dense.FC_SFX(row);
     if (dense_row != NULL && og >= FC_DENSE_MIN_UNITS
         && s->stride_w <= nk->dense.row_max_stride_w && kw <= FC_DENSE_MAX_KW) {
-        const fc_status status = FC_SFX(forward_dense)(s, x, w, bias, y, ex, dense_row);
+        const fc_status status = FC_SFX(forward_dense)(s, x, w, bias, y, ex, dense_row,
+                                                       nk->dense.row_flat);
         if (status != FC_ERR_NOMEM) {
             return status;
         }
@@ -694,7 +708,8 @@ static fc_status FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T 
     const FC_DENSE_ROW dense_row = nk->dense.FC_SFX(row);
     if (dense_row != NULL && cg >= FC_DENSE_MIN_UNITS && s->stride_w == 1
         && s->stride_h == 1 && kw <= FC_DENSE_MAX_KW) {
-        const fc_status status = FC_SFX(grad_input_dense)(s, dy, w, bias, dx, ex, dense_row);
+        const fc_status status = FC_SFX(grad_input_dense)(s, dy, w, bias, dx, ex, dense_row,
+                                                          nk->dense.row_flat);
         if (status != FC_ERR_NOMEM) {
             return status;
         }

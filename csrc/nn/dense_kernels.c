@@ -173,6 +173,7 @@ void fc_dense_kernels_init(fc_dense_kernels *t, fc_isa isa)
     t->row_f32 = NULL;
     t->row_f64 = NULL;
     t->row_max_stride_w = 1;
+    t->row_flat = 0;
     t->grad_weight_f32 = NULL;
     t->grad_weight_f64 = NULL;
 #ifdef FC_DENSE_HAVE_X86
@@ -184,6 +185,7 @@ void fc_dense_kernels_init(fc_dense_kernels *t, fc_isa isa)
         t->row_f32 = dense_row_f32;
         t->row_f64 = dense_row_f64;
         t->row_max_stride_w = 2;
+        t->row_flat = 1;
         t->grad_weight_f32 = dense_gw_f32;
         t->grad_weight_f64 = dense_gw_f64;
     }

@@ -106,6 +106,19 @@ FC_AVX512 static void FC_DR_NAME(dense_row)(const fc_dense_row *p, ptrdiff_t nu,
             const ptrdiff_t first = j0 + v * FC_DR_L;   /* column of lane 0 */
             const ptrdiff_t valid = fc_min(FC_DR_L, p->n - first);
             sm[v] = (FC_DR_M)fc_lane_bits(0, valid);
+            if (p->flat > 0) {   /* flattened rows: lane l is column (first + l) % flat */
+                for (ptrdiff_t q = 0; q < p->kw; ++q) {
+                    uint32_t bits = 0;
+                    ptrdiff_t column = first % p->flat;
+                    for (ptrdiff_t l = 0; l < valid; ++l) {
+                        const ptrdiff_t in_col = column + p->col0 + q * p->col_step;
+                        bits |= (uint32_t)(in_col >= 0 && in_col < p->w_in) << l;
+                        column = column + 1 == p->flat ? 0 : column + 1;
+                    }
+                    addm[q][v] = (FC_DR_M)bits;
+                }
+                continue;
+            }
             for (ptrdiff_t q = 0; q < p->kw; ++q) {
                 /* lane l reads input column col + l*sw: lanes [a, b) are inside */
                 const ptrdiff_t col = first * sw + p->col0 + q * p->col_step;

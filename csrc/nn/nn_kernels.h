@@ -117,6 +117,14 @@ typedef struct {
  * input; grad_input (stride_h 1 or any, see conv2d_direct.template.c):
  * units are input channels, c the group's output channels, the columns
  * flipped (col_step = -dil_w).
+ * Flattened rows (flat > 0, where the table's row_flat is set; nr_out 1,
+ * stride_w 1): the n positions are rows of `flat` columns one after the
+ * other, in and out alike (the caller checks that an input row and an
+ * output row are both `flat` elements apart): position j's column is
+ * j % flat, and only that column decides which taps are inside -- so a
+ * band of short rows fills whole vectors instead of leaving the lanes past
+ * each row's end empty.  The terms and their order are those of the rows
+ * computed one by one: the same bits.
  * Contract: 1 <= kw <= FC_DENSE_MAX_KW, 1 <= nu <= FC_DENSE_UNITS,
  * 1 <= nr_out <= FC_DENSE_ROWS, 1 <= stride_w <= the table's
  * row_max_stride_w (2 at AVX-512: two loads and a permute per input vector;
@@ -132,6 +140,7 @@ typedef struct {
     ptrdiff_t nrows, row_step;              /* tap rows k, input elements between them */
     ptrdiff_t w_in, kw, col0, col_step, n;  /* columns: see the formula above */
     ptrdiff_t stride_w;                     /* 1, or 2 where the level allows it */
+    ptrdiff_t flat;                         /* 0, or see "Flattened rows" above */
     ptrdiff_t w_sum, w_row;                 /* packed-weight strides of c and k */
     ptrdiff_t out_plane;                    /* output elements between units */
     ptrdiff_t rows_in_step, rows_out_step;  /* between the nr_out rows, in and out */
@@ -192,6 +201,7 @@ typedef struct {
     fc_dense_row_f32 row_f32;   /* NULL: no dense row kernel at this level */
     fc_dense_row_f64 row_f64;
     ptrdiff_t row_max_stride_w;  /* the largest stride_w the row kernel takes */
+    int row_flat;                /* 1: the row kernel takes flattened rows */
     fc_dense_gw_f32 grad_weight_f32;   /* NULL: no dense grad_weight kernel */
     fc_dense_gw_f64 grad_weight_f64;
 } fc_dense_kernels;
