@@ -42,7 +42,7 @@ _SCRIPT = textwrap.dedent("""
 
 # a call of seconds at 2 threads on the fastest level: 11x11 kernels (many
 # taps per output), or 3x3 float64 with 512 channels for Winograd
-LAYER = dict(n=8, c=256, hw=64, k=11, dtype="float32")
+LAYER = dict(n=16, c=256, hw=64, k=11, dtype="float32")
 WINOGRAD_LAYER = dict(n=4, c=512, hw=96, k=3, dtype="float64")
 
 
