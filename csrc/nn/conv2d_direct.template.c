@@ -115,12 +115,14 @@ static fc_status FC_SFX(depthwise_planes)(FC_DW_PLANE dw_plane, const fc_dw_plan
 /*
  * Dense layers with stride 1 along the rows (forward: up to the level's
  * row_max_stride_w), at the levels whose kernel table has a dense row
- * kernel (nn_kernels.h): the weights are packed by
- * blocks of FC_DENSE_UNITS channels (dense_pack), then every row band of
- * up to FC_DENSE_ROWS rows of every (image, group) is one work unit of the
- * parallel loop, and within it each run of rows that have the same kernel
- * rows inside the data is one kernel call per block of units.  Each output
- * gets the terms of the generic loops in their order: the same bits.
+ * kernel (nn_kernels.h): the weights are packed by blocks of
+ * FC_DENSE_UNITS channels (dense_pack), then every row band of every
+ * (image, group) -- FC_DENSE_ROWS rows, or about FC_DENSE_FLAT_BAND
+ * positions of flattened rows -- is one work unit of the parallel loop,
+ * and within it each run of rows that have the same kernel rows inside the
+ * data is one kernel call per block of units.  Each output gets the terms
+ * of the generic loops in their order, added by fused multiply-adds: the
+ * same bits at every thread count and at both levels' kernels.
  *
  * dense_pack: wp[((g*nblk + blk)*nsum + c)*taps*U + t*U + u] = the weight of
  * unit blk*U + u, summed channel c, tap t of group g (zero for the units
@@ -240,8 +242,8 @@ static fc_status FC_SFX(dense_rows)(FC_DENSE_ROW dense_row, int row_flat,
 }
 
 /* forward by the dense row kernel (stride_w up to the level's
- * row_max_stride_w); FC_ERR_NOMEM (nothing
- * computed) when the packed weights do not fit in memory */
+ * row_max_stride_w); FC_ERR_NOMEM (nothing computed) when the packed
+ * weights do not fit in memory */
 static fc_status FC_SFX(forward_dense)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *w,
                                        const FC_T *bias, FC_T *y, const fc_exec *ex,
                                        FC_DENSE_ROW dense_row, int row_flat)
@@ -252,19 +254,11 @@ static fc_status FC_SFX(forward_dense)(const fc_conv2d_shape *s, const FC_T *x, 
     if (wp == NULL) {
         return FC_ERR_NOMEM;
     }
-    fc_dense_row geom = {0};
-    geom.nsum = cg;
-    geom.in_plane = s->h_in * s->w_in;
-    geom.w_in = s->w_in;
-    geom.kw = kw;
-    geom.col0 = -s->pad_w;
-    geom.col_step = s->dil_w;
-    geom.stride_w = s->stride_w;
-    geom.n = s->w_out;
-    geom.w_sum = taps * U;
-    geom.w_row = kw * U;
-    geom.out_plane = s->h_out * s->w_out;
-    geom.rows_out_step = s->w_out;
+    const fc_dense_row geom = {.nsum = cg, .in_plane = s->h_in * s->w_in, .w_in = s->w_in,
+                               .kw = kw, .col0 = -s->pad_w, .col_step = s->dil_w,
+                               .stride_w = s->stride_w, .n = s->w_out, .w_sum = taps * U,
+                               .w_row = kw * U, .out_plane = s->h_out * s->w_out,
+                               .rows_out_step = s->w_out};
     /* output row i, kernel row r reads input row i*sh - ph + r*dh */
     const fc_status status = FC_SFX(dense_rows)(dense_row, row_flat, &geom, x, wp, bias, y,
                                                 s->n, s->groups, og, s->c_out, s->c_in,
@@ -289,19 +283,11 @@ static fc_status FC_SFX(grad_input_dense)(const fc_conv2d_shape *s, const FC_T *
     if (wp == NULL) {
         return FC_ERR_NOMEM;
     }
-    fc_dense_row geom = {0};
-    geom.nsum = og;
-    geom.in_plane = s->h_out * s->w_out;
-    geom.w_in = s->w_out;
-    geom.kw = kw;
-    geom.col0 = s->pad_w;
-    geom.col_step = -s->dil_w;
-    geom.stride_w = 1;
-    geom.n = s->w_in;
-    geom.w_sum = taps * U;
-    geom.w_row = kw * U;
-    geom.out_plane = s->h_in * s->w_in;
-    geom.rows_out_step = s->w_in;
+    const fc_dense_row geom = {.nsum = og, .in_plane = s->h_out * s->w_out, .w_in = s->w_out,
+                               .kw = kw, .col0 = s->pad_w, .col_step = -s->dil_w,
+                               .stride_w = 1, .n = s->w_in, .w_sum = taps * U,
+                               .w_row = kw * U, .out_plane = s->h_in * s->w_in,
+                               .rows_out_step = s->w_in};
     /* dx row h, kernel row r reads dy row h + ph - r*dh */
     const fc_status status = FC_SFX(dense_rows)(dense_row, row_flat, &geom, dy, wp, bias, dx,
                                                 s->n, s->groups, cg, s->c_in, s->c_out,
@@ -939,14 +925,10 @@ static fc_status FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T 
             const ptrdiff_t nc = fc_min(FC_DENSE_GW_CHANNELS, cg - chunk * FC_DENSE_GW_CHANNELS);
             const ptrdiff_t nu = fc_min(U, og - blk * U);
             memset(lanes, 0, (size_t)lane_count * sizeof(FC_T));
-            fc_dense_gw p;
-            p.w_out = s->w_out;
-            p.h_in = s->h_in;
-            p.w_in = s->w_in;
-            p.x_image = s->c_in * in_plane;
-            p.row_step = s->stride_h;
-            p.col_step = s->dil_w;
-            p.stride_w = s->stride_w;
+            /* the band, kernel row and tap group are set below */
+            fc_dense_gw p = {.w_out = s->w_out, .h_in = s->h_in, .w_in = s->w_in,
+                             .x_image = s->c_in * in_plane, .row_step = s->stride_h,
+                             .col_step = s->dil_w, .stride_w = s->stride_w};
             for (ptrdiff_t b = 0; b < s->n; b += images_per_band) {
                 for (ptrdiff_t i0 = 0; i0 < s->h_out; i0 += band_rows) {
                     if (fc_nn_stopped(ex, &stop)) {   /* a unit may take long: ask per band */

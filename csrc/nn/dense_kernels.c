@@ -41,24 +41,7 @@
 #define FC_DR_SET1 _mm256_set1_ps
 #define FC_DR_ZERO _mm256_setzero_ps()
 #include "dense_row_avx2.template.c"
-#undef FC_DR_SFX
-#undef FC_DR_T
-#undef FC_DR_V
-#undef FC_DR_L
-#undef FC_DR_MT
-#undef FC_DR_LOAD
-#undef FC_DR_STORE
-#undef FC_DR_MLOAD
-#undef FC_DR_MSTORE
-#undef FC_DR_BCAST
-#undef FC_DR_FMA
-#undef FC_DR_AND
-#undef FC_DR_OR
-#undef FC_DR_ANDNOT
-#undef FC_DR_CASTM
-#undef FC_DR_ADD
-#undef FC_DR_SET1
-#undef FC_DR_ZERO
+#include "dense_vocabulary_end.h"
 
 #define FC_DR_SFX f64
 #define FC_DR_T double
@@ -79,24 +62,7 @@
 #define FC_DR_SET1 _mm256_set1_pd
 #define FC_DR_ZERO _mm256_setzero_pd()
 #include "dense_row_avx2.template.c"
-#undef FC_DR_SFX
-#undef FC_DR_T
-#undef FC_DR_V
-#undef FC_DR_L
-#undef FC_DR_MT
-#undef FC_DR_LOAD
-#undef FC_DR_STORE
-#undef FC_DR_MLOAD
-#undef FC_DR_MSTORE
-#undef FC_DR_BCAST
-#undef FC_DR_FMA
-#undef FC_DR_AND
-#undef FC_DR_OR
-#undef FC_DR_ANDNOT
-#undef FC_DR_CASTM
-#undef FC_DR_ADD
-#undef FC_DR_SET1
-#undef FC_DR_ZERO
+#include "dense_vocabulary_end.h"
 
 #define FC_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
 
@@ -120,20 +86,7 @@
                            (b))
 #include "dense_row_avx512.template.c"
 #include "dense_gw_avx512.template.c"
-#undef FC_DR_SFX
-#undef FC_DR_T
-#undef FC_DR_V
-#undef FC_DR_M
-#undef FC_DR_L
-#undef FC_DR_LOADZ
-#undef FC_DR_LOADU
-#undef FC_DR_STOREU
-#undef FC_DR_ADD
-#undef FC_DR_SET1
-#undef FC_DR_ZERO
-#undef FC_DR_MASK_FMA
-#undef FC_DR_MSTORE
-#undef FC_DR_EVENS
+#include "dense_vocabulary_end.h"
 
 #define FC_DR_SFX f64
 #define FC_DR_T double
@@ -152,20 +105,7 @@
     _mm512_permutex2var_pd((a), _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), (b))
 #include "dense_row_avx512.template.c"
 #include "dense_gw_avx512.template.c"
-#undef FC_DR_SFX
-#undef FC_DR_T
-#undef FC_DR_V
-#undef FC_DR_M
-#undef FC_DR_L
-#undef FC_DR_LOADZ
-#undef FC_DR_LOADU
-#undef FC_DR_STOREU
-#undef FC_DR_ADD
-#undef FC_DR_SET1
-#undef FC_DR_ZERO
-#undef FC_DR_MASK_FMA
-#undef FC_DR_MSTORE
-#undef FC_DR_EVENS
+#include "dense_vocabulary_end.h"
 #endif
 
 void fc_dense_kernels_init(fc_dense_kernels *t, fc_isa isa)
