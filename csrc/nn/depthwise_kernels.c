@@ -1,7 +1,8 @@
 /*
- * depthwise_kernels.c -- the depthwise row micro-kernels of the nn kernel
- * table (nn_kernels.h): a scalar reference and an AVX2 override, for
- * float32 and float64.
+ * depthwise_kernels.c -- the depthwise kernels of the nn kernel table
+ * (nn_kernels.h), for float32 and float64: the row micro-kernels (a scalar
+ * reference and an AVX2 override), the plane kernels (AVX2 and AVX-512;
+ * below) and grad_weight (a scalar reference, AVX2 and AVX-512).
  *
  * One call computes n outputs of one row of one channel,
  *
@@ -257,7 +258,8 @@ FC_DW_AVX2(f64_avx2, double, __m256d, 4, _mm256_loadu_pd, evens_pd, FC_GATHER_PD
 
 
 /*
- * The AVX-512 plane kernels (nn_kernels.h, fc_dw_plane_*): one channel of
+ * The plane kernels (nn_kernels.h, fc_dw_plane_*), one template for AVX-512
+ * and AVX2 (instantiated below the AVX2 helpers): one channel of
  * one image per call, edges included.  Every tap's terms go to the lanes
  * whose input column is inside the row through a masked load (masked-off
  * elements are not read) and a masked add (masked-off lanes keep their
@@ -305,10 +307,10 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
     return first >= 0 && first < p->h_in && last >= 0 && last < p->h_in;
 }
 
-#define FC_DW_PLANE_AVX512(SFX, T, V, L, M, LOADZ, MUL, MASK_ADD, ADD, SET1, ZERO, EVENS2,  \
-                           MSTORE)                                                          \
+#define FC_DW_PLANE(SFX, TARGET, T, V, L, M, MBITS, LOADZ, MUL, MASK_ADD, ADD, SET1, ZERO,   \
+                    EVENS2, MSTORE)                                                         \
     /* the masked input vector of one tap: columns p[0], p[sw], ... */                      \
-    FC_AVX512 static inline V dw_plane_load_##SFX(const T *ptr, ptrdiff_t sw, M m0, M m1)   \
+    TARGET static inline V dw_plane_load_##SFX(const T *ptr, ptrdiff_t sw, M m0, M m1)   \
     {                                                                                       \
         if (sw == 1) {                                                                      \
             return LOADZ(m0, ptr);                                                          \
@@ -318,7 +320,7 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
                                                                                             \
     /* R output rows from i (kernel rows [r_lo, r_hi) inside for all of them), the 2        \
      * vectors of columns from j0 */                                                        \
-    FC_AVX512 static inline __attribute__((always_inline)) void dw_plane_rows_##SFX(        \
+    TARGET static inline __attribute__((always_inline)) void dw_plane_rows_##SFX(        \
         const fc_dw_plane *p, const T *in, const T *w, const T *bias, T *out, ptrdiff_t i,  \
         const int R, ptrdiff_t r_lo, ptrdiff_t r_hi, ptrdiff_t j0, M (*addm)[2],            \
         M (*ld0)[2], M (*ld1)[2], const M *sm)                                              \
@@ -359,7 +361,7 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
      * input row (d, in the direction of row_step) loaded once per tap column and           \
      * used for the up to 3 output rows that read it; output row k gets kernel              \
      * row r = e - kk at step e (kk = k, or 3 - k going upwards): r ascending */            \
-    FC_AVX512 static inline __attribute__((always_inline)) void dw_plane_rows4_3x3_##SFX(   \
+    TARGET static inline __attribute__((always_inline)) void dw_plane_rows4_3x3_##SFX(   \
         const fc_dw_plane *p, const T *in, const T *w, const T *bias, T *out, ptrdiff_t i,  \
         ptrdiff_t j0, M (*addm)[2], M (*ld0)[2], M (*ld1)[2], const M *sm, const int whole) \
     {                                                                                       \
@@ -378,7 +380,7 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
                 const T *ptr = row + q * p->col_step;                                       \
                 /* whole: every element of the loads is inside the plane (the               \
                  * lanes outside the row are still left out by the masked add) */           \
-                const M all = (M)~(M)0;                                                     \
+                const M all = MBITS(~0u);                                                     \
                 const V x0 = dw_plane_load_##SFX(ptr, sw, whole ? all : ld0[q][0],          \
                                                  whole ? all : ld1[q][0]);                  \
                 const V x1 = dw_plane_load_##SFX(ptr + L * sw, sw, whole ? all : ld0[q][1], \
@@ -402,7 +404,7 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
         }                                                                                   \
     }                                                                                       \
                                                                                             \
-    FC_AVX512 static void dw_plane_##SFX(const fc_dw_plane *p, const T *in, const T *w,     \
+    TARGET static void dw_plane_##SFX(const fc_dw_plane *p, const T *in, const T *w,     \
                                          const T *bias, T *out)                             \
     {                                                                                       \
         const ptrdiff_t kw = p->kw, sw = p->stride_w, w_out = p->w_out;                     \
@@ -413,17 +415,17 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
         for (ptrdiff_t j0 = 0; j0 < w_out; j0 += 2 * L) {                                   \
             for (int v = 0; v < 2; ++v) {                                                   \
                 const ptrdiff_t first = j0 + v * L;   /* column of lane 0 */                \
-                sm[v] = (M)fc_lane_bits(0, fc_min(w_out - first, L));                       \
+                sm[v] = MBITS(fc_lane_bits(0, fc_min(w_out - first, L)));                       \
                 for (ptrdiff_t q = 0; q < kw; ++q) {                                        \
                     ptrdiff_t lo, hi;                                                       \
                     fc_inside(p->col0 + q * p->col_step, sw, p->w_in, w_out, &lo, &hi);     \
                     const ptrdiff_t a = fc_max(lo - first, 0), b = fc_min(hi - first, L);   \
-                    addm[q][v] = (M)fc_lane_bits(a, b);                                     \
+                    addm[q][v] = MBITS(fc_lane_bits(a, b));                                     \
                     /* stride 2: elements 2a .. 2b - 2 of the two loads (the odd            \
                      * ones between them are inside the row too) */                         \
                     const uint32_t e = sw == 1 ? fc_lane_bits(a, b) : fc_lane_bits(2 * a, 2 * b - 1); \
-                    ld0[q][v] = (M)(e & ((1u << L) - 1u));                                  \
-                    ld1[q][v] = (M)(sw == 1 ? 0 : e >> L);                                  \
+                    ld0[q][v] = MBITS(e & ((1u << L) - 1u));                                  \
+                    ld1[q][v] = MBITS(sw == 1 ? 0 : e >> L);                                  \
                 }                                                                           \
             }                                                                               \
             ptrdiff_t i = 0;                                                                \
@@ -475,12 +477,15 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
 #define FC_LOADZ_PS(m, p) _mm512_maskz_loadu_ps((m), (p))
 #define FC_LOADZ_PD(m, p) _mm512_maskz_loadu_pd((m), (p))
 
-FC_DW_PLANE_AVX512(f32_avx512, float, __m512, 16, __mmask16, FC_LOADZ_PS, _mm512_mul_ps,
-                   _mm512_mask_add_ps, _mm512_add_ps, _mm512_set1_ps, _mm512_setzero_ps(),
-                   FC_EVENS2_PS, _mm512_mask_storeu_ps)
-FC_DW_PLANE_AVX512(f64_avx512, double, __m512d, 8, __mmask8, FC_LOADZ_PD, _mm512_mul_pd,
-                   _mm512_mask_add_pd, _mm512_add_pd, _mm512_set1_pd, _mm512_setzero_pd(),
-                   FC_EVENS2_PD, _mm512_mask_storeu_pd)
+#define FC_MBITS16(bits) ((__mmask16)(bits))
+#define FC_MBITS8(bits) ((__mmask8)(bits))
+
+FC_DW_PLANE(f32_avx512, FC_AVX512, float, __m512, 16, __mmask16, FC_MBITS16, FC_LOADZ_PS,
+            _mm512_mul_ps, _mm512_mask_add_ps, _mm512_add_ps, _mm512_set1_ps,
+            _mm512_setzero_ps(), FC_EVENS2_PS, _mm512_mask_storeu_ps)
+FC_DW_PLANE(f64_avx512, FC_AVX512, double, __m512d, 8, __mmask8, FC_MBITS8, FC_LOADZ_PD,
+            _mm512_mul_pd, _mm512_mask_add_pd, _mm512_add_pd, _mm512_set1_pd,
+            _mm512_setzero_pd(), FC_EVENS2_PD, _mm512_mask_storeu_pd)
 
 /*
  * The vector depthwise grad_weight (AVX2 and AVX-512): the reference's L
@@ -642,6 +647,25 @@ FC_DW_GW_VEC(f32_avx2, FC_AVX2, float, __m256, 8, 2, FC_LOADM_PS256, evens2_ps, 
 FC_DW_GW_VEC(f64_avx2, FC_AVX2, double, __m256d, 4, 2, FC_LOADM_PD256, evens2_pd,
              _mm256_mul_pd, FC_MASK_ADD_PD256, _mm256_setzero_pd(), _mm256_storeu_pd)
 
+/* the plane kernels at AVX2: the masks are vectors (dw_bits_*), masked
+ * loads and stores are maskload / maskstore (masked-off elements are not
+ * touched), masked adds are blends */
+#define FC_PLANE_LOADZ_PS256(m, p) _mm256_maskload_ps((p), (m))
+#define FC_PLANE_LOADZ_PD256(m, p) _mm256_maskload_pd((p), (m))
+#define FC_PLANE_MASK_ADD_PS256(src, m, a, b)                                              \
+    _mm256_blendv_ps((src), _mm256_add_ps((a), (b)), _mm256_castsi256_ps(m))
+#define FC_PLANE_MASK_ADD_PD256(src, m, a, b)                                              \
+    _mm256_blendv_pd((src), _mm256_add_pd((a), (b)), _mm256_castsi256_pd(m))
+#define FC_PLANE_STORE_PS256(p, m, v) _mm256_maskstore_ps((p), (m), (v))
+#define FC_PLANE_STORE_PD256(p, m, v) _mm256_maskstore_pd((p), (m), (v))
+
+FC_DW_PLANE(f32_avx2, FC_AVX2, float, __m256, 8, __m256i, dw_bits_epi32, FC_PLANE_LOADZ_PS256,
+            _mm256_mul_ps, FC_PLANE_MASK_ADD_PS256, _mm256_add_ps, _mm256_set1_ps,
+            _mm256_setzero_ps(), evens2_ps, FC_PLANE_STORE_PS256)
+FC_DW_PLANE(f64_avx2, FC_AVX2, double, __m256d, 4, __m256i, dw_bits_epi64, FC_PLANE_LOADZ_PD256,
+            _mm256_mul_pd, FC_PLANE_MASK_ADD_PD256, _mm256_add_pd, _mm256_set1_pd,
+            _mm256_setzero_pd(), evens2_pd, FC_PLANE_STORE_PD256)
+
 #define FC_LOADM_PS512(p, bits) _mm512_maskz_loadu_ps((__mmask16)(bits), (p))
 #define FC_LOADM_PD512(p, bits) _mm512_maskz_loadu_pd((__mmask8)(bits), (p))
 #define FC_MASK_ADD_PS512(acc, bits, v) _mm512_mask_add_ps((acc), (__mmask16)(bits), (acc), (v))
@@ -667,6 +691,8 @@ void fc_depthwise_kernels_init(fc_depthwise_kernels *t, fc_isa isa)
         t->row_f64 = dw_row_f64_avx2;
         t->grad_weight_f32 = dw_gw_f32_avx2;
         t->grad_weight_f64 = dw_gw_f64_avx2;
+        t->plane_f32 = dw_plane_f32_avx2;
+        t->plane_f64 = dw_plane_f64_avx2;
     }
     if (isa >= FC_ISA_AVX512) {
         t->plane_f32 = dw_plane_f32_avx512;

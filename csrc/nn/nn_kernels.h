@@ -54,7 +54,7 @@ typedef void (*fc_dw_gw_f64)(const fc_conv2d_shape *s, const double *x, const do
                              double *dw, ptrdiff_t nch);
 
 /*
- * Depthwise plane kernels (AVX-512 level only; NULL below it): every output
+ * Depthwise plane kernels (AVX2 and AVX-512 levels; NULL at scalar): every output
  * of one channel of one image, edges included,
  *
  *     out[i][j] = sum_{r < kh} sum_{q < kw}  w[r*kw + q] * in[i*stride_h + row0 + r*row_step]
