@@ -189,8 +189,10 @@ fc_status fc_corr2d_direct_batch(fc_dtype dt, ptrdiff_t batch,
     /* the micro-kernel of the requested level, and the tiles */
     const fc_kernel_table *table = fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR);
     fc_corr2d_problem pb = {x, xr, xc, w, wr, wc, out, ldo, r0, c0, boundary, fill, NULL, NULL};
-    /* outputs larger than the caches: written past them (non-temporal) */
-    const int stream = orows > FC_STREAM_MIN_BYTES / (ptrdiff_t)itemsize / ocols;
+    /* outputs larger than the caches, the batch's together: written past
+     * them (non-temporal) */
+    const ptrdiff_t item_elements = (orows - 1) * ldo + ocols;
+    const int stream = item_elements > FC_STREAM_MIN_BYTES / (ptrdiff_t)itemsize / batch;
     if (dt == FC_F32) {
         pb.kernel = (void (*)(void))(stream ? table->signal.corr_rows_stream_f32
                                             : table->signal.corr_rows_f32);

@@ -151,6 +151,20 @@ static void FC_SFX(corr2d_zero_tile)(const fc_corr2d_problem *pb, ptrdiff_t i0, 
             rows[m] = (row >= 0 && row < xr) ? x + row * xc : NULL;
         }
         FC_T *orows = out + i * ldo;
+        {
+            /* the input rows of the block after next, ahead of the hardware
+             * prefetcher, which short rows (small images) do not train */
+            const ptrdiff_t c_lo = fc_max(0, c0 + a), c_hi = fc_min(xc, c0 + b + wc - 1);
+            const ptrdiff_t bytes = (c_hi - c_lo) * (ptrdiff_t)sizeof(FC_T);
+            const ptrdiff_t m_lo = (i == i0 ? n : n + FC_CORR_ROWS_BLOCK) + wr - 1;
+            const ptrdiff_t m_hi = fc_min(i1 - i, n + 2 * FC_CORR_ROWS_BLOCK) + wr - 1;
+            for (ptrdiff_t m = m_lo; m < m_hi && bytes > 0; ++m) {
+                const ptrdiff_t row = i + r0 + m;
+                if (row >= 0 && row < xr) {
+                    fc_prefetch(x + row * xc + c_lo, bytes);
+                }
+            }
+        }
         if (inner) {
             const FC_T **inner_rows = rows + n + wr - 1;   /* the second half of the scratch */
             for (ptrdiff_t m = 0; m < n + wr - 1; ++m) {
