@@ -307,10 +307,10 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
     return first >= 0 && first < p->h_in && last >= 0 && last < p->h_in;
 }
 
-#define FC_DW_PLANE(SFX, TARGET, T, V, L, M, MBITS, LOADZ, MUL, MASK_ADD, ADD, SET1, ZERO,   \
+#define FC_DW_PLANE(SFX, TARGET, T, V, L, M, MBITS, LOADZ, MUL, MASK_ADD, ADD, SET1, ZERO,  \
                     EVENS2, MSTORE)                                                         \
     /* the masked input vector of one tap: columns p[0], p[sw], ... */                      \
-    TARGET static inline V dw_plane_load_##SFX(const T *ptr, ptrdiff_t sw, M m0, M m1)   \
+    TARGET static inline V dw_plane_load_##SFX(const T *ptr, ptrdiff_t sw, M m0, M m1)      \
     {                                                                                       \
         if (sw == 1) {                                                                      \
             return LOADZ(m0, ptr);                                                          \
@@ -320,7 +320,7 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
                                                                                             \
     /* R output rows from i (kernel rows [r_lo, r_hi) inside for all of them), the 2        \
      * vectors of columns from j0 */                                                        \
-    TARGET static inline __attribute__((always_inline)) void dw_plane_rows_##SFX(        \
+    TARGET static inline __attribute__((always_inline)) void dw_plane_rows_##SFX(           \
         const fc_dw_plane *p, const T *in, const T *w, const T *bias, T *out, ptrdiff_t i,  \
         const int R, ptrdiff_t r_lo, ptrdiff_t r_hi, ptrdiff_t j0, M (*addm)[2],            \
         M (*ld0)[2], M (*ld1)[2], const M *sm)                                              \
@@ -361,7 +361,7 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
      * input row (d, in the direction of row_step) loaded once per tap column and           \
      * used for the up to 3 output rows that read it; output row k gets kernel              \
      * row r = e - kk at step e (kk = k, or 3 - k going upwards): r ascending */            \
-    TARGET static inline __attribute__((always_inline)) void dw_plane_rows4_3x3_##SFX(   \
+    TARGET static inline __attribute__((always_inline)) void dw_plane_rows4_3x3_##SFX(      \
         const fc_dw_plane *p, const T *in, const T *w, const T *bias, T *out, ptrdiff_t i,  \
         ptrdiff_t j0, M (*addm)[2], M (*ld0)[2], M (*ld1)[2], const M *sm, const int whole) \
     {                                                                                       \
@@ -380,7 +380,7 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
                 const T *ptr = row + q * p->col_step;                                       \
                 /* whole: every element of the loads is inside the plane (the               \
                  * lanes outside the row are still left out by the masked add) */           \
-                const M all = MBITS(~0u);                                                     \
+                const M all = MBITS(~0u);                                                   \
                 const V x0 = dw_plane_load_##SFX(ptr, sw, whole ? all : ld0[q][0],          \
                                                  whole ? all : ld1[q][0]);                  \
                 const V x1 = dw_plane_load_##SFX(ptr + L * sw, sw, whole ? all : ld0[q][1], \
@@ -404,7 +404,7 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
         }                                                                                   \
     }                                                                                       \
                                                                                             \
-    TARGET static void dw_plane_##SFX(const fc_dw_plane *p, const T *in, const T *w,     \
+    TARGET static void dw_plane_##SFX(const fc_dw_plane *p, const T *in, const T *w,        \
                                          const T *bias, T *out)                             \
     {                                                                                       \
         const ptrdiff_t kw = p->kw, sw = p->stride_w, w_out = p->w_out;                     \
@@ -415,17 +415,17 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
         for (ptrdiff_t j0 = 0; j0 < w_out; j0 += 2 * L) {                                   \
             for (int v = 0; v < 2; ++v) {                                                   \
                 const ptrdiff_t first = j0 + v * L;   /* column of lane 0 */                \
-                sm[v] = MBITS(fc_lane_bits(0, fc_min(w_out - first, L)));                       \
+                sm[v] = MBITS(fc_lane_bits(0, fc_min(w_out - first, L)));                   \
                 for (ptrdiff_t q = 0; q < kw; ++q) {                                        \
                     ptrdiff_t lo, hi;                                                       \
                     fc_inside(p->col0 + q * p->col_step, sw, p->w_in, w_out, &lo, &hi);     \
                     const ptrdiff_t a = fc_max(lo - first, 0), b = fc_min(hi - first, L);   \
-                    addm[q][v] = MBITS(fc_lane_bits(a, b));                                     \
+                    addm[q][v] = MBITS(fc_lane_bits(a, b));                                 \
                     /* stride 2: elements 2a .. 2b - 2 of the two loads (the odd            \
                      * ones between them are inside the row too) */                         \
                     const uint32_t e = sw == 1 ? fc_lane_bits(a, b) : fc_lane_bits(2 * a, 2 * b - 1); \
-                    ld0[q][v] = MBITS(e & ((1u << L) - 1u));                                  \
-                    ld1[q][v] = MBITS(sw == 1 ? 0 : e >> L);                                  \
+                    ld0[q][v] = MBITS(e & ((1u << L) - 1u));                                \
+                    ld1[q][v] = MBITS(sw == 1 ? 0 : e >> L);                                \
                 }                                                                           \
             }                                                                               \
             ptrdiff_t i = 0;                                                                \

@@ -117,6 +117,30 @@ static void FC_SFX(edge_rows)(FC_SFX(edge_kernel_fn) edge, const FC_T *const *ro
     }
 }
 
+/* Prefetch the input rows (columns [c0 + a, c0 + b + wc - 1) inside x) that
+ * the zero tile's block after the next one reads: the block at output row i
+ * has n rows, `left` output rows of the tile remain from i; the first block
+ * of a tile (`first`) also fetches the next one.  Short rows (small images)
+ * do not train the hardware prefetcher. */
+static void FC_SFX(prefetch_rows_ahead)(const fc_corr2d_problem *pb, ptrdiff_t i, int first,
+                                        ptrdiff_t left, ptrdiff_t n, ptrdiff_t a, ptrdiff_t b)
+{
+    const FC_T *x = (const FC_T *)pb->x;
+    const ptrdiff_t c_lo = fc_max(0, pb->c0 + a), c_hi = fc_min(pb->xc, pb->c0 + b + pb->wc - 1);
+    if (c_hi <= c_lo) {
+        return;
+    }
+    const ptrdiff_t bytes = (c_hi - c_lo) * (ptrdiff_t)sizeof(FC_T);
+    const ptrdiff_t m_lo = (first ? n : n + FC_CORR_ROWS_BLOCK) + pb->wr - 1;
+    const ptrdiff_t m_hi = fc_min(left, n + 2 * FC_CORR_ROWS_BLOCK) + pb->wr - 1;
+    for (ptrdiff_t m = m_lo; m < m_hi; ++m) {
+        const ptrdiff_t row = i + pb->r0 + m;
+        if (row >= 0 && row < pb->xr) {
+            fc_prefetch(x + row * pb->xc + c_lo, bytes);
+        }
+    }
+}
+
 /*
  * corr2d_zero_tile: output rows [i0, i1) x columns [a, b) of the zero
  * extension (products outside x skipped), FC_CORR_ROWS_BLOCK rows at a time.
@@ -151,20 +175,7 @@ static void FC_SFX(corr2d_zero_tile)(const fc_corr2d_problem *pb, ptrdiff_t i0, 
             rows[m] = (row >= 0 && row < xr) ? x + row * xc : NULL;
         }
         FC_T *orows = out + i * ldo;
-        {
-            /* the input rows of the block after next, ahead of the hardware
-             * prefetcher, which short rows (small images) do not train */
-            const ptrdiff_t c_lo = fc_max(0, c0 + a), c_hi = fc_min(xc, c0 + b + wc - 1);
-            const ptrdiff_t bytes = (c_hi - c_lo) * (ptrdiff_t)sizeof(FC_T);
-            const ptrdiff_t m_lo = (i == i0 ? n : n + FC_CORR_ROWS_BLOCK) + wr - 1;
-            const ptrdiff_t m_hi = fc_min(i1 - i, n + 2 * FC_CORR_ROWS_BLOCK) + wr - 1;
-            for (ptrdiff_t m = m_lo; m < m_hi && bytes > 0; ++m) {
-                const ptrdiff_t row = i + r0 + m;
-                if (row >= 0 && row < xr) {
-                    fc_prefetch(x + row * xc + c_lo, bytes);
-                }
-            }
-        }
+        FC_SFX(prefetch_rows_ahead)(pb, i, i == i0, i1 - i, n, a, b);
         if (inner) {
             const FC_T **inner_rows = rows + n + wr - 1;   /* the second half of the scratch */
             for (ptrdiff_t m = 0; m < n + wr - 1; ++m) {
