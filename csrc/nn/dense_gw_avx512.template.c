@@ -25,6 +25,8 @@ FC_DG_NAME(dense_gw_stride)(const fc_dense_gw *p, const int sw, const FC_DR_T *x
 {
     enum { U = FC_DENSE_UNITS, T = FC_DENSE_GW_TAPS };
     const ptrdiff_t nq = p->nq, cs = p->col_step, rows = p->i_hi - p->i_lo;
+    const ptrdiff_t row_step = p->row_step, row0 = p->row0, h_in = p->h_in, w_in = p->w_in;
+    const ptrdiff_t i_lo = p->i_lo, i_hi = p->i_hi, nimages = p->nimages, x_image = p->x_image;
     const ptrdiff_t nvec = (p->w_out + FC_DR_L - 1) / FC_DR_L;
     const ptrdiff_t tap_lo = fc_min(0, (nq - 1) * cs), tap_hi = fc_max(0, (nq - 1) * cs);
     FC_DR_V acc[U][T];
@@ -60,14 +62,14 @@ FC_DG_NAME(dense_gw_stride)(const fc_dense_gw *p, const int sw, const FC_DR_T *x
             }
         }
         const FC_DR_T *dyv = dyp + v * p->nimages * rows * U * FC_DR_L;
-        for (ptrdiff_t b = 0; b < p->nimages; ++b) {
-            const FC_DR_T *xb = x + b * p->x_image;
-            for (ptrdiff_t i = p->i_lo; i < p->i_hi; ++i, dyv += U * FC_DR_L) {
-                const ptrdiff_t xr = i * p->row_step + p->row0;
-                if (xr < 0 || xr >= p->h_in) {
+        for (ptrdiff_t b = 0; b < nimages; ++b) {
+            const FC_DR_T *xb = x + b * x_image;
+            for (ptrdiff_t i = i_lo; i < i_hi; ++i, dyv += U * FC_DR_L) {
+                const ptrdiff_t xr = i * row_step + row0;
+                if (xr < 0 || xr >= h_in) {
                     continue;
                 }
-                const FC_DR_T *xrow = xb + xr * p->w_in;
+                const FC_DR_T *xrow = xb + xr * w_in;
                 FC_DR_V xv[T];
                 _Pragma("GCC unroll 3")
                 for (int t = 0; t < T; ++t) {
