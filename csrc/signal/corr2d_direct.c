@@ -37,6 +37,7 @@ typedef struct {
     const void *fill;
     void (*kernel)(void);   /* the table's corr_rows for the dtype, or NULL */
     void (*edge)(void);     /* the table's corr_rows_edge for the dtype, or NULL */
+    ptrdiff_t edge_cols;    /* the table's edge_cols for the dtype */
 } fc_corr2d_problem;
 
 /* Bytes of the row-pointer scratch of a tile (the ring follows it): two
@@ -188,7 +189,7 @@ fc_status fc_corr2d_direct_batch(fc_dtype dt, ptrdiff_t batch,
 
     /* the micro-kernel of the requested level, and the tiles */
     const fc_kernel_table *table = fc_kernels(ex != NULL ? ex->isa : FC_ISA_SCALAR);
-    fc_corr2d_problem pb = {x, xr, xc, w, wr, wc, out, ldo, r0, c0, boundary, fill, NULL, NULL};
+    fc_corr2d_problem pb = {x, xr, xc, w, wr, wc, out, ldo, r0, c0, boundary, fill, NULL, NULL, 0};
     /* outputs larger than the caches, the batch's together: written past
      * them (non-temporal) */
     const ptrdiff_t item_elements = (orows - 1) * ldo + ocols;
@@ -197,10 +198,12 @@ fc_status fc_corr2d_direct_batch(fc_dtype dt, ptrdiff_t batch,
         pb.kernel = (void (*)(void))(stream ? table->signal.corr_rows_stream_f32
                                             : table->signal.corr_rows_f32);
         pb.edge = (void (*)(void))table->signal.corr_rows_edge_f32;
+        pb.edge_cols = table->signal.edge_cols_f32;
     } else if (dt == FC_F64) {
         pb.kernel = (void (*)(void))(stream ? table->signal.corr_rows_stream_f64
                                             : table->signal.corr_rows_f64);
         pb.edge = (void (*)(void))table->signal.corr_rows_edge_f64;
+        pb.edge_cols = table->signal.edge_cols_f64;
     }
     fc_corr2d_tile_fn tile = NULL;
 #define FC_CASE(code, sfx, T)        \

@@ -162,8 +162,16 @@ static void FC_SFX(corr2d_zero_tile)(const fc_corr2d_problem *pb, ptrdiff_t i0, 
     const FC_SFX(edge_kernel_fn) edge = (FC_SFX(edge_kernel_fn))pb->edge;
     /* interior: 0 <= i + r0, i + r0 + wr <= xr; likewise for columns */
     const ptrdiff_t ilo = -r0, ihi = xr - wr - r0 + 1;
-    const ptrdiff_t ja = fc_max(a, -c0), jb = fc_min(b, xc - wc - c0 + 1);
+    ptrdiff_t ja = fc_max(a, -c0), jb = fc_min(b, xc - wc - c0 + 1);
     const int inner_cols = kernel != NULL && ja < jb;
+    if (inner_cols && edge != NULL && pb->edge_cols > 0) {
+        /* the edge kernel's vectors over a band left or right of the
+         * interior are whole, whatever its width: the interior columns that
+         * fill them go to it too (the same chains, so the same values) */
+        const ptrdiff_t e = pb->edge_cols;
+        ja = ja > a ? fc_min(jb, a + (ja - a + e - 1) / e * e) : ja;
+        jb = jb < b ? fc_max(ja, b - (b - jb + e - 1) / e * e) : jb;
+    }
     ptrdiff_t i = i0;
     while (i < i1) {
         /* the next rows of one kind: inside x's rows (with inner columns) or not */
@@ -181,7 +189,9 @@ static void FC_SFX(corr2d_zero_tile)(const fc_corr2d_problem *pb, ptrdiff_t i0, 
             for (ptrdiff_t m = 0; m < n + wr - 1; ++m) {
                 inner_rows[m] = rows[m] + c0 + ja;
             }
-            kernel(inner_rows, n, jb - ja, w, wr, wc, orows + ja, ldo);
+            if (ja < jb) {
+                kernel(inner_rows, n, jb - ja, w, wr, wc, orows + ja, ldo);
+            }
             FC_SFX(edge_rows)(edge, rows, n, xc, w, wr, wc, orows + a, ldo, ja - a, c0 + a);
             FC_SFX(edge_rows)(edge, rows, n, xc, w, wr, wc, orows + jb, ldo, b - jb, c0 + jb);
         } else {

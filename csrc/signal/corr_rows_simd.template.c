@@ -363,14 +363,19 @@ S_ATTR static void S_NAME(corr_rows_any)(const S_T *const *rows, ptrdiff_t nrows
 /*
  * The edge kernel (corr_rows_edge, contract in signal_kernels.h): output
  * rows whose taps may fall outside the row extent [0, xc) or on a missing
- * (NULL) row; those products are skipped.  One vector of columns at a time
- * for up to 4 rows (4 independent chains).  A tap whose lanes all read
- * stored elements is a plain fused multiply-add; one that reads some missing
- * ones loads only the stored lanes (masked: nothing outside [0, xc) is
- * touched) and adds only in those lanes (the others keep their sum exactly).
- * Each output: one chain over its present taps, p then q, from zero.
+ * (NULL) row; those products are skipped.  Narrow bands (the columns left
+ * and right of the interior) go one vector of columns for up to S_EDGE_ROWS
+ * rows at a time, wider ones S_EDGE_NV vectors of one row at a time: 8
+ * independent chains either way (with fewer, the latency of the fused
+ * multiply-add bounds the loop: the chains are as long as the kernel).  A
+ * tap whose lanes all read stored elements is a plain fused multiply-add;
+ * one that reads some missing ones loads only the stored lanes (masked:
+ * nothing outside [0, xc) is touched) and adds only in those lanes (the
+ * others keep their sum exactly).  Each output: one chain over its present
+ * taps, p then q, from zero.
  */
-#define S_EDGE_NV 8   /* vectors of one row's wide edge block */
+#define S_EDGE_NV 8     /* vectors of one row's wide edge block */
+#define S_EDGE_ROWS 8   /* rows of a narrow edge block */
 
 /* One output row, columns [j0, j0 + n) with 0 < n <= S_EDGE_NV * S_L, of
  * the edge kernel: one chain per vector of columns, up to S_EDGE_NV
@@ -450,62 +455,79 @@ S_ATTR static inline void S_NAME(edge_row_wide)(const S_T *const *rows, ptrdiff_
     }
 }
 
+/* Output rows [0, nrows) x one vector of columns [j0, j0 + n), n <= S_L, of
+ * the edge kernel (the narrow bands left and right of the interior), up to
+ * S_EDGE_ROWS rows at a time: as many independent chains per tap. */
+S_ATTR static inline void S_NAME(edge_rows_narrow)(const S_T *const *rows, ptrdiff_t nrows,
+                                                   ptrdiff_t xc, const S_T *w, ptrdiff_t wr,
+                                                   ptrdiff_t wc, S_T *out, ptrdiff_t ldo,
+                                                   ptrdiff_t j0, int n, ptrdiff_t c0)
+{
+    for (ptrdiff_t r0 = 0; r0 < nrows; r0 += S_EDGE_ROWS) {
+        const int nr = nrows - r0 < S_EDGE_ROWS ? (int)(nrows - r0) : S_EDGE_ROWS;
+        const S_T *const *rr = rows + r0;
+        S_V acc[S_EDGE_ROWS];
+#pragma GCC unroll 8
+        for (int r = 0; r < S_EDGE_ROWS; ++r) {
+            acc[r] = S_ZERO();
+        }
+        for (ptrdiff_t p = 0; p < wr; ++p) {
+            for (ptrdiff_t q = 0; q < wc; ++q) {
+                /* lanes l < n read x[s + l], present iff 0 <= s + l < xc */
+                const ptrdiff_t s = j0 + c0 + q;
+                const int lo = s < 0 ? (int)fc_min(-s, (ptrdiff_t)n) : 0;
+                const int hi = (int)fc_max((ptrdiff_t)lo, fc_min((ptrdiff_t)n, xc - s));
+                if (lo >= hi) {
+                    continue;
+                }
+                const S_V wv = S_SET1(w[p * wc + q]);
+                if (lo == 0 && hi == S_L) {
+#pragma GCC unroll 8
+                    for (int r = 0; r < S_EDGE_ROWS; ++r) {
+                        if (r < nr && rr[r + p] != NULL) {
+                            acc[r] = S_FMA(wv, S_LOADU(rr[r + p] + s), acc[r]);
+                        }
+                    }
+                } else {
+                    const S_MASK_T m = S_MASK_RANGE(lo, hi);
+#pragma GCC unroll 8
+                    for (int r = 0; r < S_EDGE_ROWS; ++r) {
+                        if (r < nr && rr[r + p] != NULL) {
+                            acc[r] = S_MFMA(wv, S_MLOAD(rr[r + p] + s, m), acc[r], m);
+                        }
+                    }
+                }
+            }
+        }
+#pragma GCC unroll 8
+        for (int r = 0; r < S_EDGE_ROWS; ++r) {
+            if (r < nr) {
+                if (n == S_L) {
+                    S_STOREU(out + (r0 + r) * ldo + j0, acc[r]);
+                } else {
+                    S_MSTORE(out + (r0 + r) * ldo + j0, S_MASK(n), acc[r]);
+                }
+            }
+        }
+    }
+}
+
 S_ATTR static void S_NAME(corr_rows_edge)(const S_T *const *rows, ptrdiff_t nrows,
                                           ptrdiff_t xc, const S_T *w, ptrdiff_t wr,
                                           ptrdiff_t wc, S_T *out, ptrdiff_t ldo,
                                           ptrdiff_t ocols, ptrdiff_t c0)
 {
-    for (ptrdiff_t r0 = 0; r0 < nrows; r0 += 4) {
-        const int nr = nrows - r0 < 4 ? (int)(nrows - r0) : 4;
-        const S_T *const *rr = rows + r0;
-        if (nr == 1) {   /* one row (1-D calls): up to S_EDGE_NV vectors at a time */
-            for (ptrdiff_t j0 = 0; j0 < ocols; j0 += (ptrdiff_t)S_EDGE_NV * S_L) {
-                S_NAME(edge_row_wide)(rr, xc, w, wr, wc, out + r0 * ldo, j0,
-                                      fc_min((ptrdiff_t)S_EDGE_NV * S_L, ocols - j0), c0);
-            }
-            continue;
-        }
-        for (ptrdiff_t j0 = 0; j0 < ocols; j0 += S_L) {
-            const int n = ocols - j0 < S_L ? (int)(ocols - j0) : S_L;
-            S_V acc[4] = {S_ZERO(), S_ZERO(), S_ZERO(), S_ZERO()};
-            for (ptrdiff_t p = 0; p < wr; ++p) {
-                for (ptrdiff_t q = 0; q < wc; ++q) {
-                    /* lanes l < n read x[s + l], present iff 0 <= s + l < xc */
-                    const ptrdiff_t s = j0 + c0 + q;
-                    const int lo = s < 0 ? (int)fc_min(-s, (ptrdiff_t)n) : 0;
-                    const int hi = (int)fc_max((ptrdiff_t)lo, fc_min((ptrdiff_t)n, xc - s));
-                    if (lo >= hi) {
-                        continue;
-                    }
-                    const S_V wv = S_SET1(w[p * wc + q]);
-                    if (lo == 0 && hi == S_L) {
-#pragma GCC unroll 4
-                        for (int r = 0; r < 4; ++r) {
-                            if (r < nr && rr[r + p] != NULL) {
-                                acc[r] = S_FMA(wv, S_LOADU(rr[r + p] + s), acc[r]);
-                            }
-                        }
-                    } else {
-                        const S_MASK_T m = S_MASK_RANGE(lo, hi);
-#pragma GCC unroll 4
-                        for (int r = 0; r < 4; ++r) {
-                            if (r < nr && rr[r + p] != NULL) {
-                                acc[r] = S_MFMA(wv, S_MLOAD(rr[r + p] + s, m), acc[r], m);
-                            }
-                        }
-                    }
-                }
-            }
-#pragma GCC unroll 4
-            for (int r = 0; r < 4; ++r) {
-                if (r < nr) {
-                    if (n == S_L) {
-                        S_STOREU(out + (r0 + r) * ldo + j0, acc[r]);
-                    } else {
-                        S_MSTORE(out + (r0 + r) * ldo + j0, S_MASK(n), acc[r]);
-                    }
-                }
-            }
+    if (ocols <= 0) {
+        return;
+    }
+    if (ocols <= S_L) {
+        S_NAME(edge_rows_narrow)(rows, nrows, xc, w, wr, wc, out, ldo, 0, (int)ocols, c0);
+        return;
+    }
+    for (ptrdiff_t r = 0; r < nrows; ++r) {
+        for (ptrdiff_t j0 = 0; j0 < ocols; j0 += (ptrdiff_t)S_EDGE_NV * S_L) {
+            S_NAME(edge_row_wide)(rows + r, xc, w, wr, wc, out + r * ldo, j0,
+                                  fc_min((ptrdiff_t)S_EDGE_NV * S_L, ocols - j0), c0);
         }
     }
 }
@@ -543,3 +565,4 @@ S_ATTR static void S_NAME(corr_rows_stream)(const S_T *const *rows, ptrdiff_t nr
 #undef S_ALIGNR
 #undef S_MFMA
 #undef S_EDGE_NV
+#undef S_EDGE_ROWS

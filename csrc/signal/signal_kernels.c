@@ -217,6 +217,8 @@ void fc_signal_kernels_init(fc_signal_kernels *t, fc_isa isa)
     t->corr_rows_stream_f64 = corr_rows_f64_ref;
     t->corr_rows_edge_f32 = NULL;   /* the portable corr_row (its reference) */
     t->corr_rows_edge_f64 = NULL;
+    t->edge_cols_f32 = 0;
+    t->edge_cols_f64 = 0;
 #ifdef FC_SIGNAL_HAVE_X86
     if (isa >= FC_ISA_AVX2) {
         t->corr_rows_f32 = corr_rows_f32_avx2;
@@ -225,6 +227,8 @@ void fc_signal_kernels_init(fc_signal_kernels *t, fc_isa isa)
         t->corr_rows_stream_f64 = corr_rows_stream_f64_avx2;
         t->corr_rows_edge_f32 = corr_rows_edge_f32_avx2;
         t->corr_rows_edge_f64 = corr_rows_edge_f64_avx2;
+        t->edge_cols_f32 = 32 / sizeof(float);
+        t->edge_cols_f64 = 32 / sizeof(double);
     }
     if (isa >= FC_ISA_AVX512) {
         t->corr_rows_f32 = corr_rows_f32_avx512;
@@ -233,6 +237,8 @@ void fc_signal_kernels_init(fc_signal_kernels *t, fc_isa isa)
         t->corr_rows_stream_f64 = corr_rows_stream_f64_avx512;
         t->corr_rows_edge_f32 = corr_rows_edge_f32_avx512;
         t->corr_rows_edge_f64 = corr_rows_edge_f64_avx512;
+        t->edge_cols_f32 = 64 / sizeof(float);
+        t->edge_cols_f64 = 64 / sizeof(double);
     }
 #else
     (void)isa;

@@ -71,6 +71,9 @@ typedef struct {
     fc_corr_rows_f64_fn corr_rows_stream_f64;
     fc_corr_rows_edge_f32_fn corr_rows_edge_f32;
     fc_corr_rows_edge_f64_fn corr_rows_edge_f64;
+    /* the output columns of one vector of the edge kernel (0 without one): a
+     * band of up to that many columns costs it as much as a band of one */
+    ptrdiff_t edge_cols_f32, edge_cols_f64;
 } fc_signal_kernels;
 
 /* Fill t with the reference kernels, then the overrides of levels <= isa. */
