@@ -20,6 +20,7 @@ CSRC = "csrc"
 C_CORE_SOURCES = [
     "csrc/core/runtime.c",
     "csrc/core/dispatch.c",
+    "csrc/core/block_cache.c",
     "csrc/signal/signal_kernels.c",
     "csrc/nn/nn_kernels.c",
     "csrc/dtype.c",
@@ -119,7 +120,8 @@ setup(
     cmdclass={"build_ext": BuildExtWithCore},
     libraries=[c_core],
     ext_modules=cythonize(
-        [extension("_runtime"), extension("_blas_threads"), extension("_signal"),
+        [extension("_runtime"), extension("_blas_threads"), extension("_block_cache"),
+         extension("_signal"),
          extension("_nn"), extension("_nn_winograd")],
         compiler_directives={"language_level": "3"},
     ),

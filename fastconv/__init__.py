@@ -14,7 +14,8 @@ from fastconv._signal_backward import (convolve2d_backward, convolve_backward, c
                             correlate_backward)
 from fastconv._lags import correlation_lags
 from fastconv import nn
-from fastconv._config import nn_tile_bytes, set_nn_tile_bytes, show_config
+from fastconv._config import (block_cache_bytes, nn_tile_bytes, set_block_cache_bytes,
+                              set_nn_tile_bytes, show_config)
 from fastconv._isa import isa, set_isa
 from fastconv._blas_threads import blas_threads, set_blas_threads
 from fastconv._threads import set_num_threads
@@ -40,6 +41,8 @@ __all__ = [
     "nn",
     "nn_tile_bytes",
     "set_nn_tile_bytes",
+    "block_cache_bytes",
+    "set_block_cache_bytes",
     "show_config",
     "isa",
     "set_isa",

@@ -27,8 +27,8 @@ import operator
 import numpy as np
 import scipy.fft
 
-from fastconv import (_config, _dtypes, _fft, _isa, _lags, _method, _primitive, _threads,
-                      _validation)
+from fastconv import (_block_cache, _config, _dtypes, _fft, _isa, _lags, _method, _primitive,
+                      _threads, _validation)
 from fastconv._ext import _signal as _ext
 from fastconv._method import Method
 from fastconv._primitive import as_kernel_input, correlate_2d, extend, finish
@@ -264,7 +264,13 @@ def _fft_stack(x, w, out_shape, r0, c0, plan, batch, workers):
     `workers` threads), in groups of at most _fft.BATCH_BYTES.  The same
     transforms as _fft.correlate's for one item.  Returns the (batch,
     *out_shape) result, or None when an item needs several blocks (the
-    caller then runs the items one by one)."""
+    caller then runs the items one by one).  Its arrays come from the block
+    cache (_block_cache.reusing)."""
+    with _block_cache.reusing():
+        return _fft_stack_blocks(x, w, out_shape, r0, c0, plan, batch, workers)
+
+
+def _fft_stack_blocks(x, w, out_shape, r0, c0, plan, batch, workers):
     rows, cols = out_shape
     (xr, xc), (wr, wc) = x.shape[1:], w.shape[1:]
     dtype = plan.compute

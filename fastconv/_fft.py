@@ -58,6 +58,8 @@ from typing import NamedTuple
 import numpy as np
 import scipy.fft
 
+from fastconv import _block_cache
+
 #: Bytes of windows (and of their spectra) transformed in one batched call.
 #: (Measured on glibc: at 8 MiB a call's temporaries were often returned to
 #: the system and page-faulted anew on every call -- 4000-5000 faults, a
@@ -183,7 +185,8 @@ def circular_work(x_shape):
 
 
 def correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead=None):
-    """The primitive by FFT.
+    """The primitive by FFT, its arrays (transforms, windows, the result)
+    from the block cache (_block_cache.reusing).
 
     Parameters
     ----------
@@ -207,6 +210,11 @@ def correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead=None)
     -------
     ndarray of x's dtype and shape `out_shape`.
     """
+    with _block_cache.reusing():
+        return _correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead)
+
+
+def _correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead):
     rows, cols = out_shape
     wr, wc = w.shape
     real = x.dtype.kind == "f"

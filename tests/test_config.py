@@ -62,17 +62,44 @@ def test_bad_tile_environment_warns_and_uses_the_default(monkeypatch, variable, 
     monkeypatch.setenv(variable, text)
     default_mb = default / 2**20
     if not text.strip():
-        assert _config._tile_bytes_from_env(variable, default_mb) == default
+        assert _config._bytes_from_env(variable, default_mb) == default
         return
     with pytest.warns(RuntimeWarning, match=variable):
-        assert _config._tile_bytes_from_env(variable, default_mb) == default
+        assert _config._bytes_from_env(variable, default_mb) == default
 
 
 @pytest.mark.parametrize("text,nbytes", [("1", 2**20), ("0.5", 2**19), ("1e-9", 1),
                                          (" 16 ", 16 << 20)])
 def test_good_tile_environment(monkeypatch, text, nbytes):
     monkeypatch.setenv("FASTCONV_IM2COL_TILE_MB", text)
-    assert _config._tile_bytes_from_env("FASTCONV_IM2COL_TILE_MB", 4.0) == nbytes
+    assert _config._bytes_from_env("FASTCONV_IM2COL_TILE_MB", 4.0) == nbytes
+
+
+@pytest.mark.parametrize("text,nbytes", [("0", 0), (" 16 ", 16 << 20), ("1e-9", 1),
+                                         ("-1", 64 << 20), ("nan", 64 << 20)])
+def test_block_cache_environment_allows_zero(monkeypatch, text, nbytes):
+    monkeypatch.setenv("FASTCONV_BLOCK_CACHE_MB", text)
+    if nbytes == 64 << 20:
+        with pytest.warns(RuntimeWarning, match="non-negative"):
+            assert _config._bytes_from_env("FASTCONV_BLOCK_CACHE_MB", 64.0,
+                                           zero_allowed=True) == nbytes
+    else:
+        assert _config._bytes_from_env("FASTCONV_BLOCK_CACHE_MB", 64.0,
+                                       zero_allowed=True) == nbytes
+
+
+@pytest.mark.parametrize("value,error", [(2**63, ValueError), (-1, ValueError),
+                                         (float("inf"), TypeError), ("abc", TypeError),
+                                         (True, TypeError), (None, TypeError)])
+def test_set_block_cache_bytes_refuses_bad_sizes(value, error):
+    before = fastconv.set_block_cache_bytes(1 << 20)
+    try:
+        with pytest.raises(error, match="FFT block cache size"):
+            fastconv.set_block_cache_bytes(value)
+        assert fastconv.block_cache_bytes() == 1 << 20
+        assert fastconv.set_block_cache_bytes(0) == 1 << 20
+    finally:
+        fastconv.set_block_cache_bytes(before)
 
 
 def _run_python(code, **env):
@@ -250,6 +277,7 @@ def test_show_config_lists_every_setting():
     for variable, setter in [("FASTCONV_ISA", "set_isa"), ("FASTCONV_NUM_THREADS", "set_num_threads"),
                              ("FASTCONV_IM2COL_TILE_MB", "set_im2col_tile_bytes"),
                              ("FASTCONV_NN_TILE_MB", "set_nn_tile_bytes"),
+                             ("FASTCONV_BLOCK_CACHE_MB", "set_block_cache_bytes"),
                              ("FASTCONV_BLAS_THREADS", "set_blas_threads")]:
         assert f"{variable} / fastconv.{setter}" in text, (variable, text)
         assert callable(getattr(fastconv, setter))

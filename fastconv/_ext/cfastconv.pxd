@@ -204,3 +204,14 @@ cdef inline int check_status(fc_status status) except -1:
     if status == FC_ERR_OVERFLOW:
         raise ValueError("fastconv: array sizes overflow the index type")
     raise ValueError("fastconv: invalid sizes passed to the C core (status %d)" % <int>status)
+
+cdef extern from "fastconv.h" nogil:
+    ctypedef struct fc_block_cache:
+        int count
+        size_t bytes
+        size_t limit
+
+    void *fc_block_cache_malloc(fc_block_cache *cache, size_t size)
+    void *fc_block_cache_calloc(fc_block_cache *cache, size_t count, size_t size)
+    void fc_block_cache_free(fc_block_cache *cache, void *block, size_t size)
+    void fc_block_cache_set_limit(fc_block_cache *cache, size_t limit)
