@@ -58,7 +58,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.fft
 
-from fastconv import _block_cache
+from fastconv import _block_cache, _threads
 
 #: Bytes of windows (and of their spectra) transformed in one batched call.
 #: (Measured on glibc: at 8 MiB a call's temporaries were often returned to
@@ -225,12 +225,12 @@ def _correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead):
     if (boundary == "wrap" and x.size > 0
             and circular_work(x.shape) <= plan.work + plan.blocks * overhead):
         return _circular(x, w, out_shape, r0, c0, workers)
-    transforms = _Transforms(plan, real, workers)
-    # (a reversed view is transformed at about half speed: copy it first)
-    spectrum = transforms.forward(np.ascontiguousarray(w[None, ::-1, ::-1]))[0]
-    out = np.empty(out_shape, dtype=x.dtype)    # the blocks cover it
-    mr, mc = plan.lr + wr - 1, plan.lc + wc - 1          # one block's window
+    # 2-D plans with several batches: the batches shared out between
+    # `workers` threads, each running its transforms on one (the blocks of a
+    # 2-D plan fill pocketfft's lanes on their own, and a thread per batch
+    # also runs its products, copies and windows in parallel)
     per_batch = max(1, BATCH_BYTES // (2 * plan.nr * plan.nc * x.itemsize))
+    batch_threads = 1
     if plan.nr == 1:
         # whole lane groups, one per worker (pocketfft gives each thread
         # whole groups only: a batch of one group runs on one thread), within
@@ -241,27 +241,41 @@ def _correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead):
             per_batch = per_batch // group * group
         else:
             per_batch = max(LANES, per_batch // LANES * LANES)
-    for bi in range(plan.br):
+    elif workers > 1 and plan.blocks > 1:
+        rows_of_batches = -(-workers // plan.br)        # batches a block row needs
+        per_batch = min(per_batch, -(-plan.bc // rows_of_batches))
+        batch_threads = workers
+    transforms = _Transforms(plan, real, 1 if batch_threads > 1 else workers)
+    # (a reversed view is transformed at about half speed: copy it first)
+    spectrum = transforms.forward(np.ascontiguousarray(w[None, ::-1, ::-1]))[0]
+    out = np.empty(out_shape, dtype=x.dtype)    # the blocks cover it
+    mr, mc = plan.lr + wr - 1, plan.lc + wc - 1          # one block's window
+
+    def run(batch):
+        """Blocks [first, first + count) of block row bi, into out."""
+        bi, first = batch
         top = bi * plan.lr
         height = min(plan.lr, rows - top)
-        for first in range(0, plan.bc, per_batch):
-            count = min(per_batch, plan.bc - first)
-            left = first * plan.lc
-            strip = _strip(x, window, (mr, (count - 1) * plan.lc + mc), r0 + top, c0 + left)
-            blocks = np.lib.stride_tricks.sliding_window_view(strip, mc, axis=1)[:, ::plan.lc]
-            product = transforms.forward(blocks.transpose(1, 0, 2))   # (count, mr, mc) in
-            product *= spectrum
-            # outputs that do not wrap around: rows wr-1 .. wr-2+height, then columns
-            valid = transforms.inverse(product, slice(wr - 1, wr - 1 + height))
-            # (count, height, lc) straight into place: the whole blocks through a
-            # (height, whole, lc) view of out, then the partial last one
-            whole = min(count, (cols - left) // plan.lc)
-            target = out[top:top + height, left:left + whole * plan.lc]
-            target.reshape(height, whole, plan.lc)[...] = (
-                valid[:whole, :, wc - 1:wc - 1 + plan.lc].transpose(1, 0, 2))
-            start = left + whole * plan.lc
-            if whole < count and start < cols:
-                out[top:top + height, start:] = valid[whole, :, wc - 1:wc - 1 + cols - start]
+        count = min(per_batch, plan.bc - first)
+        left = first * plan.lc
+        strip = _strip(x, window, (mr, (count - 1) * plan.lc + mc), r0 + top, c0 + left)
+        blocks = np.lib.stride_tricks.sliding_window_view(strip, mc, axis=1)[:, ::plan.lc]
+        product = transforms.forward(blocks.transpose(1, 0, 2))   # (count, mr, mc) in
+        product *= spectrum
+        # outputs that do not wrap around: rows wr-1 .. wr-2+height, then columns
+        valid = transforms.inverse(product, slice(wr - 1, wr - 1 + height))
+        # (count, height, lc) straight into place: the whole blocks through a
+        # (height, whole, lc) view of out, then the partial last one
+        whole = min(count, (cols - left) // plan.lc)
+        target = out[top:top + height, left:left + whole * plan.lc]
+        target.reshape(height, whole, plan.lc)[...] = (
+            valid[:whole, :, wc - 1:wc - 1 + plan.lc].transpose(1, 0, 2))
+        start = left + whole * plan.lc
+        if whole < count and start < cols:
+            out[top:top + height, start:] = valid[whole, :, wc - 1:wc - 1 + cols - start]
+
+    batches = [(bi, first) for bi in range(plan.br) for first in range(0, plan.bc, per_batch)]
+    _threads.run_shared(run, batches, min(batch_threads, len(batches)), _block_cache.reusing)
     return out
 
 

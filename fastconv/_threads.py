@@ -6,9 +6,15 @@ OMP_NUM_THREADS, or the limit a ``threadpoolctl.threadpool_limits`` block
 sets (fastconv's OpenMP runtime is visible to threadpoolctl as scikit-learn's
 is).  A positive count is used as given; a negative one counts back from the
 number of cores (-1 = all, -2 = all but one); 0 is an error.
+
+`run_shared` runs Python-level work (the FFT path's blocks) on a count of
+threads: the caller's and those of one process-wide pool.
 """
+import concurrent.futures
+import contextlib
 import operator
 import os
+import threading
 import warnings
 
 from fastconv._ext import _runtime
@@ -78,3 +84,70 @@ def _count(threads):
 
 
 _ENVIRONMENT = _from_environment()
+
+
+# --------------------------------------------------------------------------
+# Python-level work shared between threads
+# --------------------------------------------------------------------------
+
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def _forget_pool():
+    """After fork: the child has none of the pool's threads."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _helpers():
+    """The process-wide pool of helper threads (created on first use)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = concurrent.futures.ThreadPoolExecutor(
+                max_workers=max(1, cpu_count() - 1), thread_name_prefix="fastconv")
+        return _pool
+
+
+def run_shared(function, items, threads, context=contextlib.nullcontext):
+    """Call function(item) for every item, on `threads` threads: the calling
+    one and threads - 1 helpers of a process-wide pool, each taking the next
+    item until none is left (in any order; the calls must write disjoint
+    results).  Each thread runs inside ``context()`` (the pool's threads do
+    not see the caller's context variables).  The first exception stops
+    the other threads after their current item and is raised here once
+    they have all stopped.  A helper the pool has not started (it is busy
+    with other calls) is cancelled: the calling thread does the work."""
+    items = iter(items)
+    take = threading.Lock()
+    stop = threading.Event()
+    done = object()
+
+    def drain():
+        with context():
+            while not stop.is_set():
+                with take:
+                    item = next(items, done)
+                if item is done:
+                    return
+                try:
+                    function(item)
+                except BaseException:
+                    stop.set()
+                    raise
+
+    helpers = [_helpers().submit(drain) for _ in range(max(threads, 1) - 1)]
+    try:
+        drain()
+    finally:
+        for helper in helpers:
+            helper.cancel()
+        concurrent.futures.wait(helpers)
+    for helper in helpers:
+        if not helper.cancelled():
+            helper.result()   # raises a helper's exception

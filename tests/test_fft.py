@@ -431,6 +431,35 @@ def test_thread_count_never_changes_an_fft_result(dtype):
             np.testing.assert_array_equal(other, results[0])
 
 
+@pytest.mark.parametrize("threads", [2, 3])
+def test_2d_blocks_are_shared_between_threads(threads):
+    """A 2-D plan of several blocks runs its batches on `threads` threads,
+    each batch's transforms on one worker; the result is the one-thread
+    result, bit for bit, for every boundary (windows built on the helpers)."""
+    import threading
+
+    import scipy.fft
+    rng = np.random.default_rng(threads)
+    x, w = rng.standard_normal((600, 500)), rng.standard_normal((31, 31))
+    assert _fft.block_plan((600, 500), (31, 31), True, 4096.0, lanes=True).blocks > 1
+    for boundary in ("fill", "wrap", "symm"):
+        one = fastconv.correlate2d(x, w, "same", boundary, method="fft", threads=1)
+        names = set()
+        with _spy_transforms() as calls:
+            recorded = scipy.fft.rfft
+
+            def spy(*args, **kwargs):
+                names.add(threading.current_thread().name)
+                return recorded(*args, **kwargs)
+
+            with mock.patch.object(scipy.fft, "rfft", spy):
+                shared = fastconv.correlate2d(x, w, "same", boundary, method="fft",
+                                              threads=threads)
+        np.testing.assert_array_equal(shared, one)
+        assert calls and all(kwargs["workers"] == 1 for _, _, kwargs in calls)
+        assert any(name.startswith("fastconv") for name in names), names
+
+
 def test_1d_lane_work_counts_lane_groups():
     """BlockPlan.lane_work of a 1-D plan: whole lane groups at one transform
     per block, the rest and the kernel's transform at SCALAR_COST each; a
