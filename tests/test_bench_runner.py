@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
-from fastconv.bench import (anchors, cases, checks, cli, grid, limits, memory, progress, report,
-                            runner, threads, timing)
+from fastconv.bench import (anchors, autofit, cases, checks, cli, grid, limits, memory, progress,
+                            report, runner, threads, timing)
 from fastconv.bench.cases import LayerCase, SignalCase
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
@@ -537,3 +537,12 @@ def test_plot_writes_a_png(tmp_path):
     path = tmp_path / "ratios.png"
     assert plot_ratios(record, path) == 1
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_auto_quality_summary_of_no_cases_and_of_some():
+    """`--auto-quality --sweep 0` has no sweep rows to summarize (it crashed
+    on the maximum of an empty array)."""
+    assert autofit.summary([], "sweep") == "sweep: no cases"
+    line = autofit.summary([{"ratio": 1.0}, {"ratio": 1.05}, {"ratio": 2.0}], "grid")
+    assert line == ("grid: 3 cases, auto/fastest median 1.05, max 2.00, within 10% in 67%, "
+                    "over 1.5x in 1")

@@ -232,7 +232,8 @@ def test_no_read_outside_the_arrays(isa_level, dtype):
     rng = np.random.default_rng(14)
     keep = []
     for xshape, wshape in (((37, 61), (3, 3)), ((21, 83), (5, 5)), ((9, 40), (1, 3)),
-                           ((6, 35), (1, 5)), ((17, 50), (4, 6)), ((3, 17), (3, 3))):
+                           ((6, 35), (1, 5)), ((17, 50), (4, 6)), ((3, 17), (3, 3)),
+                           ((5, 70), (3, 66)), ((4, 3), (6, 70))):
         x0 = rng.standard_normal(xshape).astype(dtype)
         w0 = rng.standard_normal(wshape).astype(dtype)
         for at_end in (True, False):
@@ -250,6 +251,26 @@ def test_no_read_outside_the_arrays(isa_level, dtype):
                 np.testing.assert_array_equal(
                     fastconv.correlate(a, v, mode, method="direct"),
                     fastconv.correlate(x0[0], w0[0], mode, method="direct"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mprotect")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dot_kernel_gradients_read_nothing_outside(isa_level, dtype):
+    """The dot-product kernel's masked chunks at the ends of rows, on a
+    kernel gradient whose image and output gradient end at, or start right
+    after, an inaccessible page."""
+    rng = np.random.default_rng(18)
+    keep = []
+    x0, w = rng.standard_normal((9, 131)).astype(dtype), rng.standard_normal((3, 4)).astype(dtype)
+    for mode in ("same", "full"):
+        g0 = rng.standard_normal(fastconv.correlate2d(x0, w, mode).shape).astype(dtype)
+        want = fastconv.correlate2d_backward(g0, x0, w, mode, method="direct")[1]
+        for at_end in (True, False):
+            x, rx = _guarded(x0, at_end)
+            g, rg = _guarded(g0, at_end)
+            keep += [rx, rg]
+            np.testing.assert_array_equal(
+                fastconv.correlate2d_backward(g, x, w, mode, method="direct")[1], want)
 
 
 def test_levels_differ_only_by_rounding():
@@ -273,13 +294,102 @@ def test_levels_differ_only_by_rounding():
 
 
 # -------------------------------------------------------------------------
+# the dot-product kernel (corr_dot): few output columns, long kernel rows
+# -------------------------------------------------------------------------
+
+# (in1, in2, mode) whose output is a few columns wide over kernel rows of at
+# least 4 x 64 bytes (corr2d_dot_pays): one or two rows of output, blocks of
+# outputs and their remainders, kernel rows ending in a partial chunk,
+# inputs narrower or shorter than the kernel (taps outside x's rows and
+# columns skipped), and the kernel gradient of a 3 x 3 filter.
+DOT_CASES = [((5, 70), (3, 66), "valid"), ((7, 129), (5, 128), "valid"),
+             ((3, 65), (3, 64), "valid"), ((4, 77), (2, 64), "valid"),
+             ((9, 300), (9, 297), "valid"), ((2, 130), (1, 90), "valid"),
+             ((1, 200), (1, 195), "valid"), ((10, 140), (8, 136), "valid"),
+             ((5, 130), (3, 128), "valid"), ((4, 3), (6, 70), "same"),
+             ((2, 8), (3, 140), "same"), ((1, 5), (1, 300), "same")]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", DOT_CASES)
+def test_dot_products_match_reference(isa_level, dtype, case):
+    shape1, shape2, mode = case
+    rng = np.random.default_rng(sum(shape1 + shape2))
+    in1, in2 = _random(rng, shape1, dtype), _random(rng, shape2, dtype)
+    for name in ("correlate2d", "convolve2d"):
+        got = getattr(fastconv, name)(in1, in2, mode, method="direct")
+        _check(got, name, (in1, in2), (mode, "fill"), in2.size,
+               f"{name} {isa_level} {np.dtype(dtype)} {case}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["correlate2d_backward", "convolve2d_backward"])
+def test_dot_kernel_gradients_match_reference(isa_level, dtype, name):
+    """The kernel gradient of a small filter over a wide image: a few
+    outputs whose sums run along rows of the output gradient, where the
+    'same' and 'full' offsets leave taps outside the image at both ends of
+    every row (masked chunks)."""
+    rng = np.random.default_rng(17)
+    for xshape, wshape in (((12, 70), (3, 3)), ((7, 131), (2, 5)), ((5, 300), (4, 9))):
+        x, w = _random(rng, xshape, dtype), _random(rng, wshape, dtype)
+        for mode in ("same", "full", "valid"):
+            forward = getattr(fastconv, name.removesuffix("_backward"))
+            g = _random(rng, forward(x, w, mode).shape, dtype)
+            grad_w = getattr(fastconv, name)(g, x, w, mode, method="direct")[1]
+            wide = [a.astype(np.float64) for a in (g, x, w)]
+            exact = getattr(reference, name)(*wide, mode)[1]
+            magnitude = getattr(reference, name)(*map(np.abs, wide), mode)[1]
+            assert_scaled_close(grad_w, exact, magnitude, g.size, dtype,
+                                what=f"{name} {isa_level} {np.dtype(dtype)} {xshape} {mode}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dot_product_of_an_output_does_not_depend_on_its_block(isa_level, dtype):
+    """Each output of a 'valid' call equals, bit for bit, the 1 x 1 output of
+    its own window (which corr_dot computes alone, not in a block)."""
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal((9, 305)).astype(dtype)
+    w = rng.standard_normal((6, 300)).astype(dtype)
+    whole = fastconv.correlate2d(x, w, "valid", method="direct")
+    assert whole.shape == (4, 6)
+    for i, j in np.ndindex(whole.shape):
+        alone = fastconv.correlate2d(x[i:i + 6, j:j + 300], w, "valid", method="direct")
+        np.testing.assert_array_equal(alone[0, 0], whole[i, j], err_msg=f"{i}, {j}")
+
+
+def test_dot_products_skip_missing_taps(isa_level):
+    """A nan or inf tap that meets only the zero extension stays out of the
+    sum; where it meets the image it makes the output nan / inf."""
+    rng = np.random.default_rng(16)
+    for dtype in (np.float32, np.float64):
+        for xshape, wshape, mode in (((4, 3), (6, 70), "same"), ((2, 8), (3, 140), "same"),
+                                     ((5, 70), (3, 66), "valid")):
+            x = rng.standard_normal(xshape).astype(dtype)
+            w = rng.standard_normal(wshape).astype(dtype)
+            w[0, 0] = np.nan
+            w[-1, -1] = np.inf
+            w[1, wshape[1] // 2] = -np.inf
+            x[0, 1] = np.inf
+            got = fastconv.correlate2d(x, w, mode, method="direct")
+            exact = reference.correlate2d(x.astype(np.float64), w.astype(np.float64), mode)
+            what = f"{isa_level} {np.dtype(dtype)} {xshape} {wshape} {mode}"
+            np.testing.assert_array_equal(np.isnan(got), np.isnan(exact), err_msg=what)
+            np.testing.assert_array_equal(np.isinf(got), np.isinf(exact), err_msg=what)
+            finite = np.isfinite(exact)
+            np.testing.assert_allclose(got[finite], exact[finite], rtol=1e-3, atol=1e-3,
+                                       err_msg=what)
+
+
+# -------------------------------------------------------------------------
 # threads: bitwise identical results
 # -------------------------------------------------------------------------
 
 # above the kernel's parallel threshold (2**21 multiply-adds), so threads split
 THREAD_CASES_2D = [((300, 350), (5, 5), "same", "fill"), ((220, 500), (7, 3), "full", "symm"),
                    ((1200, 250), (3, 3), "valid", "wrap"), ((700, 600), (3, 3), "same", "fill"),
-                   ((150, 900), (4, 5), "full", "fill")]
+                   ((150, 900), (4, 5), "full", "fill"),
+                   # the dot-product kernel: a 3 x 3 kernel gradient (2.4e6 multiply-adds)
+                   ((514, 514), (512, 512), "valid", "fill")]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128, np.int16])
@@ -486,7 +596,11 @@ def test_avx2_and_avx512_bitwise_identical(dtype):
                               fastconv.convolve(a, v, method="direct"),
                               fastconv.convolve2d(x, w[:3, :3], "full", method="direct"),
                               fastconv.convolve2d(x, w[:5, :5], "same", method="direct"),
-                              fastconv.convolve(a, v[:3], method="direct"))
+                              fastconv.convolve(a, v[:3], method="direct"),
+                              # corr_dot: 3 and 9 columns over kernel rows of 200 taps
+                              fastconv.correlate2d(x[:12, :202], x[:9, :200], "valid",
+                                                   method="direct"),
+                              fastconv.correlate(a, a[:4995], method="direct"))
     finally:
         _isa.set_isa(_isa.LEVELS[old])
     for got, want in zip(results["avx512"], results["avx2"]):

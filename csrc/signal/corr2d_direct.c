@@ -5,7 +5,6 @@
  * one geometry), and dispatches fc_matvec on the dtype code.
  */
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "fastconv.h"
@@ -37,7 +36,7 @@ typedef struct {
     const void *fill;
     void (*kernel)(void);   /* the table's corr_rows for the dtype, or NULL */
     void (*edge)(void);     /* the table's corr_rows_edge for the dtype, or NULL */
-    ptrdiff_t edge_cols;    /* the table's edge_cols for the dtype */
+    ptrdiff_t lanes;        /* the table's lanes for the dtype */
 } fc_corr2d_problem;
 
 /* Bytes of the row-pointer scratch of a tile (the ring follows it): two
@@ -73,6 +72,10 @@ typedef void (*fc_corr2d_tile_fn)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptr
  * corr_rows_stream (non-temporal stores): larger than the caches of a core
  * (measured: 2048 x 2048 float32, 16 MiB, x 3x3). */
 #define FC_STREAM_MIN_BYTES ((ptrdiff_t)8 << 20)
+/* A work unit of the dot-product path (corr2d_dot_batch): FC_DOT_TILE
+ * outputs (the kernels' blocks of 4: each loaded kernel chunk serves four
+ * outputs). */
+#define FC_DOT_TILE 4
 /* The narrowest column block (one AVX2 float32 vector). */
 #define FC_TILE_COL_MIN 8
 /* Column blocks of kernels with very many taps: 8 AVX-512 float32 vectors
@@ -119,6 +122,130 @@ static void corr2d_tiling(ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t taps,
                       fc_max(FC_TILE_COL_MIN, most - most % FC_TILE_COL_MIN));
     }
     *cblock = fc_min(ocols, cols);
+}
+
+/* The threads of a call: ex's count, but one below FC_PARALLEL_MIN_MACS
+ * multiply-adds in all, none more than the work units, one without OpenMP. */
+static int corr2d_threads(const fc_exec *ex, ptrdiff_t batch, ptrdiff_t orows, ptrdiff_t ocols,
+                          ptrdiff_t taps, ptrdiff_t units)
+{
+    int nthreads = ex != NULL && ex->nthreads > 1 ? ex->nthreads : 1;
+    if (orows <= PTRDIFF_MAX / (ocols * taps)) {
+        const ptrdiff_t item_macs = orows * ocols * taps;
+        if (batch <= PTRDIFF_MAX / item_macs && batch * item_macs < FC_PARALLEL_MIN_MACS) {
+            nthreads = 1;
+        }
+    }
+    if (nthreads > units) {
+        nthreads = (int)units;
+    }
+#ifndef _OPENMP
+    nthreads = 1;
+#endif
+    return nthreads;
+}
+
+/*
+ * Whether the dot-product path (corr_dot) beats corr_rows on an orows x
+ * ocols output of kernel rows wc taps long (slot: the lanes of one of
+ * corr_dot's partial sums, FC_DOT_SLOT_BYTES / itemsize).  corr_rows fills
+ * vectors with output columns: a few columns leave most of their lanes
+ * idle, and one or two rows of output give it too few independent sums to
+ * hide the fused multiply-add's latency; corr_dot fills them with taps, and
+ * pays a fixed cost per kernel row and output, so the longer the kernel
+ * rows the wider the outputs where it wins.  The rule depends on the slot,
+ * not on the vector width, so AVX2 and AVX-512 take the same path (and give
+ * the same bits).  Measured (AMD Zen 5, one thread, AVX2 and AVX-512,
+ * float32 and float64; time of corr_dot / time of corr_rows): 0.13-0.56 on
+ * a 3-column output (the kernel gradient of a 3 x 3 filter) over 64 to 512
+ * taps a row, 0.6-0.8 on 9 columns over 512 taps, 0.7-1.05 at the borders
+ * of the rule below, 1.0-3.6 beyond them.
+ */
+static int corr2d_dot_pays(ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t wc, size_t itemsize)
+{
+    const ptrdiff_t slot = FC_DOT_SLOT_BYTES / (ptrdiff_t)itemsize;
+    if (wc < 4 * slot) {
+        return 0;
+    }
+    if (orows <= 2 || wc >= 32 * slot) {
+        return ocols <= slot;
+    }
+    return wc >= 8 * slot ? 8 * ocols <= 3 * slot : 4 * ocols <= slot;
+}
+
+/*
+ * The zero extension by the table's corr_dot (signal_kernels.h), for the
+ * calls where it pays (corr2d_dot_pays).  Work units: (item,
+ * FC_DOT_TILE outputs in row-major order); each output is summed on its
+ * own, so neither the units nor the threads change a value.
+ */
+static fc_status corr2d_dot_batch(fc_dtype dt, const fc_kernel_table *table, ptrdiff_t batch,
+                                  const void *x, ptrdiff_t xr, ptrdiff_t xc, ptrdiff_t x_step,
+                                  const void *w, ptrdiff_t wr, ptrdiff_t wc, ptrdiff_t w_step,
+                                  void *out, ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t ldo,
+                                  ptrdiff_t out_step, ptrdiff_t r0, ptrdiff_t c0,
+                                  const fc_exec *ex)
+{
+    const size_t itemsize = fc_itemsize(dt);
+    const ptrdiff_t item_units = (orows * ocols + FC_DOT_TILE - 1) / FC_DOT_TILE;
+    if (item_units > PTRDIFF_MAX / batch) {
+        return FC_ERR_OVERFLOW;
+    }
+    const ptrdiff_t units = batch * item_units, taps = wr * wc;
+    const int nthreads = corr2d_threads(ex, batch, orows, ocols, taps, units);
+    const int pollable = ex != NULL && ex->interrupted != NULL;
+    const ptrdiff_t unit_macs = taps > PTRDIFF_MAX / FC_DOT_TILE ? FC_POLL_MACS
+                                                                : FC_DOT_TILE * taps;
+    int stop = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
+#endif
+    {
+#ifdef _OPENMP
+        const int tid = omp_get_thread_num();
+#else
+        const int tid = 0;
+#endif
+        ptrdiff_t since_poll = 0;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (ptrdiff_t t = 0; t < units; ++t) {
+            int stopped;
+#ifdef _OPENMP
+#pragma omp atomic read
+#endif
+            stopped = stop;
+            if (stopped) {
+                continue;
+            }
+            const ptrdiff_t b = t / item_units, first = t % item_units * FC_DOT_TILE;
+            const ptrdiff_t count = fc_min(FC_DOT_TILE, orows * ocols - first);
+            const char *xb = (const char *)x + (size_t)(b * x_step) * itemsize;
+            const char *wb = (const char *)w + (size_t)(b * w_step) * itemsize;
+            char *ob = (char *)out + (size_t)(b * out_step) * itemsize;
+            if (dt == FC_F32) {
+                table->signal.corr_dot_f32((const float *)xb, xr, xc, (const float *)wb, wr, wc,
+                                           (float *)ob, ldo, ocols, first, count, r0, c0);
+            } else {
+                table->signal.corr_dot_f64((const double *)xb, xr, xc, (const double *)wb, wr,
+                                           wc, (double *)ob, ldo, ocols, first, count, r0, c0);
+            }
+            if (tid == 0 && pollable) {
+                since_poll += unit_macs;
+                if (since_poll >= FC_POLL_MACS) {
+                    since_poll = 0;
+                    if (ex->interrupted(ex->interrupt_data)) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+                        stop = 1;
+                    }
+                }
+            }
+        }
+    }
+    return stop ? FC_ERR_INTERRUPTED : FC_OK;
 }
 
 fc_status fc_corr2d_direct(fc_dtype dt,
@@ -198,12 +325,17 @@ fc_status fc_corr2d_direct_batch(fc_dtype dt, ptrdiff_t batch,
         pb.kernel = (void (*)(void))(stream ? table->signal.corr_rows_stream_f32
                                             : table->signal.corr_rows_f32);
         pb.edge = (void (*)(void))table->signal.corr_rows_edge_f32;
-        pb.edge_cols = table->signal.edge_cols_f32;
+        pb.lanes = table->signal.lanes_f32;
     } else if (dt == FC_F64) {
         pb.kernel = (void (*)(void))(stream ? table->signal.corr_rows_stream_f64
                                             : table->signal.corr_rows_f64);
         pb.edge = (void (*)(void))table->signal.corr_rows_edge_f64;
-        pb.edge_cols = table->signal.edge_cols_f64;
+        pb.lanes = table->signal.lanes_f64;
+    }
+    if (boundary == FC_PAD_ZERO && pb.lanes > 0 && corr2d_dot_pays(orows, ocols, wc, itemsize)) {
+        /* few output columns, long kernel rows: dot products */
+        return corr2d_dot_batch(dt, table, batch, x, xr, xc, x_step, w, wr, wc, w_step, out,
+                                orows, ocols, ldo, out_step, r0, c0, ex);
     }
     fc_corr2d_tile_fn tile = NULL;
 #define FC_CASE(code, sfx, T)        \
@@ -225,19 +357,7 @@ fc_status fc_corr2d_direct_batch(fc_dtype dt, ptrdiff_t batch,
     }
     const ptrdiff_t ntiles = batch * item_tiles;
 
-    int nthreads = ex != NULL && ex->nthreads > 1 ? ex->nthreads : 1;
-    if (orows <= PTRDIFF_MAX / (ocols * taps)) {
-        const ptrdiff_t item_macs = orows * ocols * taps;
-        if (batch <= PTRDIFF_MAX / item_macs && batch * item_macs < FC_PARALLEL_MIN_MACS) {
-            nthreads = 1;
-        }
-    }
-    if (nthreads > ntiles) {
-        nthreads = (int)ntiles;
-    }
-#ifndef _OPENMP
-    nthreads = 1;
-#endif
+    const int nthreads = corr2d_threads(ex, batch, orows, ocols, taps, ntiles);
 
     /* per-thread scratch: row pointers, then (fill / wrap / symm) the ring */
     size_t per_thread = fc_rows_scratch_bytes(wr);

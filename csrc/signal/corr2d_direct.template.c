@@ -164,11 +164,11 @@ static void FC_SFX(corr2d_zero_tile)(const fc_corr2d_problem *pb, ptrdiff_t i0, 
     const ptrdiff_t ilo = -r0, ihi = xr - wr - r0 + 1;
     ptrdiff_t ja = fc_max(a, -c0), jb = fc_min(b, xc - wc - c0 + 1);
     const int inner_cols = kernel != NULL && ja < jb;
-    if (inner_cols && edge != NULL && pb->edge_cols > 0) {
+    if (inner_cols && edge != NULL && pb->lanes > 0) {
         /* the edge kernel's vectors over a band left or right of the
          * interior are whole, whatever its width: the interior columns that
          * fill them go to it too (the same chains, so the same values) */
-        const ptrdiff_t e = pb->edge_cols;
+        const ptrdiff_t e = pb->lanes;
         ja = ja > a ? fc_min(jb, a + (ja - a + e - 1) / e * e) : ja;
         jb = jb < b ? fc_max(ja, b - (b - jb + e - 1) / e * e) : jb;
     }

@@ -61,6 +61,36 @@ FC_CORR_ROWS_REF(f64, double)
 /* ------------------------------------------------------------------------ */
 
 #define S_ATTR __attribute__((target("avx2,fma")))
+
+/* The sum of a vector's lanes: halves added, then quarters, ... (the same
+ * order on every call). */
+S_ATTR static inline float fc_hsum256_ps(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+S_ATTR static inline double fc_hsum256_pd(__m256d v)
+{
+    __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    s = _mm_add_sd(s, _mm_unpackhi_pd(s, s));
+    return _mm_cvtsd_f64(s);
+}
+
+/* corr_dot's final sum (signal_kernels.h) from its four AVX2 accumulators:
+ * a[0] | a[1] and a[2] | a[3] are the two 64-byte partial sums. */
+S_ATTR static inline float fc_dot_sum_ps_avx2(const __m256 *a)
+{
+    return fc_hsum256_ps(_mm256_add_ps(_mm256_add_ps(a[0], a[2]), _mm256_add_ps(a[1], a[3])));
+}
+
+S_ATTR static inline double fc_dot_sum_pd_avx2(const __m256d *a)
+{
+    return fc_hsum256_pd(_mm256_add_pd(_mm256_add_pd(a[0], a[2]), _mm256_add_pd(a[1], a[3])));
+}
+
 #define S_VB 3    /* 12 accumulators + 3 input vectors + 1 tap: the 16 ymm */
 #define S_VW 12
 /* small kernels: S_SMALL_RB rows x S_SMALL_NV vectors, S_SMALL_NV1 vectors
@@ -91,6 +121,9 @@ FC_CORR_ROWS_REF(f64, double)
 #define S_MASK_RANGE(lo, hi) _mm256_andnot_si256(S_MASK(lo), S_MASK(hi))
 #define S_MFMA(a, b, c, m) \
     _mm256_blendv_ps(c, _mm256_fmadd_ps(a, b, c), _mm256_castsi256_ps(m))
+#define S_DOT_NB 2    /* 8 accumulators */
+#define S_DOT_SUM(a) fc_dot_sum_ps_avx2(a)
+#include "corr_dot_simd.template.c"    /* #undefs S_DOT_NB, S_DOT_SUM */
 #include "corr_rows_simd.template.c"   /* #undefs its per-type macros */
 
 #define S_NAME(x) x##_f64_avx2
@@ -110,6 +143,9 @@ FC_CORR_ROWS_REF(f64, double)
 #define S_MASK_RANGE(lo, hi) _mm256_andnot_si256(S_MASK(lo), S_MASK(hi))
 #define S_MFMA(a, b, c, m) \
     _mm256_blendv_pd(c, _mm256_fmadd_pd(a, b, c), _mm256_castsi256_pd(m))
+#define S_DOT_NB 2
+#define S_DOT_SUM(a) fc_dot_sum_pd_avx2(a)
+#include "corr_dot_simd.template.c"    /* #undefs S_DOT_NB, S_DOT_SUM */
 #include "corr_rows_simd.template.c"   /* #undefs its per-type macros */
 
 #undef S_ATTR
@@ -153,6 +189,21 @@ S_ATTR static inline __attribute__((always_inline)) __m512d fc_alignr_pd(__m512d
     }
 }
 
+/* corr_dot's final sum (signal_kernels.h) from its two AVX-512
+ * accumulators (the two 64-byte partial sums): added, then the halves, then
+ * AVX2's tree (the same additions as fc_dot_sum_ps_avx2). */
+S_ATTR static inline float fc_dot_sum_ps_avx512(const __m512 *a)
+{
+    const __m512 s = _mm512_add_ps(a[0], a[1]);
+    return fc_hsum256_ps(_mm256_add_ps(_mm512_castps512_ps256(s), _mm512_extractf32x8_ps(s, 1)));
+}
+
+S_ATTR static inline double fc_dot_sum_pd_avx512(const __m512d *a)
+{
+    const __m512d s = _mm512_add_pd(a[0], a[1]);
+    return fc_hsum256_pd(_mm256_add_pd(_mm512_castpd512_pd256(s), _mm512_extractf64x4_pd(s, 1)));
+}
+
 #define S_VB 4
 #define S_VW 16
 #define S_SMALL_RB 8
@@ -178,6 +229,9 @@ S_ATTR static inline __attribute__((always_inline)) __m512d fc_alignr_pd(__m512d
 #define S_ALIGNR(hi, lo, q) fc_alignr_ps(hi, lo, q)
 #define S_MASK_RANGE(lo, hi) ((__mmask16)(S_MASK(hi) & ~S_MASK(lo)))
 #define S_MFMA(a, b, c, m) _mm512_mask3_fmadd_ps(a, b, c, m)
+#define S_DOT_NB 4    /* 8 accumulators */
+#define S_DOT_SUM(a) fc_dot_sum_ps_avx512(a)
+#include "corr_dot_simd.template.c"    /* #undefs S_DOT_NB, S_DOT_SUM */
 #include "corr_rows_simd.template.c"   /* #undefs its per-type macros */
 
 #define S_NAME(x) x##_f64_avx512
@@ -197,6 +251,9 @@ S_ATTR static inline __attribute__((always_inline)) __m512d fc_alignr_pd(__m512d
 #define S_ALIGNR(hi, lo, q) fc_alignr_pd(hi, lo, q)
 #define S_MASK_RANGE(lo, hi) ((__mmask8)(S_MASK(hi) & ~S_MASK(lo)))
 #define S_MFMA(a, b, c, m) _mm512_mask3_fmadd_pd(a, b, c, m)
+#define S_DOT_NB 4
+#define S_DOT_SUM(a) fc_dot_sum_pd_avx512(a)
+#include "corr_dot_simd.template.c"    /* #undefs S_DOT_NB, S_DOT_SUM */
 #include "corr_rows_simd.template.c"   /* #undefs its per-type macros */
 
 #undef S_ATTR
@@ -217,8 +274,10 @@ void fc_signal_kernels_init(fc_signal_kernels *t, fc_isa isa)
     t->corr_rows_stream_f64 = corr_rows_f64_ref;
     t->corr_rows_edge_f32 = NULL;   /* the portable corr_row (its reference) */
     t->corr_rows_edge_f64 = NULL;
-    t->edge_cols_f32 = 0;
-    t->edge_cols_f64 = 0;
+    t->corr_dot_f32 = NULL;         /* the caller's corr_rows and edge kernels */
+    t->corr_dot_f64 = NULL;
+    t->lanes_f32 = 0;
+    t->lanes_f64 = 0;
 #ifdef FC_SIGNAL_HAVE_X86
     if (isa >= FC_ISA_AVX2) {
         t->corr_rows_f32 = corr_rows_f32_avx2;
@@ -227,8 +286,10 @@ void fc_signal_kernels_init(fc_signal_kernels *t, fc_isa isa)
         t->corr_rows_stream_f64 = corr_rows_stream_f64_avx2;
         t->corr_rows_edge_f32 = corr_rows_edge_f32_avx2;
         t->corr_rows_edge_f64 = corr_rows_edge_f64_avx2;
-        t->edge_cols_f32 = 32 / sizeof(float);
-        t->edge_cols_f64 = 32 / sizeof(double);
+        t->corr_dot_f32 = corr_dot_f32_avx2;
+        t->corr_dot_f64 = corr_dot_f64_avx2;
+        t->lanes_f32 = 32 / sizeof(float);
+        t->lanes_f64 = 32 / sizeof(double);
     }
     if (isa >= FC_ISA_AVX512) {
         t->corr_rows_f32 = corr_rows_f32_avx512;
@@ -237,8 +298,10 @@ void fc_signal_kernels_init(fc_signal_kernels *t, fc_isa isa)
         t->corr_rows_stream_f64 = corr_rows_stream_f64_avx512;
         t->corr_rows_edge_f32 = corr_rows_edge_f32_avx512;
         t->corr_rows_edge_f64 = corr_rows_edge_f64_avx512;
-        t->edge_cols_f32 = 64 / sizeof(float);
-        t->edge_cols_f64 = 64 / sizeof(double);
+        t->corr_dot_f32 = corr_dot_f32_avx512;
+        t->corr_dot_f64 = corr_dot_f64_avx512;
+        t->lanes_f32 = 64 / sizeof(float);
+        t->lanes_f64 = 64 / sizeof(double);
     }
 #else
     (void)isa;

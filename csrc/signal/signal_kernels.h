@@ -59,6 +59,39 @@ typedef void (*fc_corr_rows_edge_f64_fn)(const double *const *rows, ptrdiff_t nr
                                          ptrdiff_t wc, double *out, ptrdiff_t ldo,
                                          ptrdiff_t ocols, ptrdiff_t c0);
 
+/*
+ * corr_dot (float32, float64): outputs as dot products, for few outputs
+ * and long kernel rows (kernel gradients, short lag windows), where
+ * corr_rows' vectors of output columns would be mostly empty.  Outputs
+ * first .. first + count - 1 of the row-major order of an ocols-wide
+ * output, output (i, j) at out[i * ldo + j]:
+ *
+ *     out[i, j] = sum_{p < wr, q < wc, 0 <= i + r0 + p < xr, 0 <= j + c0 + q < xc}
+ *                     x[(i + r0 + p) * xc + j + c0 + q] * w[p * wc + q]
+ *
+ * (the zero extension: missing products skipped, never multiplied by
+ * zero).  x is read on exactly [0, xr * xc), w on [0, wr * wc).  The order
+ * of each output's sum, the same at AVX2 and AVX-512 and whichever call,
+ * tile or thread computes it: FC_DOT_PARTIALS partial sums of
+ * FC_DOT_SLOT_BYTES / itemsize lanes each, from zero; kernel row by kernel
+ * row, taps in increasing q, tap q is added by fused multiply-add into lane
+ * q % S of partial (q / S) % FC_DOT_PARTIALS (S the lanes of a partial);
+ * then the partials are added lane by lane, and the S lanes summed as a
+ * tree: lane l + lane l + S/2 for l < S/2, then l + l + S/4, ..., to lane 0.
+ * NULL in the table (the reference level): the caller uses corr_rows and
+ * corr_rows_edge.
+ */
+#define FC_DOT_PARTIALS 2
+#define FC_DOT_SLOT_BYTES 64
+typedef void (*fc_corr_dot_f32_fn)(const float *x, ptrdiff_t xr, ptrdiff_t xc, const float *w,
+                                   ptrdiff_t wr, ptrdiff_t wc, float *out, ptrdiff_t ldo,
+                                   ptrdiff_t ocols, ptrdiff_t first, ptrdiff_t count,
+                                   ptrdiff_t r0, ptrdiff_t c0);
+typedef void (*fc_corr_dot_f64_fn)(const double *x, ptrdiff_t xr, ptrdiff_t xc, const double *w,
+                                   ptrdiff_t wr, ptrdiff_t wc, double *out, ptrdiff_t ldo,
+                                   ptrdiff_t ocols, ptrdiff_t first, ptrdiff_t count,
+                                   ptrdiff_t r0, ptrdiff_t c0);
+
 /* corr_rows_stream (float32, float64): corr_rows (same contract, same
  * values) for outputs too large to stay in the caches: it may write out with
  * non-temporal stores (no read of the lines it overwrites) and ends with a
@@ -71,9 +104,12 @@ typedef struct {
     fc_corr_rows_f64_fn corr_rows_stream_f64;
     fc_corr_rows_edge_f32_fn corr_rows_edge_f32;
     fc_corr_rows_edge_f64_fn corr_rows_edge_f64;
-    /* the output columns of one vector of the edge kernel (0 without one): a
-     * band of up to that many columns costs it as much as a band of one */
-    ptrdiff_t edge_cols_f32, edge_cols_f64;
+    fc_corr_dot_f32_fn corr_dot_f32;
+    fc_corr_dot_f64_fn corr_dot_f64;
+    /* the elements of one vector of these kernels (0 at the reference
+     * level): a band of up to that many columns costs the edge kernel as
+     * much as a band of one */
+    ptrdiff_t lanes_f32, lanes_f64;
 } fc_signal_kernels;
 
 /* Fill t with the reference kernels, then the overrides of levels <= isa. */

@@ -293,6 +293,9 @@ def quality(cases, threads=1, log=print):
 
 
 def summary(rows, label):
+    """One line: how close auto's times came to the fastest method's."""
+    if not rows:
+        return f"{label}: no cases"
     ratios = np.array([r["ratio"] for r in rows])
     within = np.mean(ratios <= 1.10)
     return (f"{label}: {len(rows)} cases, auto/fastest median {np.median(ratios):.2f}, "
