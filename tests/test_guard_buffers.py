@@ -173,6 +173,34 @@ def test_signal_2d_sweep(op, method, isa_level, data, seed, contiguous):
     check_signal_2d(op, method, isa_level, data, seed, contiguous)
 
 
+@st.composite
+def kernel_gradient_cases(draw):
+    """A small filter over rows of 64 to 140 elements: the kernel gradient
+    is a few outputs over long rows of grad_output, which the direct method
+    computes as dot products (corr_dot, masked at the ends of the rows)."""
+    a = (draw(st.integers(1, 6)), draw(st.integers(64, 140)))
+    w = (draw(st.integers(1, min(4, a[0]))), draw(st.integers(1, 5)))
+    return a, w, draw(st.sampled_from(["full", "same", "valid"]))
+
+
+@pytest.mark.parametrize("isa_level", ISA_LEVELS)
+@pytest.mark.parametrize("op", sorted(SIGNAL_2D))
+@guard_test(EXAMPLES, dtype=st.sampled_from([np.float32, np.float64]), **SIGNAL_CASE)
+def test_signal_kernel_gradients_direct(op, isa_level, data, dtype, seed, contiguous):
+    a_shape, w_shape, mode = data.draw(kernel_gradient_cases(), label="case")
+    with kernels_of(isa_level):
+        rng = np.random.default_rng(seed)
+        a, w = _data(rng, a_shape, dtype), _data(rng, w_shape, dtype)
+        g = _data(rng, SIGNAL_2D[op](a, w, mode).shape, dtype)
+        backward = getattr(fastconv, op + "_backward")   # fill 0: the zero extension
+        assert_same_with_guards(lambda g, a, w: backward(g, a, w, mode, method="direct"),
+                                [g, a, w], contiguous)
+        a1, w1 = a[0], w[0]
+        g1 = _data(rng, SIGNAL_1D["correlate"][1](a1, w1, mode).shape, dtype)
+        assert_same_with_guards(_backward_1d("correlate", mode, "direct"), [g1, a1, w1],
+                                contiguous)
+
+
 # --------------------------------------------------------------------------
 # fastconv.nn
 # --------------------------------------------------------------------------
