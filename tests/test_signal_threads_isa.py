@@ -224,7 +224,7 @@ def _guarded(array, at_end):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mprotect")
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
 def test_no_read_outside_the_arrays(isa_level, dtype):
     """Every part of the direct kernel (small kernels with their last masked
     load, edge kernel, masked tails) on inputs that end at, or start right
@@ -577,6 +577,50 @@ def test_fast_path_declines_unusual_arguments():
         fastconv.correlate(a, np.array([]))
     with pytest.raises(ValueError, match="method"):
         fastconv.convolve(a, a, method="bogus")
+
+
+@pytest.mark.skipif("avx512" not in _isa.available(), reason="this CPU has no avx512")
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_avx2_and_avx512_complex_bitwise_identical(dtype):
+    """The complex kernels run the same operations lane by lane (full
+    blocks, single rows, masked last vectors)."""
+    rng = np.random.default_rng(19)
+    x, w = _random(rng, (37, 301), dtype), _random(rng, (5, 7), dtype)
+    a, v = _random(rng, 5003, dtype), _random(rng, 17, dtype)
+    results = {}
+    old = _isa.current
+    try:
+        for level in ("avx2", "avx512"):
+            _isa.set_isa(level)
+            results[level] = (fastconv.correlate2d(x, w, "full", "symm", method="direct"),
+                              fastconv.convolve2d(x, w, "same", method="direct"),
+                              fastconv.convolve2d(x[:7, :23], w[:3, :3], "valid", method="direct"),
+                              fastconv.convolve(a, v, method="direct"))
+    finally:
+        _isa.set_isa(_isa.LEVELS[old])
+    for got, want in zip(results["avx512"], results["avx2"]):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_complex_non_finite_where_the_reference_puts_them(isa_level):
+    """The complex kernels add the four real products' sums separately (not
+    tap by tap): an inf or nan still lands in the same real and imaginary
+    parts as in the reference's sums."""
+    rng = np.random.default_rng(20)
+    for trial in range(40):
+        dtype = (np.complex64, np.complex128)[trial % 2]
+        x, w = _random(rng, (6, 40), dtype), _random(rng, (2, 3), dtype)
+        for _ in range(2):
+            x[rng.integers(0, 6), rng.integers(0, 40)] = complex(
+                rng.choice([np.inf, -np.inf, np.nan, 1.0]), rng.choice([np.inf, -np.inf, 0.0, np.nan]))
+        w[rng.integers(0, 2), rng.integers(0, 3)] = complex(rng.choice([np.inf, 0.0, 1.0]),
+                                                            rng.choice([0.0, -np.inf, 1.0]))
+        got = fastconv.convolve2d(x, w, "valid", method="direct")
+        exact = np.asarray(reference.convolve2d(x.astype(np.complex128), w.astype(np.complex128),
+                                                "valid"))
+        for part in (np.real, np.imag):
+            np.testing.assert_array_equal(np.isnan(part(got)), np.isnan(part(exact)))
+            np.testing.assert_array_equal(np.isinf(part(got)), np.isinf(part(exact)))
 
 
 @pytest.mark.skipif("avx512" not in _isa.available(), reason="this CPU has no avx512")

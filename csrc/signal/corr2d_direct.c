@@ -331,6 +331,10 @@ fc_status fc_corr2d_direct_batch(fc_dtype dt, ptrdiff_t batch,
                                             : table->signal.corr_rows_f64);
         pb.edge = (void (*)(void))table->signal.corr_rows_edge_f64;
         pb.lanes = table->signal.lanes_f64;
+    } else if (dt == FC_C64) {   /* edges: the portable corr_row */
+        pb.kernel = (void (*)(void))table->signal.corr_rows_c64;
+    } else if (dt == FC_C128) {
+        pb.kernel = (void (*)(void))table->signal.corr_rows_c128;
     }
     if (boundary == FC_PAD_ZERO && pb.lanes > 0 && corr2d_dot_pays(orows, ocols, wc, itemsize)) {
         /* few output columns, long kernel rows: dot products */

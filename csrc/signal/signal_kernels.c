@@ -148,6 +148,50 @@ S_ATTR static inline double fc_dot_sum_pd_avx2(const __m256d *a)
 #include "corr_dot_simd.template.c"    /* #undefs S_DOT_NB, S_DOT_SUM */
 #include "corr_rows_simd.template.c"   /* #undefs its per-type macros */
 
+/* complex64 / complex128: 2 rows x 3 vectors, 12 accumulators + 4 (the 16 ymm) */
+#define C_ATTR S_ATTR
+#define C_RB 2
+#define C_VB 3
+#define C_NAME(x) x##_c64_avx2
+#define C_T fc_c64
+#define C_R float
+#define C_V __m256
+#define C_L 4
+#define C_LOADU(p) _mm256_loadu_ps(p)
+#define C_STOREU(p, v) _mm256_storeu_ps(p, v)
+#define C_ZERO() _mm256_setzero_ps()
+#define C_SET1(x) _mm256_set1_ps(x)
+#define C_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define C_MASK_T __m256i
+#define C_MASK(n) \
+    _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * (n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define C_MLOAD(p, m) _mm256_maskload_ps(p, m)
+#define C_MSTORE(p, m, v) _mm256_maskstore_ps(p, m, v)
+#define C_SWAP(v) _mm256_permute_ps(v, 0xB1)
+#define C_ADDSUB(a, b) _mm256_addsub_ps(a, b)
+#include "corr_rows_complex_simd.template.c"   /* #undefs the per-type C_ macros */
+
+#define C_NAME(x) x##_c128_avx2
+#define C_T fc_c128
+#define C_R double
+#define C_V __m256d
+#define C_L 2
+#define C_LOADU(p) _mm256_loadu_pd(p)
+#define C_STOREU(p, v) _mm256_storeu_pd(p, v)
+#define C_ZERO() _mm256_setzero_pd()
+#define C_SET1(x) _mm256_set1_pd(x)
+#define C_FMA(a, b, c) _mm256_fmadd_pd(a, b, c)
+#define C_MASK_T __m256i
+#define C_MASK(n) _mm256_cmpgt_epi64(_mm256_set1_epi64x(2 * (n)), _mm256_setr_epi64x(0, 1, 2, 3))
+#define C_MLOAD(p, m) _mm256_maskload_pd(p, m)
+#define C_MSTORE(p, m, v) _mm256_maskstore_pd(p, m, v)
+#define C_SWAP(v) _mm256_permute_pd(v, 0x5)
+#define C_ADDSUB(a, b) _mm256_addsub_pd(a, b)
+#include "corr_rows_complex_simd.template.c"
+#undef C_ATTR
+#undef C_RB
+#undef C_VB
+
 #undef S_ATTR
 #undef S_VB
 #undef S_VW
@@ -256,6 +300,50 @@ S_ATTR static inline double fc_dot_sum_pd_avx512(const __m512d *a)
 #include "corr_dot_simd.template.c"    /* #undefs S_DOT_NB, S_DOT_SUM */
 #include "corr_rows_simd.template.c"   /* #undefs its per-type macros */
 
+/* complex64 / complex128: 4 rows x 3 vectors, 24 accumulators + 4; addsub
+ * as a fused multiply-add by one (exact product, one rounding: AVX2's bits) */
+#define C_ATTR S_ATTR
+#define C_RB 4
+#define C_VB 3
+#define C_NAME(x) x##_c64_avx512
+#define C_T fc_c64
+#define C_R float
+#define C_V __m512
+#define C_L 8
+#define C_LOADU(p) _mm512_loadu_ps(p)
+#define C_STOREU(p, v) _mm512_storeu_ps(p, v)
+#define C_ZERO() _mm512_setzero_ps()
+#define C_SET1(x) _mm512_set1_ps(x)
+#define C_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define C_MASK_T __mmask16
+#define C_MASK(n) ((__mmask16)((1u << (2 * (n))) - 1u))
+#define C_MLOAD(p, m) _mm512_maskz_loadu_ps(m, p)
+#define C_MSTORE(p, m, v) _mm512_mask_storeu_ps(p, m, v)
+#define C_SWAP(v) _mm512_permute_ps(v, 0xB1)
+#define C_ADDSUB(a, b) _mm512_fmaddsub_ps(a, _mm512_set1_ps(1.0f), b)
+#include "corr_rows_complex_simd.template.c"
+
+#define C_NAME(x) x##_c128_avx512
+#define C_T fc_c128
+#define C_R double
+#define C_V __m512d
+#define C_L 4
+#define C_LOADU(p) _mm512_loadu_pd(p)
+#define C_STOREU(p, v) _mm512_storeu_pd(p, v)
+#define C_ZERO() _mm512_setzero_pd()
+#define C_SET1(x) _mm512_set1_pd(x)
+#define C_FMA(a, b, c) _mm512_fmadd_pd(a, b, c)
+#define C_MASK_T __mmask8
+#define C_MASK(n) ((__mmask8)((1u << (2 * (n))) - 1u))
+#define C_MLOAD(p, m) _mm512_maskz_loadu_pd(m, p)
+#define C_MSTORE(p, m, v) _mm512_mask_storeu_pd(p, m, v)
+#define C_SWAP(v) _mm512_permute_pd(v, 0x55)
+#define C_ADDSUB(a, b) _mm512_fmaddsub_pd(a, _mm512_set1_pd(1.0), b)
+#include "corr_rows_complex_simd.template.c"
+#undef C_ATTR
+#undef C_RB
+#undef C_VB
+
 #undef S_ATTR
 #undef S_VB
 #undef S_VW
@@ -274,6 +362,8 @@ void fc_signal_kernels_init(fc_signal_kernels *t, fc_isa isa)
     t->corr_rows_stream_f64 = corr_rows_f64_ref;
     t->corr_rows_edge_f32 = NULL;   /* the portable corr_row (its reference) */
     t->corr_rows_edge_f64 = NULL;
+    t->corr_rows_c64 = NULL;        /* the portable corr_row */
+    t->corr_rows_c128 = NULL;
     t->corr_dot_f32 = NULL;         /* the caller's corr_rows and edge kernels */
     t->corr_dot_f64 = NULL;
     t->lanes_f32 = 0;
@@ -286,6 +376,8 @@ void fc_signal_kernels_init(fc_signal_kernels *t, fc_isa isa)
         t->corr_rows_stream_f64 = corr_rows_stream_f64_avx2;
         t->corr_rows_edge_f32 = corr_rows_edge_f32_avx2;
         t->corr_rows_edge_f64 = corr_rows_edge_f64_avx2;
+        t->corr_rows_c64 = corr_rows_c64_avx2;
+        t->corr_rows_c128 = corr_rows_c128_avx2;
         t->corr_dot_f32 = corr_dot_f32_avx2;
         t->corr_dot_f64 = corr_dot_f64_avx2;
         t->lanes_f32 = 32 / sizeof(float);
@@ -298,6 +390,8 @@ void fc_signal_kernels_init(fc_signal_kernels *t, fc_isa isa)
         t->corr_rows_stream_f64 = corr_rows_stream_f64_avx512;
         t->corr_rows_edge_f32 = corr_rows_edge_f32_avx512;
         t->corr_rows_edge_f64 = corr_rows_edge_f64_avx512;
+        t->corr_rows_c64 = corr_rows_c64_avx512;
+        t->corr_rows_c128 = corr_rows_c128_avx512;
         t->corr_dot_f32 = corr_dot_f32_avx512;
         t->corr_dot_f64 = corr_dot_f64_avx512;
         t->lanes_f32 = 64 / sizeof(float);

@@ -92,6 +92,23 @@ typedef void (*fc_corr_dot_f64_fn)(const double *x, ptrdiff_t xr, ptrdiff_t xc, 
                                    ptrdiff_t ocols, ptrdiff_t first, ptrdiff_t count,
                                    ptrdiff_t r0, ptrdiff_t c0);
 
+/*
+ * corr_rows (complex64, complex128): corr_rows' contract above for complex
+ * numbers (interleaved real, imaginary), the products complex, except the
+ * order of the sums: each output's real part is (sum of x.re * w.re) - (sum
+ * of x.im * w.im), its imaginary part (sum of x.im * w.re) + (sum of x.re *
+ * w.im), each of the four sums accumulated from zero by fused multiply-adds
+ * in row-major tap order, then one subtraction and one addition.  The same
+ * at AVX2 and AVX-512.  NULL in the table (the reference level): the
+ * portable corr_row (multiply, then add, tap by tap).
+ */
+typedef void (*fc_corr_rows_c64_fn)(const fc_c64 *const *rows, ptrdiff_t nrows,
+                                    ptrdiff_t ncols, const fc_c64 *w, ptrdiff_t wr,
+                                    ptrdiff_t wc, fc_c64 *out, ptrdiff_t ldo);
+typedef void (*fc_corr_rows_c128_fn)(const fc_c128 *const *rows, ptrdiff_t nrows,
+                                     ptrdiff_t ncols, const fc_c128 *w, ptrdiff_t wr,
+                                     ptrdiff_t wc, fc_c128 *out, ptrdiff_t ldo);
+
 /* corr_rows_stream (float32, float64): corr_rows (same contract, same
  * values) for outputs too large to stay in the caches: it may write out with
  * non-temporal stores (no read of the lines it overwrites) and ends with a
@@ -104,6 +121,8 @@ typedef struct {
     fc_corr_rows_f64_fn corr_rows_stream_f64;
     fc_corr_rows_edge_f32_fn corr_rows_edge_f32;
     fc_corr_rows_edge_f64_fn corr_rows_edge_f64;
+    fc_corr_rows_c64_fn corr_rows_c64;
+    fc_corr_rows_c128_fn corr_rows_c128;
     fc_corr_dot_f32_fn corr_dot_f32;
     fc_corr_dot_f64_fn corr_dot_f64;
     /* the elements of one vector of these kernels (0 at the reference
