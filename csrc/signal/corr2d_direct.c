@@ -5,6 +5,7 @@
  * one geometry), and dispatches fc_matvec on the dtype code.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fastconv.h"
