@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fastconv
-from fastconv import _fft, _method
+from fastconv import _fft, _method, _threads
 
 C_FFT = 2.0   # observed c: 0.002-0.04 on random data
 
@@ -445,14 +445,33 @@ def test_2d_blocks_are_shared_between_threads(threads):
     for boundary in ("fill", "wrap", "symm"):
         one = fastconv.correlate2d(x, w, "same", boundary, method="fft", threads=1)
         names = set()
+        sharing, helper_ran, waited = threading.Event(), threading.Event(), threading.Event()
+        shared_run = _threads.run_shared
+
+        def run_shared(*args, **kwargs):
+            sharing.set()
+            return shared_run(*args, **kwargs)
+
         with _spy_transforms() as calls:
             recorded = scipy.fft.rfft
 
             def spy(*args, **kwargs):
-                names.add(threading.current_thread().name)
+                name = threading.current_thread().name
+                names.add(name)
+                if name.startswith("fastconv"):
+                    helper_ran.set()
+                elif sharing.is_set() and not waited.is_set():
+                    # the calling thread waits (once, in its first batch) until
+                    # a helper has taken a batch: on a loaded machine it could
+                    # otherwise run them all before the pool's thread is
+                    # scheduled (run_shared allows that), and this test would
+                    # see no helper
+                    waited.set()
+                    helper_ran.wait(timeout=10)
                 return recorded(*args, **kwargs)
 
-            with mock.patch.object(scipy.fft, "rfft", spy):
+            with mock.patch.object(scipy.fft, "rfft", spy), \
+                    mock.patch.object(_threads, "run_shared", run_shared):
                 shared = fastconv.correlate2d(x, w, "same", boundary, method="fft",
                                               threads=threads)
         np.testing.assert_array_equal(shared, one)
