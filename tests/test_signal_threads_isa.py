@@ -139,6 +139,16 @@ def test_fill_value_and_non_finite_taps(isa_level):
     np.testing.assert_array_equal(got, np.convolve(a, [1.0, 2.0, 3.0]))
 
 
+def _assert_same_non_finite(got, exact, tolerance, what):
+    """nan and inf in got exactly where they are in exact, the finite values
+    within `tolerance` (relative and absolute)."""
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(exact), err_msg=what)
+    np.testing.assert_array_equal(np.isinf(got), np.isinf(exact), err_msg=what)
+    finite = np.isfinite(exact)
+    np.testing.assert_allclose(got[finite], exact[finite], rtol=tolerance, atol=tolerance,
+                               err_msg=what)
+
+
 def test_zero_extension_edges_skip_missing_taps(isa_level):
     """The edge kernel (corr_rows_edge) leaves the products with the zero
     extension out: a nan tap makes nan only where it meets the image."""
@@ -153,12 +163,8 @@ def test_zero_extension_edges_skip_missing_taps(isa_level):
             for mode in ("full", "same", "valid"):
                 got = fastconv.correlate2d(x, w, mode, method="direct")
                 exact = reference.correlate2d(x.astype(np.float64), w.astype(np.float64), mode)
-                what = f"{isa_level} {np.dtype(dtype)} {wshape} {mode}"
-                np.testing.assert_array_equal(np.isnan(got), np.isnan(exact), err_msg=what)
-                np.testing.assert_array_equal(np.isinf(got), np.isinf(exact), err_msg=what)
-                finite = np.isfinite(exact)
-                np.testing.assert_allclose(got[finite], exact[finite], rtol=1e-4, atol=1e-4,
-                                           err_msg=what)
+                _assert_same_non_finite(got, exact, 1e-4,
+                                        f"{isa_level} {np.dtype(dtype)} {wshape} {mode}")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -372,12 +378,8 @@ def test_dot_products_skip_missing_taps(isa_level):
             x[0, 1] = np.inf
             got = fastconv.correlate2d(x, w, mode, method="direct")
             exact = reference.correlate2d(x.astype(np.float64), w.astype(np.float64), mode)
-            what = f"{isa_level} {np.dtype(dtype)} {xshape} {wshape} {mode}"
-            np.testing.assert_array_equal(np.isnan(got), np.isnan(exact), err_msg=what)
-            np.testing.assert_array_equal(np.isinf(got), np.isinf(exact), err_msg=what)
-            finite = np.isfinite(exact)
-            np.testing.assert_allclose(got[finite], exact[finite], rtol=1e-3, atol=1e-3,
-                                       err_msg=what)
+            _assert_same_non_finite(got, exact, 1e-3,
+                                    f"{isa_level} {np.dtype(dtype)} {xshape} {wshape} {mode}")
 
 
 # -------------------------------------------------------------------------
@@ -579,6 +581,20 @@ def test_fast_path_declines_unusual_arguments():
         fastconv.convolve(a, a, method="bogus")
 
 
+def _assert_avx2_equals_avx512(compute):
+    """compute() (a tuple of arrays) gives the same bits at both levels."""
+    results = {}
+    old = _isa.current
+    try:
+        for level in ("avx2", "avx512"):
+            _isa.set_isa(level)
+            results[level] = compute()
+    finally:
+        _isa.set_isa(_isa.LEVELS[old])
+    for got, want in zip(results["avx512"], results["avx2"], strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.skipif("avx512" not in _isa.available(), reason="this CPU has no avx512")
 @pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
 def test_avx2_and_avx512_complex_bitwise_identical(dtype):
@@ -587,19 +603,11 @@ def test_avx2_and_avx512_complex_bitwise_identical(dtype):
     rng = np.random.default_rng(19)
     x, w = _random(rng, (37, 301), dtype), _random(rng, (5, 7), dtype)
     a, v = _random(rng, 5003, dtype), _random(rng, 17, dtype)
-    results = {}
-    old = _isa.current
-    try:
-        for level in ("avx2", "avx512"):
-            _isa.set_isa(level)
-            results[level] = (fastconv.correlate2d(x, w, "full", "symm", method="direct"),
-                              fastconv.convolve2d(x, w, "same", method="direct"),
-                              fastconv.convolve2d(x[:7, :23], w[:3, :3], "valid", method="direct"),
-                              fastconv.convolve(a, v, method="direct"))
-    finally:
-        _isa.set_isa(_isa.LEVELS[old])
-    for got, want in zip(results["avx512"], results["avx2"]):
-        np.testing.assert_array_equal(got, want)
+    _assert_avx2_equals_avx512(lambda: (
+        fastconv.correlate2d(x, w, "full", "symm", method="direct"),
+        fastconv.convolve2d(x, w, "same", method="direct"),
+        fastconv.convolve2d(x[:7, :23], w[:3, :3], "valid", method="direct"),
+        fastconv.convolve(a, v, method="direct")))
 
 
 def test_complex_non_finite_where_the_reference_puts_them(isa_level):
@@ -630,22 +638,13 @@ def test_avx2_and_avx512_bitwise_identical(dtype):
     rng = np.random.default_rng(9)
     x, w = rng.standard_normal((37, 301)).astype(dtype), rng.standard_normal((5, 7)).astype(dtype)
     a, v = rng.standard_normal(5003).astype(dtype), rng.standard_normal(17).astype(dtype)
-    results = {}
-    old = _isa.current
-    try:
-        for level in ("avx2", "avx512"):
-            _isa.set_isa(level)
-            results[level] = (fastconv.correlate2d(x, w, "full", "symm", method="direct"),
-                              fastconv.convolve2d(x, w, "same", method="direct"),
-                              fastconv.convolve(a, v, method="direct"),
-                              fastconv.convolve2d(x, w[:3, :3], "full", method="direct"),
-                              fastconv.convolve2d(x, w[:5, :5], "same", method="direct"),
-                              fastconv.convolve(a, v[:3], method="direct"),
-                              # corr_dot: 3 and 9 columns over kernel rows of 200 taps
-                              fastconv.correlate2d(x[:12, :202], x[:9, :200], "valid",
-                                                   method="direct"),
-                              fastconv.correlate(a, a[:4995], method="direct"))
-    finally:
-        _isa.set_isa(_isa.LEVELS[old])
-    for got, want in zip(results["avx512"], results["avx2"]):
-        np.testing.assert_array_equal(got, want)
+    _assert_avx2_equals_avx512(lambda: (
+        fastconv.correlate2d(x, w, "full", "symm", method="direct"),
+        fastconv.convolve2d(x, w, "same", method="direct"),
+        fastconv.convolve(a, v, method="direct"),
+        fastconv.convolve2d(x, w[:3, :3], "full", method="direct"),
+        fastconv.convolve2d(x, w[:5, :5], "same", method="direct"),
+        fastconv.convolve(a, v[:3], method="direct"),
+        # corr_dot: 3 and 9 columns over kernel rows of 200 taps
+        fastconv.correlate2d(x[:12, :202], x[:9, :200], "valid", method="direct"),
+        fastconv.correlate(a, a[:4995], method="direct")))

@@ -125,6 +125,40 @@ static void corr2d_tiling(ptrdiff_t orows, ptrdiff_t ocols, ptrdiff_t taps,
     *cblock = fc_min(ocols, cols);
 }
 
+/* Whether a thread of the call has set *stop (it was interrupted): the
+ * work units left are skipped. */
+static int corr2d_stopped(const int *stop)
+{
+    int stopped;
+#ifdef _OPENMP
+#pragma omp atomic read
+#endif
+    stopped = *stop;
+    return stopped;
+}
+
+/* After a work unit of unit_macs multiply-adds: the calling thread (tid 0)
+ * asks ex->interrupted every FC_POLL_MACS of them, and sets *stop when the
+ * call was interrupted. */
+static void corr2d_poll(const fc_exec *ex, int tid, ptrdiff_t unit_macs, ptrdiff_t *since_poll,
+                        int *stop)
+{
+    if (tid != 0 || ex == NULL || ex->interrupted == NULL) {
+        return;
+    }
+    *since_poll += unit_macs;
+    if (*since_poll < FC_POLL_MACS) {
+        return;
+    }
+    *since_poll = 0;
+    if (ex->interrupted(ex->interrupt_data)) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+        *stop = 1;
+    }
+}
+
 /* The threads of a call: ex's count, but one below FC_PARALLEL_MIN_MACS
  * multiply-adds in all, none more than the work units, one without OpenMP. */
 static int corr2d_threads(const fc_exec *ex, ptrdiff_t batch, ptrdiff_t orows, ptrdiff_t ocols,
@@ -194,7 +228,6 @@ static fc_status corr2d_dot_batch(fc_dtype dt, const fc_kernel_table *table, ptr
     }
     const ptrdiff_t units = batch * item_units, taps = wr * wc;
     const int nthreads = corr2d_threads(ex, batch, orows, ocols, taps, units);
-    const int pollable = ex != NULL && ex->interrupted != NULL;
     const ptrdiff_t unit_macs = taps > PTRDIFF_MAX / FC_DOT_TILE ? FC_POLL_MACS
                                                                 : FC_DOT_TILE * taps;
     int stop = 0;
@@ -212,12 +245,7 @@ static fc_status corr2d_dot_batch(fc_dtype dt, const fc_kernel_table *table, ptr
 #pragma omp for schedule(dynamic, 1)
 #endif
         for (ptrdiff_t t = 0; t < units; ++t) {
-            int stopped;
-#ifdef _OPENMP
-#pragma omp atomic read
-#endif
-            stopped = stop;
-            if (stopped) {
+            if (corr2d_stopped(&stop)) {
                 continue;
             }
             const ptrdiff_t b = t / item_units, first = t % item_units * FC_DOT_TILE;
@@ -232,18 +260,7 @@ static fc_status corr2d_dot_batch(fc_dtype dt, const fc_kernel_table *table, ptr
                 table->signal.corr_dot_f64((const double *)xb, xr, xc, (const double *)wb, wr,
                                            wc, (double *)ob, ldo, ocols, first, count, r0, c0);
             }
-            if (tid == 0 && pollable) {
-                since_poll += unit_macs;
-                if (since_poll >= FC_POLL_MACS) {
-                    since_poll = 0;
-                    if (ex->interrupted(ex->interrupt_data)) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-                        stop = 1;
-                    }
-                }
-            }
+            corr2d_poll(ex, tid, unit_macs, &since_poll, &stop);
         }
     }
     return stop ? FC_ERR_INTERRUPTED : FC_OK;
@@ -382,7 +399,6 @@ fc_status fc_corr2d_direct_batch(fc_dtype dt, ptrdiff_t batch,
         return FC_ERR_NOMEM;
     }
 
-    const int pollable = ex != NULL && ex->interrupted != NULL;
     const ptrdiff_t tile_macs =
         cblock * taps > PTRDIFF_MAX / band ? FC_POLL_MACS : band * cblock * taps;
     int stop = 0;
@@ -402,12 +418,7 @@ fc_status fc_corr2d_direct_batch(fc_dtype dt, ptrdiff_t batch,
 #pragma omp for schedule(dynamic, 1)
 #endif
         for (ptrdiff_t t = 0; t < ntiles; ++t) {
-            int stopped;
-#ifdef _OPENMP
-#pragma omp atomic read
-#endif
-            stopped = stop;
-            if (stopped) {
+            if (corr2d_stopped(&stop)) {
                 continue;
             }
             const ptrdiff_t b = t / item_tiles, u = t % item_tiles;
@@ -416,18 +427,7 @@ fc_status fc_corr2d_direct_batch(fc_dtype dt, ptrdiff_t batch,
             item.out = (char *)out + (size_t)(b * out_step) * itemsize;
             const ptrdiff_t i0 = (u / nblocks) * band, a = (u % nblocks) * cblock;
             tile(&item, i0, fc_min(i0 + band, orows), a, fc_min(a + cblock, ocols), mine);
-            if (tid == 0 && pollable) {
-                since_poll += tile_macs;
-                if (since_poll >= FC_POLL_MACS) {
-                    since_poll = 0;
-                    if (ex->interrupted(ex->interrupt_data)) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-                        stop = 1;
-                    }
-                }
-            }
+            corr2d_poll(ex, tid, tile_macs, &since_poll, &stop);
         }
     }
     free(scratch);
