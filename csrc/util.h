@@ -7,6 +7,11 @@
 
 #include "fastconv.h"
 
+/* Multiply-adds between two interrupt polls of a call's calling thread
+ * (about a millisecond of work): the callback takes the GIL, which costs
+ * about as much as a small work unit (a 28x28 depthwise plane). */
+#define FC_POLL_MACS ((ptrdiff_t)1 << 22)
+
 static inline ptrdiff_t fc_min(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
 static inline ptrdiff_t fc_max(ptrdiff_t a, ptrdiff_t b) { return a > b ? a : b; }
 

@@ -23,7 +23,7 @@ _SCRIPT = textwrap.dedent("""
     from fastconv import nn
     rng = np.random.default_rng(0)
     x = rng.standard_normal(({n}, {c}, {hw}, {hw})).astype(np.{dtype})
-    w = rng.standard_normal(({c}, {c}, {k}, {k})).astype(np.{dtype})
+    w = rng.standard_normal(({c}, {c} // {groups}, {k}, {k})).astype(np.{dtype})
     g = rng.standard_normal(({n}, {c}, {hw}, {hw})).astype(np.{dtype})
     def fire():
         time.sleep(0.5)
@@ -42,8 +42,13 @@ _SCRIPT = textwrap.dedent("""
 
 # a call of seconds at 2 threads on the fastest level: 11x11 kernels (many
 # taps per output), or 3x3 float64 with 512 channels for Winograd
-LAYER = dict(n=16, c=256, hw=64, k=11, dtype="float32")
-WINOGRAD_LAYER = dict(n=4, c=512, hw=96, k=3, dtype="float64")
+LAYER = dict(n=16, c=256, hw=64, k=11, groups=1, dtype="float32")
+WINOGRAD_LAYER = dict(n=4, c=512, hw=96, k=3, groups=1, dtype="float64")
+# depthwise: half a million 8x8 planes, each one work unit of the plane
+# kernel (a few microseconds: the calling thread asks once per FC_POLL_MACS
+# multiply-adds, not per unit); at the AVX2 level on one thread in float64,
+# the slowest plane kernel, a call takes over a second
+DEPTHWISE_LAYER = dict(n=256, c=2048, hw=8, k=15, groups=2048, dtype="float64")
 
 
 def _run(call, level, layer=LAYER):
@@ -67,6 +72,16 @@ TOP = _isa.available()[-1]
 ])
 def test_ctrl_c_stops_the_direct_kernels(call):
     _run(call, TOP)
+
+
+@pytest.mark.skipif("avx2" not in _isa.available(), reason="no AVX2 plane kernel")
+@pytest.mark.parametrize("call", [
+    "conv2d(x, w, padding=7, groups=2048, method='direct', threads=1)",
+    "conv2d_backward(g, x, w, padding=7, groups=2048, method='direct', threads=1, "
+    "output_mask=(True, False, False))",
+])
+def test_ctrl_c_stops_the_depthwise_plane_kernel(call):
+    _run(call, "avx2", DEPTHWISE_LAYER)
 
 
 @pytest.mark.slow

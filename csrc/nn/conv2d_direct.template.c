@@ -99,10 +99,12 @@ static fc_status FC_SFX(depthwise_planes)(FC_DW_PLANE dw_plane, const fc_dw_plan
                                           const fc_exec *ex)
 {
     const int nthreads = fc_exec_threads(ex);
+    const ptrdiff_t plane_macs = out_plane * taps;
+    ptrdiff_t since_poll = 0;
     int stop = 0;
 #pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
     for (ptrdiff_t pl = 0; pl < planes; ++pl) {
-        if (fc_nn_stopped(ex, &stop)) {
+        if (fc_nn_stopped_after(ex, &stop, plane_macs, &since_poll)) {
             continue;
         }
         const ptrdiff_t g = pl % groups;
@@ -471,11 +473,12 @@ static fc_status FC_SFX(conv2d_forward)(const fc_conv2d_shape *s, const FC_T *x,
         d_hi = fc_max(d_lo, d_hi);
     }
     /* one output row of one group of one image per iteration */
-    const ptrdiff_t nrows = s->n * s->groups * s->h_out;
+    const ptrdiff_t nrows = s->n * s->groups * s->h_out, row_macs = og * w_out * cg * taps;
+    ptrdiff_t since_poll = 0;
     int stop = 0;
 #pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
     for (ptrdiff_t row = 0; row < nrows; ++row) {
-        if (fc_nn_stopped(ex, &stop)) {
+        if (fc_nn_stopped_after(ex, &stop, row_macs, &since_poll)) {
             continue;
         }
         {
@@ -721,11 +724,12 @@ static fc_status FC_SFX(conv2d_grad_input)(const fc_conv2d_shape *s, const FC_T 
     const int depthwise = dw_row != NULL && cg == 1 && og == 1 && s->stride_w == 1
                           && s->stride_h == 1;
     /* one input row of one group of one image per iteration */
-    const ptrdiff_t nrows = s->n * s->groups * s->h_in;
+    const ptrdiff_t nrows = s->n * s->groups * s->h_in, row_macs = cg * w_in * og * taps;
+    ptrdiff_t since_poll = 0;
     int stop = 0;
 #pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
     for (ptrdiff_t row = 0; row < nrows; ++row) {
-        if (fc_nn_stopped(ex, &stop)) {
+        if (fc_nn_stopped_after(ex, &stop, row_macs, &since_poll)) {
             continue;
         }
         {

@@ -9,6 +9,7 @@
 #endif
 
 #include "fastconv.h"
+#include "../util.h"
 
 /* The calling OpenMP thread's number (0 outside parallel regions). */
 static inline int fc_thread_num(void)
@@ -50,6 +51,24 @@ static inline int fc_nn_stopped(const fc_exec *ex, int *stop)
         return 1;
     }
     return 0;
+}
+
+/* fc_nn_stopped for a loop of small work units (unit_macs multiply-adds
+ * each): thread 0 asks the callback only once FC_POLL_MACS multiply-adds
+ * have run since it last asked (*since_poll, which thread 0 alone touches);
+ * every thread still reads *stop before each unit.  Asking before every
+ * 28x28 depthwise plane made the layer 1.3x slower. */
+static inline int fc_nn_stopped_after(const fc_exec *ex, int *stop, ptrdiff_t unit_macs,
+                                      ptrdiff_t *since_poll)
+{
+    if (fc_thread_num() == 0) {
+        *since_poll += unit_macs;
+        if (*since_poll >= FC_POLL_MACS) {
+            *since_poll = 0;
+            return fc_nn_stopped(ex, stop);
+        }
+    }
+    return fc_nn_stopped(NULL, stop);
 }
 
 /* ceil(a / b) for b > 0 and any sign of a (C division truncates toward 0). */

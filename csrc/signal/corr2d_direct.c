@@ -54,10 +54,9 @@ static size_t fc_rows_scratch_bytes(ptrdiff_t wr)
 typedef void (*fc_corr2d_tile_fn)(const fc_corr2d_problem *pb, ptrdiff_t i0, ptrdiff_t i1,
                                   ptrdiff_t a, ptrdiff_t b, void *scratch);
 
-/* Multiply-adds in one tile (its work unit), and between two interrupt polls
- * of the calling thread. */
+/* Multiply-adds in one tile (its work unit; FC_POLL_MACS of them between
+ * two interrupt polls of the calling thread, util.h). */
 #define FC_TILE_MACS ((ptrdiff_t)1 << 18)
-#define FC_POLL_MACS ((ptrdiff_t)1 << 22)
 /* Below this many multiply-adds (about 0.05 ms of AVX2 float32 work) a call
  * runs on one thread: waking the other threads costs microseconds on an idle
  * machine, and on a busy one the region's closing barrier waits until the OS
