@@ -207,6 +207,7 @@ DEPTHWISE_GEOMETRIES = {
     "5x5-s12-p2": ((5, 5), dict(stride=(1, 2), padding=2)),
     "2x5-p03-dil12": ((2, 5), dict(padding=(0, 3), dilation=(1, 2))),
     "3x3-s2-p4": ((3, 3), dict(stride=2, padding=4)),
+    "5x5-p2": ((5, 5), dict(padding=2)),
 }
 
 
@@ -269,8 +270,33 @@ def test_depthwise_widths_same_bits_at_every_level(geometry, dtype):
             assert_scaled_close(got, e, m, k, dtype, what=f"{geometry} width {width} {op}")
 
 
+@pytest.mark.parametrize("width", [7, 14, 20])
+@pytest.mark.parametrize("geometry", ["3x3-p1", "3x3-dil2-p2", "5x5-p2"])
+def test_depthwise_runs_of_planes_same_bits_at_every_level(geometry, width):
+    """Many planes: the AVX-512 flat kernel (rows of 'same' layers too
+    narrow to fill the plane kernel's vectors) takes runs of several planes,
+    each with its channel's taps and bias; the bits are the reference
+    level's at threads 1, 2 and 3."""
+    for dtype in (np.float32, np.float64):
+        x, w, b, kw = _depthwise_case(geometry, width, dtype, height=width, channels=5, batch=7)
+        results = {}
+        for level in LEVELS:
+            old = _isa.set_isa(level)
+            try:
+                results[level] = [_depthwise_ops(x, w, b, kw, dtype, t) for t in (1, 2, 3)]
+            finally:
+                _isa.set_isa(old)
+        base = results[LEVELS[0]][0]
+        for level in LEVELS:
+            for t, result in zip((1, 2, 3), results[level]):
+                for op, got, want in zip(("forward", "grad_input", "grad_weight"), result, base):
+                    np.testing.assert_array_equal(
+                        got, want, err_msg=f"{geometry} width {width} {op} {level} threads={t}")
+
+
 @pytest.mark.parametrize("width", [1, 5, 15, 16, 17, 28, 33])
-@pytest.mark.parametrize("geometry", ["3x3-p1", "3x3-s2-p1", "3x3-dil2-p2", "3x3-s2-p4"])
+@pytest.mark.parametrize("geometry", ["3x3-p1", "3x3-s2-p1", "3x3-dil2-p2", "3x3-s2-p4",
+                                      "5x5-p2"])
 def test_depthwise_reads_inside_the_arrays(geometry, width):
     """The masked loads of the vector kernels read no element outside x, w,
     dy (tests/guards.py: NaN sentinels around every argument, strided views

@@ -357,37 +357,43 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
         }                                                                                   \
     }                                                                                       \
                                                                                             \
-    /* 4 output rows from i of a 3x3 kernel with stride_h 1 and row_step +-1: each          \
-     * input row (d, in the direction of row_step) loaded once per tap column and           \
-     * used for the up to 3 output rows that read it; output row k gets kernel              \
-     * row r = e - kk at step e (kk = k, or 3 - k going upwards): r ascending */            \
-    TARGET static inline __attribute__((always_inline)) void dw_plane_rows4_3x3_##SFX(      \
+    /* R (<= 4) output rows from i of a 3x3 kernel with stride_h 1 and row_step          \
+     * +-1: each input row (d, in the direction of row_step) loaded once per tap          \
+     * column and used for the up to 3 output rows that read it; output row k gets        \
+     * kernel row r = e - kk at step e (kk = k, or R - 1 - k going upwards): r            \
+     * ascending.  Input rows outside the plane are skipped with their terms (the         \
+     * top and bottom edges).  whole: every element the loads read is inside the          \
+     * plane (the lanes outside the row are still left out by the masked add).            \
+     * Called with constant R, up, sw and whole where it matters (dw_plane_3x3). */       \
+    TARGET static inline __attribute__((always_inline)) void dw_plane_rows_3x3_##SFX(       \
         const fc_dw_plane *p, const T *in, const T *w, const T *bias, T *out, ptrdiff_t i,  \
-        ptrdiff_t j0, M (*addm)[2], M (*ld0)[2], M (*ld1)[2], const M *sm, const int whole) \
+        ptrdiff_t j0, M (*addm)[2], M (*ld0)[2], M (*ld1)[2], const M *sm, const int R,     \
+        const int up, const ptrdiff_t sw, const int whole)                                  \
     {                                                                                       \
-        const ptrdiff_t sw = p->stride_w, w_in = p->w_in, up = p->row_step < 0;             \
+        const ptrdiff_t w_in = p->w_in, top = i + p->row0;                                  \
         V acc[4][2];                                                                        \
-        for (int k = 0; k < 4; ++k) {                                                       \
+        for (int k = 0; k < R; ++k) {                                                       \
             acc[k][0] = ZERO;                                                               \
             acc[k][1] = ZERO;                                                               \
         }                                                                                   \
         _Pragma("GCC unroll 8")                                                             \
-        for (int e = 0; e < 6; ++e) {                                                       \
-            const ptrdiff_t d = up ? 3 - e : e;                                             \
-            const T *row = in + (i + p->row0 + d) * w_in + j0 * sw + p->col0;               \
+        for (int e = 0; e < R + 2; ++e) {                                                   \
+            const ptrdiff_t d = up ? R - 1 - e : e;                                         \
+            if (top + d < 0 || top + d >= p->h_in) {                                        \
+                continue;                                                                   \
+            }                                                                               \
+            const T *row = in + (top + d) * w_in + j0 * sw + p->col0;                       \
             _Pragma("GCC unroll 4")                                                         \
             for (int q = 0; q < 3; ++q) {                                                   \
                 const T *ptr = row + q * p->col_step;                                       \
-                /* whole: every element of the loads is inside the plane (the               \
-                 * lanes outside the row are still left out by the masked add) */           \
                 const M all = MBITS(~0u);                                                   \
                 const V x0 = dw_plane_load_##SFX(ptr, sw, whole ? all : ld0[q][0],          \
                                                  whole ? all : ld1[q][0]);                  \
                 const V x1 = dw_plane_load_##SFX(ptr + L * sw, sw, whole ? all : ld0[q][1], \
                                                  whole ? all : ld1[q][1]);                  \
                 _Pragma("GCC unroll 4")                                                     \
-                for (int k = 0; k < 4; ++k) {                                               \
-                    const int r = e - (up ? 3 - k : k);                                     \
+                for (int k = 0; k < R; ++k) {                                               \
+                    const int r = e - (up ? R - 1 - k : k);                                 \
                     if (r >= 0 && r < 3) {                                                  \
                         const V wv = SET1(w[r * 3 + q]);                                    \
                         acc[k][0] = MASK_ADD(acc[k][0], addm[q][0], acc[k][0], MUL(wv, x0)); \
@@ -396,10 +402,54 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
                 }                                                                           \
             }                                                                               \
         }                                                                                   \
-        for (int k = 0; k < 4; ++k) {                                                       \
+        for (int k = 0; k < R; ++k) {                                                       \
             for (int v = 0; v < 2; ++v) {                                                   \
                 const V res = bias != NULL ? ADD(acc[k][v], SET1(*bias)) : acc[k][v];       \
                 MSTORE(out + (i + k) * p->w_out + j0 + v * L, sm[v], res);                  \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
+                                                                                            \
+    /* the 3x3 kernels with stride_h 1 and row_step +-1, every output row by                \
+     * dw_plane_rows_3x3 in blocks of 4 (the last one shorter), the common case             \
+     * (stride_w 1, blocks of 4) with constant arguments */                                 \
+    TARGET static void dw_plane_3x3_##SFX(const fc_dw_plane *p, const T *in, const T *w,    \
+                                         const T *bias, T *out, ptrdiff_t j0,               \
+                                         M (*addm)[2], M (*ld0)[2], M (*ld1)[2],            \
+                                         const M *sm)                                       \
+    {                                                                                       \
+        const ptrdiff_t sw = p->stride_w, cs = p->col_step;                                 \
+        const int up = p->row_step < 0;                                                     \
+        for (ptrdiff_t i = 0; i < p->h_out; i += 4) {                                       \
+            const int R = (int)fc_min(4, p->h_out - i);                                     \
+            /* the input rows inside the plane, [d_lo, d_hi] from i + row0 */               \
+            const ptrdiff_t top = i + p->row0;                                              \
+            const ptrdiff_t d_lo = fc_max(up ? -2 : 0, -top);                               \
+            const ptrdiff_t d_hi = fc_min(up ? R - 1 : R + 1, p->h_in - 1 - top);           \
+            const ptrdiff_t first = (top + d_lo) * p->w_in + j0 * sw + p->col0              \
+                                    + fc_min(0, 2 * cs);                                    \
+            const ptrdiff_t last = (top + d_hi) * p->w_in + j0 * sw + p->col0               \
+                                   + fc_max(0, 2 * cs) + 2 * L * sw;                        \
+            const int whole = d_lo <= d_hi && first >= 0 && last <= p->h_in * p->w_in;      \
+            if (sw == 1 && R == 4 && whole) {                                               \
+                if (up) {                                                                   \
+                    dw_plane_rows_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1, sm, \
+                                            4, 1, 1, 1);                                    \
+                } else {                                                                    \
+                    dw_plane_rows_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1, sm, \
+                                            4, 0, 1, 1);                                    \
+                }                                                                           \
+            } else if (sw == 1 && R == 4) {                                                 \
+                if (up) {                                                                   \
+                    dw_plane_rows_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1, sm, \
+                                            4, 1, 1, 0);                                    \
+                } else {                                                                    \
+                    dw_plane_rows_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1, sm, \
+                                            4, 0, 1, 0);                                    \
+                }                                                                           \
+            } else {                                                                        \
+                dw_plane_rows_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1, sm, R,  \
+                                        up, sw, whole);                                     \
             }                                                                               \
         }                                                                                   \
     }                                                                                       \
@@ -428,26 +478,16 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
                     ld1[q][v] = MBITS(sw == 1 ? 0 : e >> L);                                \
                 }                                                                           \
             }                                                                               \
+            if (shared) {                                                                   \
+                dw_plane_3x3_##SFX(p, in, w, bias, out, j0, addm, ld0, ld1, sm);            \
+                continue;                                                                   \
+            }                                                                               \
             ptrdiff_t i = 0;                                                                \
             while (i < p->h_out) {                                                          \
                 if (i + 4 <= p->h_out && dw_plane_row_full(p, i)                            \
                     && dw_plane_row_full(p, i + 3)) {                                       \
-                    /* the block's loads span [first, last) of the plane */                 \
-                    const ptrdiff_t d_lo = p->row_step < 0 ? -2 : 0;                        \
-                    const ptrdiff_t first = (i + p->row0 + d_lo) * p->w_in + j0 * sw + p->col0 \
-                                            + fc_min(0, 2 * p->col_step);                   \
-                    const ptrdiff_t last = (i + p->row0 + d_lo + 5) * p->w_in + j0 * sw     \
-                                           + p->col0 + fc_max(0, 2 * p->col_step) + 2 * L * sw; \
-                    if (shared && first >= 0 && last <= p->h_in * p->w_in) {                \
-                        dw_plane_rows4_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1, \
-                                                 sm, 1);                                    \
-                    } else if (shared) {                                                    \
-                        dw_plane_rows4_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1, \
-                                                 sm, 0);                                    \
-                    } else {                                                                \
-                        dw_plane_rows_##SFX(p, in, w, bias, out, i, 4, 0, p->kh, j0, addm,  \
-                                            ld0, ld1, sm);                                  \
-                    }                                                                       \
+                    dw_plane_rows_##SFX(p, in, w, bias, out, i, 4, 0, p->kh, j0, addm, ld0, \
+                                        ld1, sm);                                           \
                     i += 4;                                                                 \
                     continue;                                                               \
                 }                                                                           \
@@ -486,6 +526,122 @@ FC_DW_PLANE(f32_avx512, FC_AVX512, float, __m512, 16, __mmask16, FC_MBITS16, FC_
 FC_DW_PLANE(f64_avx512, FC_AVX512, double, __m512d, 8, __mmask8, FC_MBITS8, FC_LOADZ_PD,
             _mm512_mul_pd, _mm512_mask_add_pd, _mm512_add_pd, _mm512_set1_pd,
             _mm512_setzero_pd(), FC_EVENS2_PD, _mm512_mask_storeu_pd)
+
+/*
+ * The flat kernels (nn_kernels.h, fc_dw_flat_*), AVX-512.  dw_flat_masks
+ * fills mask[v*taps + t] with the lanes of vector v (positions v*L ..
+ * v*L + L - 1 of the flattened output plane) whose input of tap t is inside
+ * the plane: the rows that tap reaches are one range of positions, its
+ * columns one range in each row the vector spans.  Then every plane is
+ * summed FC_DW_FLAT_BLOCK vectors at a time (independent sums), tap after
+ * tap, each term a masked load, a product and a masked add (masked-off
+ * lanes are neither read nor changed: the term is skipped), so each output
+ * gets the plane kernel's terms in its (r, q) order with its roundings.
+ */
+#define FC_DW_FLAT_BLOCK 8
+
+static void dw_flat_masks(const fc_dw_plane *p, ptrdiff_t lanes, uint16_t *mask, ptrdiff_t *off)
+{
+    const ptrdiff_t kw = p->kw, taps = p->kh * kw, w = p->w_out;
+    const ptrdiff_t n = p->h_out * w, nvec = (n + lanes - 1) / lanes;
+    for (ptrdiff_t t = 0; t < taps; ++t) {
+        const ptrdiff_t r = t / kw, q = t % kw;
+        ptrdiff_t i_lo, i_hi, j_lo, j_hi;   /* output rows, columns whose input is inside */
+        fc_inside(p->row0 + r * p->row_step, 1, p->h_in, p->h_out, &i_lo, &i_hi);
+        fc_inside(p->col0 + q * p->col_step, 1, p->w_in, w, &j_lo, &j_hi);
+        off[t] = (p->row0 + r * p->row_step) * p->w_in + p->col0 + q * p->col_step;
+        for (ptrdiff_t v = 0; v < nvec; ++v) {
+            const ptrdiff_t first = v * lanes;
+            uint32_t bits = 0;
+            if (i_lo < i_hi && j_lo < j_hi) {
+                /* the rows of the vector's positions, clipped to [i_lo, i_hi) */
+                const ptrdiff_t row_a = fc_max(first / w, i_lo);
+                const ptrdiff_t row_b = fc_min((first + lanes - 1) / w + 1, i_hi);
+                for (ptrdiff_t i = row_a; i < row_b; ++i) {
+                    bits |= fc_lane_bits(i * w + j_lo - first, i * w + j_hi - first);
+                }
+            }
+            mask[v * taps + t] = (uint16_t)(bits & fc_lane_bits(0, fc_min(lanes, n - first)));
+        }
+    }
+}
+
+#define FC_DW_FLAT(SFX, T, V, L, M, LOADZ, MUL, MASK_ADD, ADD, SET1, ZERO, STOREU, MSTORE)  \
+    /* nb (<= FC_DW_FLAT_BLOCK) vectors from v0 of one plane; taps a constant for 3x3 */    \
+    FC_AVX512 static inline __attribute__((always_inline)) void dw_flat_block_##SFX(        \
+        const T *x, const T *w, const T *bias, T *y, const uint16_t *mask, const ptrdiff_t *off,\
+        const ptrdiff_t taps, ptrdiff_t n, ptrdiff_t v0, const int nb)                      \
+    {                                                                                       \
+        V acc[FC_DW_FLAT_BLOCK];                                                            \
+        for (int b = 0; b < nb; ++b) {                                                      \
+            acc[b] = ZERO;                                                                  \
+        }                                                                                   \
+        for (ptrdiff_t t = 0; t < taps; ++t) {                                              \
+            const V wv = SET1(w[t]);                                                        \
+            const T *xt = x + off[t] + v0 * L;                                              \
+            for (int b = 0; b < nb; ++b) {                                                  \
+                const M m = (M)mask[(v0 + b) * taps + t];                                   \
+                acc[b] = MASK_ADD(acc[b], m, acc[b], MUL(wv, LOADZ(m, xt + b * L)));        \
+            }                                                                               \
+        }                                                                                   \
+        for (int b = 0; b < nb; ++b) {                                                      \
+            const V res = bias != NULL ? ADD(acc[b], SET1(*bias)) : acc[b];                 \
+            const ptrdiff_t first = (v0 + b) * L;                                           \
+            if (first + L <= n) {                                                           \
+                STOREU(y + first, res);                                                     \
+            } else {                                                                        \
+                MSTORE(y + first, (M)fc_lane_bits(0, n - first), res);                      \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
+                                                                                            \
+    FC_AVX512 static inline __attribute__((always_inline)) void dw_flat_plane_##SFX(        \
+        const T *x, const T *w, const T *bias, T *y, const uint16_t *mask, const ptrdiff_t *off,\
+        const ptrdiff_t taps, ptrdiff_t n)                                                  \
+    {                                                                                       \
+        const ptrdiff_t nvec = (n + L - 1) / L;                                             \
+        ptrdiff_t v0 = 0;                                                                   \
+        for (; v0 + FC_DW_FLAT_BLOCK <= nvec; v0 += FC_DW_FLAT_BLOCK) {                     \
+            dw_flat_block_##SFX(x, w, bias, y, mask, off, taps, n, v0, FC_DW_FLAT_BLOCK);   \
+        }                                                                                   \
+        /* the last vectors in blocks of 4, 2, 1: constant sizes keep the sums in           \
+         * registers */                                                                     \
+        _Pragma("GCC unroll 4")                                                             \
+        for (int nb = FC_DW_FLAT_BLOCK / 2; nb >= 1; nb /= 2) {                             \
+            if (nvec - v0 >= nb) {                                                          \
+                dw_flat_block_##SFX(x, w, bias, y, mask, off, taps, n, v0, nb);             \
+                v0 += nb;                                                                   \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
+                                                                                            \
+    FC_AVX512 static void dw_flat_##SFX(const fc_dw_plane *p, const T *in, const T *w,      \
+                                        const T *bias, T *out, ptrdiff_t pl0, ptrdiff_t pl1,\
+                                        ptrdiff_t groups)                                   \
+    {                                                                                       \
+        const ptrdiff_t taps = p->kh * p->kw, n = p->h_out * p->w_out;                      \
+        const ptrdiff_t in_plane = p->h_in * p->w_in;                                       \
+        uint16_t mask[FC_DW_FLAT_MAX_MASKS];                                                \
+        ptrdiff_t off[FC_DW_FLAT_MAX_TAPS];                                                 \
+        dw_flat_masks(p, L, mask, off);                                                     \
+        for (ptrdiff_t pl = pl0; pl < pl1; ++pl) {                                          \
+            const ptrdiff_t g = pl % groups;                                                \
+            const T *x = in + pl * in_plane, *wg = w + g * taps;                            \
+            const T *bg = bias != NULL ? bias + g : NULL;                                   \
+            if (taps == 9) {                                                                \
+                dw_flat_plane_##SFX(x, wg, bg, out + pl * n, mask, off, 9, n);              \
+            } else {                                                                        \
+                dw_flat_plane_##SFX(x, wg, bg, out + pl * n, mask, off, taps, n);           \
+            }                                                                               \
+        }                                                                                   \
+    }
+
+FC_DW_FLAT(f32_avx512, float, __m512, 16, __mmask16, FC_LOADZ_PS, _mm512_mul_ps,
+           _mm512_mask_add_ps, _mm512_add_ps, _mm512_set1_ps, _mm512_setzero_ps(),
+           _mm512_storeu_ps, _mm512_mask_storeu_ps)
+FC_DW_FLAT(f64_avx512, double, __m512d, 8, __mmask8, FC_LOADZ_PD, _mm512_mul_pd,
+           _mm512_mask_add_pd, _mm512_add_pd, _mm512_set1_pd, _mm512_setzero_pd(),
+           _mm512_storeu_pd, _mm512_mask_storeu_pd)
 
 /*
  * The vector depthwise grad_weight (AVX2 and AVX-512): the reference's L
@@ -685,6 +841,8 @@ void fc_depthwise_kernels_init(fc_depthwise_kernels *t, fc_isa isa)
     t->grad_weight_f64 = dw_gw_f64_ref;
     t->plane_f32 = NULL;
     t->plane_f64 = NULL;
+    t->flat_f32 = NULL;
+    t->flat_f64 = NULL;
 #ifdef FC_DW_HAVE_AVX2
     if (isa >= FC_ISA_AVX2) {
         t->row_f32 = dw_row_f32_avx2;
@@ -697,6 +855,8 @@ void fc_depthwise_kernels_init(fc_depthwise_kernels *t, fc_isa isa)
     if (isa >= FC_ISA_AVX512) {
         t->plane_f32 = dw_plane_f32_avx512;
         t->plane_f64 = dw_plane_f64_avx512;
+        t->flat_f32 = dw_flat_f32_avx512;
+        t->flat_f64 = dw_flat_f64_avx512;
         t->grad_weight_f32 = dw_gw_f32_avx512;
         t->grad_weight_f64 = dw_gw_f64_avx512;
     }

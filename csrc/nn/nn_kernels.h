@@ -84,6 +84,42 @@ typedef void (*fc_dw_plane_f32)(const fc_dw_plane *p, const float *in, const flo
 typedef void (*fc_dw_plane_f64)(const fc_dw_plane *p, const double *in, const double *w,
                                 const double *bias, double *out);
 
+/*
+ * Flat depthwise kernels (AVX-512 level; NULL elsewhere): planes [pl0, pl1)
+ * of a geometry that fc_dw_flat_fits, each as the plane kernel computes it
+ * (same terms, order and roundings: the same bits), plane pl reading
+ * in + pl*h_in*w_in with taps w + (pl % groups)*kh*kw (and bias + pl %
+ * groups) and writing out + pl*h_out*w_out.  With strides 1 and
+ * w_out == w_in, output position p = i*w_out + j of a plane reads input
+ * position p + (row0 + r*row_step)*w_in + col0 + q*col_step for tap (r, q):
+ * one offset per tap, so a vector holds consecutive positions whatever the
+ * row width (a 14-wide row no longer leaves 18 of 32 lanes empty), and the
+ * lanes whose input is outside the plane are masked off the load and the
+ * add.  The masks depend on the geometry alone: computed once per call for
+ * all its planes (at most FC_DW_FLAT_MAX_MASKS vectors x taps).
+ */
+#define FC_DW_FLAT_MAX_TAPS 25
+#define FC_DW_FLAT_MAX_MASKS 8192
+#define FC_DW_FLAT_VECTOR_BYTES 64
+
+static inline int fc_dw_flat_fits(const fc_dw_plane *p, size_t itemsize)
+{
+    const ptrdiff_t lanes = FC_DW_FLAT_VECTOR_BYTES / (ptrdiff_t)itemsize;
+    const ptrdiff_t taps = p->kh * p->kw;
+    if (p->stride_h != 1 || p->stride_w != 1 || p->w_out != p->w_in || taps > FC_DW_FLAT_MAX_TAPS
+        || p->h_out <= 0 || p->w_out <= 0 || p->h_out > FC_DW_FLAT_MAX_MASKS * lanes / p->w_out) {
+        return 0;
+    }
+    return (p->h_out * p->w_out + lanes - 1) / lanes * taps <= FC_DW_FLAT_MAX_MASKS;
+}
+
+typedef void (*fc_dw_flat_f32)(const fc_dw_plane *p, const float *in, const float *w,
+                               const float *bias, float *out, ptrdiff_t pl0, ptrdiff_t pl1,
+                               ptrdiff_t groups);
+typedef void (*fc_dw_flat_f64)(const fc_dw_plane *p, const double *in, const double *w,
+                               const double *bias, double *out, ptrdiff_t pl0, ptrdiff_t pl1,
+                               ptrdiff_t groups);
+
 typedef struct {
     fc_dw_row_f32 row_f32;
     fc_dw_row_f64 row_f64;
@@ -91,6 +127,8 @@ typedef struct {
     fc_dw_gw_f64 grad_weight_f64;
     fc_dw_plane_f32 plane_f32;   /* NULL: no plane kernel at this level */
     fc_dw_plane_f64 plane_f64;
+    fc_dw_flat_f32 flat_f32;     /* NULL: no flat kernel at this level */
+    fc_dw_flat_f64 flat_f64;
 } fc_depthwise_kernels;
 
 /*
