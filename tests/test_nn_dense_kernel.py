@@ -82,6 +82,38 @@ def _at_levels(x, w, b, kw, dtype):
     return results
 
 
+def _check_levels_and_bound(geometry, width, height, c_in, c_out, seed, dtype):
+    """The same bits at every thread count, at every level without a dense
+    kernel, and at every level with the same dense kernel; every level
+    within the accuracy bound of the exact result."""
+    x, w, b, kw = _case(geometry, width, height, c_in, c_out, seed)
+    results = _at_levels(x, w, b, kw, dtype)
+    if results[LEVELS[0]][0] is None:
+        return
+    stride = kw.get("stride", 1)
+    stride_w = stride if isinstance(stride, int) else stride[1]
+    for level in LEVELS:
+        for t, result in zip((1, 3), results[level]):
+            for k, (op, got) in enumerate(zip(OPS, result)):
+                want = results[same_kernel_level(op, level, stride_w)][0][k]
+                np.testing.assert_array_equal(
+                    got, want, err_msg=f"{geometry} {width}x{height} {op} {level} t={t}")
+    y = reference.conv2d(x, w, b, **kw)
+    g = np.cos(np.arange(y.size)).reshape(y.shape).astype(dtype).astype(np.float64)
+    xq, wq, bq = (a.astype(dtype).astype(np.float64) for a in (x, w, b))
+    exact = (reference.conv2d(xq, wq, bq, **kw),) + tuple(
+        reference.conv2d_backward(g, xq, wq, **kw)[:2])
+    mag = (reference.conv2d(abs(xq), abs(wq), abs(bq), **kw),) + tuple(
+        reference.conv2d_backward(abs(g), abs(xq), abs(wq), **kw)[:2])
+    taps = w.shape[2] * w.shape[3]
+    terms = (w.shape[1] * taps + 1, w.shape[0] // kw.get("groups", 1) * taps,
+             x.shape[0] * y.shape[2] * y.shape[3])
+    for level in LEVELS:
+        for op, got, e, m, n in zip(OPS, results[level][0], exact, mag, terms):
+            assert_scaled_close(got, e, m, n, dtype,
+                                what=f"{geometry} {width}x{height} {op} {level}")
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("geometry", sorted(GEOMETRIES))
 def test_same_bits_at_every_level_and_thread_count(geometry, dtype):
@@ -89,34 +121,18 @@ def test_same_bits_at_every_level_and_thread_count(geometry, dtype):
         height = 1 + k % 7                  # bands of 1-3 rows, partial ones too
         # units 2..17: one or two halves of 4 (AVX2), full or partial, more blocks of 8
         c_in, c_out = (1, 2, 3, 5, 7)[k % 5], (2, 3, 8, 9, 17, 5, 6, 4, 7)[k % 9]
-        x, w, b, kw = _case(geometry, width, height, c_in, c_out, seed=k)
-        results = _at_levels(x, w, b, kw, dtype)
-        if results[LEVELS[0]][0] is None:
-            continue
-        stride = kw.get("stride", 1)
-        stride_w = stride if isinstance(stride, int) else stride[1]
-        for level in LEVELS:
-            # the same bits at every thread count, at every level without a
-            # dense kernel, and at every level with the same dense kernel
-            for t, result in zip((1, 3), results[level]):
-                for k, (op, got) in enumerate(zip(OPS, result)):
-                    want = results[same_kernel_level(op, level, stride_w)][0][k]
-                    np.testing.assert_array_equal(
-                        got, want, err_msg=f"{geometry} {width}x{height} {op} {level} t={t}")
-        y = reference.conv2d(x, w, b, **kw)
-        g = np.cos(np.arange(y.size)).reshape(y.shape).astype(dtype).astype(np.float64)
-        xq, wq, bq = (a.astype(dtype).astype(np.float64) for a in (x, w, b))
-        exact = (reference.conv2d(xq, wq, bq, **kw),) + tuple(
-            reference.conv2d_backward(g, xq, wq, **kw)[:2])
-        mag = (reference.conv2d(abs(xq), abs(wq), abs(bq), **kw),) + tuple(
-            reference.conv2d_backward(abs(g), abs(xq), abs(wq), **kw)[:2])
-        taps = w.shape[2] * w.shape[3]
-        terms = (w.shape[1] * taps + 1, w.shape[0] // kw.get("groups", 1) * taps,
-                 x.shape[0] * y.shape[2] * y.shape[3])
-        for level in LEVELS:
-            for op, got, e, m, n in zip(OPS, results[level][0], exact, mag, terms):
-                assert_scaled_close(got, e, m, n, dtype,
-                                    what=f"{geometry} {width}x{height} {op} {level}")
+        _check_levels_and_bound(geometry, width, height, c_in, c_out, k, dtype)
+
+
+@pytest.mark.parametrize("width, c_sum, dtype", [(32, 64, np.float32), (20, 64, np.float32),
+                                                 (20, 32, np.float64)])
+def test_bands_sized_for_l1(width, c_sum, dtype):
+    """Flattened bands shortened so that their input rows fit in L1
+    (FC_DENSE_BAND_L1_BYTES, csrc/nn/conv2d_direct.c: here 3 or 6 rows of
+    13, the last band partial), forward (c_sum input channels summed) and
+    grad_input (c_sum output channels summed)."""
+    _check_levels_and_bound("3x3-p1", width, 13, c_sum, 3, 1, dtype)
+    _check_levels_and_bound("3x3-p1", width, 13, 3, c_sum, 2, dtype)
 
 
 def test_skipped_terms_are_not_added_as_zero():

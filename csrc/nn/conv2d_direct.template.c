@@ -224,11 +224,19 @@ static fc_status FC_SFX(dense_rows)(FC_DENSE_ROW dense_row, int row_flat,
     const int nthreads = fc_exec_threads(ex);
     int stop = 0;
     /* flattened rows (nn_kernels.h): consecutive input and output rows both
-     * n elements apart; bands of about FC_DENSE_FLAT_BAND positions then */
+     * n elements apart; bands of about FC_DENSE_FLAT_BAND positions then, or
+     * fewer rows to fit FC_DENSE_BAND_L1_BYTES (conv2d_direct.c) */
     const int flat = row_flat && geom->stride_w == 1 && row_mul * in_w == geom->n
                      && geom->rows_out_step == geom->n && geom->n > 0;
-    const ptrdiff_t R = flat ? fc_max(FC_DENSE_ROWS, (FC_DENSE_FLAT_BAND + geom->n - 1) / geom->n)
-                             : FC_DENSE_ROWS;
+    ptrdiff_t R = flat ? fc_max(FC_DENSE_ROWS, (FC_DENSE_FLAT_BAND + geom->n - 1) / geom->n)
+                       : FC_DENSE_ROWS;
+    if (flat) {   /* rows a band whose input rows fit FC_DENSE_BAND_L1_BYTES */
+        const ptrdiff_t row_bytes = geom->nsum * in_w * (ptrdiff_t)sizeof(FC_T);
+        const ptrdiff_t fit = FC_DENSE_BAND_L1_BYTES / fc_max(row_bytes, 1) - (kh - 1);
+        if (fit >= FC_DENSE_ROWS && fit < R) {
+            R = fit;
+        }
+    }
     const ptrdiff_t U = FC_DENSE_UNITS, nblk = (nunits + U - 1) / U;
     const ptrdiff_t bands = (rows_out + R - 1) / R, items = images * groups * bands;
     const ptrdiff_t out_plane = geom->out_plane, w_blk = geom->nsum * geom->w_sum;
