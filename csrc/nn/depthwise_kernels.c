@@ -431,21 +431,19 @@ static inline int dw_plane_row_full(const fc_dw_plane *p, ptrdiff_t i)
             const ptrdiff_t last = (top + d_hi) * p->w_in + j0 * sw + p->col0               \
                                    + fc_max(0, 2 * cs) + 2 * L * sw;                        \
             const int whole = d_lo <= d_hi && first >= 0 && last <= p->h_in * p->w_in;      \
-            if (sw == 1 && R == 4 && whole) {                                               \
-                if (up) {                                                                   \
-                    dw_plane_rows_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1, sm, \
-                                            4, 1, 1, 1);                                    \
+            if (sw == 1 && R == 4) {   /* the common case: constant arguments */            \
+                if (up && whole) {                                                          \
+                    dw_plane_rows_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1,     \
+                                            sm, 4, 1, 1, 1);                                \
+                } else if (up) {                                                            \
+                    dw_plane_rows_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1,     \
+                                            sm, 4, 1, 1, 0);                                \
+                } else if (whole) {                                                         \
+                    dw_plane_rows_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1,     \
+                                            sm, 4, 0, 1, 1);                                \
                 } else {                                                                    \
-                    dw_plane_rows_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1, sm, \
-                                            4, 0, 1, 1);                                    \
-                }                                                                           \
-            } else if (sw == 1 && R == 4) {                                                 \
-                if (up) {                                                                   \
-                    dw_plane_rows_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1, sm, \
-                                            4, 1, 1, 0);                                    \
-                } else {                                                                    \
-                    dw_plane_rows_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1, sm, \
-                                            4, 0, 1, 0);                                    \
+                    dw_plane_rows_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1,     \
+                                            sm, 4, 0, 1, 0);                                \
                 }                                                                           \
             } else {                                                                        \
                 dw_plane_rows_3x3_##SFX(p, in, w, bias, out, i, j0, addm, ld0, ld1, sm, R,  \
