@@ -249,6 +249,15 @@ static fc_status FC_SFX(dense_rows)(FC_DENSE_ROW dense_row, int row_flat,
         const ptrdiff_t b = item / bands / groups;
         const FC_T *ing = in + (b * sum_total + g * geom->nsum) * geom->in_plane;
         FC_T *outg = out + (b * units_total + g * nunits) * out_plane;
+        /* from this item's input to the next item's, at the same place of
+         * its band: block 0 prefetches the next band (fc_dense_row) */
+        ptrdiff_t shift = 0;
+        if (item + 1 < items) {
+            const ptrdiff_t nband = (item + 1) % bands, ng = (item + 1) / bands % groups;
+            const ptrdiff_t nb = (item + 1) / bands / groups;
+            shift = ((nb - b) * sum_total + (ng - g) * geom->nsum) * geom->in_plane
+                    + (nband - band) * R * row_mul * in_w;
+        }
         const ptrdiff_t end = fc_min(rows_out, band * R + R);
         ptrdiff_t row = band * R;
         while (row < end) {
@@ -275,6 +284,7 @@ static fc_status FC_SFX(dense_rows)(FC_DENSE_ROW dense_row, int row_flat,
             const FC_T *in0 = p.nrows > 0 ? ing + (first + r_lo * rstep) * in_w : ing;
             for (ptrdiff_t blk = 0; blk < nblk; ++blk) {
                 const ptrdiff_t u0 = blk * U;
+                p.prefetch_shift = blk == 0 ? shift : 0;
                 dense_row(&p, fc_min(U, nunits - u0), nr_out, in0,
                           wp + (g * nblk + blk) * w_blk + r_lo * geom->w_row,
                           bias != NULL ? bias + g * nunits + u0 : NULL,

@@ -55,7 +55,7 @@ FC_DR_NAME(dense_half_avx2)(const fc_dense_row *p, const int nr, const int nv, p
                             const FC_DR_T *in, const FC_DR_T *wh, const FC_DR_T *bias,
                             FC_DR_T *out, ptrdiff_t j0, ptrdiff_t qa, ptrdiff_t qb,
                             FC_DR_MT (*addm)[3][FC_DR_L], FC_DR_MT (*sm)[FC_DR_L],
-                            ptrdiff_t nfull, const ptrdiff_t *voff)
+                            ptrdiff_t nfull, const ptrdiff_t *voff, ptrdiff_t pf)
 {
     const ptrdiff_t kw = p->kw, cs = p->col_step, rs = p->rows_in_step;
     const int nt = nr * nv;
@@ -76,6 +76,13 @@ FC_DR_NAME(dense_half_avx2)(const fc_dense_row *p, const int nr, const int nv, p
     for (ptrdiff_t c = 0; c < p->nsum; ++c) {
         const FC_DR_T *inc = in + c * p->in_plane + j0 + p->col0;
         const FC_DR_T *wc = wh + c * p->w_sum;
+        if (pf != 0) {   /* the next band's lines of these vectors (a hint) */
+            _Pragma("GCC unroll 3")
+            for (int t = 0; t < nt; ++t) {
+                __builtin_prefetch(inc + pf + (t / nv) * rs + voff[t % nv], 0,
+                                   FC_DENSE_PREFETCH_LOCALITY);
+            }
+        }
         for (ptrdiff_t k = 0; k < p->nrows; ++k) {
             const FC_DR_T *row = inc + k * p->row_step;
             const FC_DR_T *wk = wc + k * p->w_row;
@@ -161,12 +168,12 @@ FC_DR_NAME(dense_chunk_avx2)(const fc_dense_row *p, const int nr, const int nv, 
                              const FC_DR_T *in, const FC_DR_T *wp, const FC_DR_T *bias,
                              FC_DR_T *out, ptrdiff_t j0, ptrdiff_t qa, ptrdiff_t qb,
                              FC_DR_MT (*addm)[3][FC_DR_L], FC_DR_MT (*sm)[FC_DR_L],
-                             ptrdiff_t nfull, const ptrdiff_t *voff)
+                             ptrdiff_t nfull, const ptrdiff_t *voff, ptrdiff_t pf)
 {
-    for (ptrdiff_t u0 = 0; u0 < nu; u0 += 4) {
+    for (ptrdiff_t u0 = 0; u0 < nu; u0 += 4) {   /* the first half prefetches */
         FC_DR_NAME(dense_half_avx2)(p, nr, nv, fc_min(4, nu - u0), in, wp + u0,
                                     bias != NULL ? bias + u0 : NULL, out + u0 * p->out_plane,
-                                    j0, qa, qb, addm, sm, nfull, voff);
+                                    j0, qa, qb, addm, sm, nfull, voff, u0 == 0 ? pf : 0);
     }
 }
 
@@ -176,6 +183,7 @@ FC_AVX2 static void FC_DR_NAME(dense_row_avx2)(const fc_dense_row *p, ptrdiff_t 
                                                FC_DR_T *out)
 {
     const ptrdiff_t per_chunk = nr_out == 1 ? 3 : 1;   /* vectors of columns per chunk */
+    const ptrdiff_t pf = fc_dense_prefetch_offset(p);
     for (ptrdiff_t j0 = 0; j0 < p->n; j0 += per_chunk * FC_DR_L) {
         const ptrdiff_t nv = fc_min(per_chunk, (p->n - j0 + FC_DR_L - 1) / FC_DR_L);
         _Alignas(32) FC_DR_MT addm[FC_DENSE_MAX_KW][3][FC_DR_L];
@@ -210,19 +218,19 @@ FC_AVX2 static void FC_DR_NAME(dense_row_avx2)(const fc_dense_row *p, ptrdiff_t 
         }
         if (nr_out == 3) {
             FC_DR_NAME(dense_chunk_avx2)(p, 3, 1, nu, in, wp, bias, out, j0, qa, qb, addm, sm,
-                                         nfull, voff);
+                                         nfull, voff, pf);
         } else if (nr_out == 2) {
             FC_DR_NAME(dense_chunk_avx2)(p, 2, 1, nu, in, wp, bias, out, j0, qa, qb, addm, sm,
-                                         nfull, voff);
+                                         nfull, voff, pf);
         } else if (nv == 3) {
             FC_DR_NAME(dense_chunk_avx2)(p, 1, 3, nu, in, wp, bias, out, j0, qa, qb, addm, sm,
-                                         nfull, voff);
+                                         nfull, voff, pf);
         } else if (nv == 2) {
             FC_DR_NAME(dense_chunk_avx2)(p, 1, 2, nu, in, wp, bias, out, j0, qa, qb, addm, sm,
-                                         nfull, voff);
+                                         nfull, voff, pf);
         } else {
             FC_DR_NAME(dense_chunk_avx2)(p, 1, 1, nu, in, wp, bias, out, j0, qa, qb, addm, sm,
-                                         nfull, voff);
+                                         nfull, voff, pf);
         }
     }
 }

@@ -33,7 +33,7 @@ FC_AVX512 static inline __attribute__((always_inline)) void
 FC_DR_NAME(dense_chunk)(const fc_dense_row *p, const int nr, const int nv, const int sw,
                         ptrdiff_t nu, const FC_DR_T *in, const FC_DR_T *wp, const FC_DR_T *bias,
                         FC_DR_T *out, ptrdiff_t j0, FC_DR_M (*addm)[3], FC_DR_M (*ld)[3][2],
-                        const FC_DR_M *sm)
+                        const FC_DR_M *sm, ptrdiff_t pf)
 {
     const ptrdiff_t kw = p->kw, cs = p->col_step, nt = nr * nv;
     FC_DR_V acc[FC_DENSE_UNITS][3];
@@ -48,6 +48,17 @@ FC_DR_NAME(dense_chunk)(const fc_dense_row *p, const int nr, const int nv, const
     for (ptrdiff_t c = 0; c < p->nsum; ++c) {
         const FC_DR_T *inc = in + c * p->in_plane + j0 * sw + p->col0;
         const FC_DR_T *wc = wp + c * p->w_sum;
+        if (pf != 0) {   /* the next band's lines of these vectors (a hint) */
+            _Pragma("GCC unroll 3")
+            for (int t = 0; t < nt; ++t) {
+                const FC_DR_T *ahead = inc + pf + (t / nv) * p->rows_in_step
+                                       + (t % nv) * FC_DR_L * sw;
+                __builtin_prefetch(ahead, 0, FC_DENSE_PREFETCH_LOCALITY);
+                if (sw == 2) {
+                    __builtin_prefetch(ahead + FC_DR_L, 0, FC_DENSE_PREFETCH_LOCALITY);
+                }
+            }
+        }
         for (ptrdiff_t k = 0; k < p->nrows; ++k) {
             const FC_DR_T *row = inc + k * p->row_step;
             const FC_DR_T *wk = wc + k * p->w_row;
@@ -91,7 +102,7 @@ FC_DR_NAME(dense_chunk)(const fc_dense_row *p, const int nr, const int nv, const
 
 /* the chunk of nr x nv vectors at stride sw */
 #define FC_DR_CHUNK(nr, nv, sw) \
-    FC_DR_NAME(dense_chunk)(p, nr, nv, sw, nu, in, wp, bias, out, j0, addm, ld, sm)
+    FC_DR_NAME(dense_chunk)(p, nr, nv, sw, nu, in, wp, bias, out, j0, addm, ld, sm, pf)
 
 FC_AVX512 static void FC_DR_NAME(dense_row)(const fc_dense_row *p, ptrdiff_t nu, ptrdiff_t nr_out,
                                             const FC_DR_T *in, const FC_DR_T *wp,
@@ -99,6 +110,7 @@ FC_AVX512 static void FC_DR_NAME(dense_row)(const fc_dense_row *p, ptrdiff_t nu,
 {
     const ptrdiff_t per_chunk = nr_out == 1 ? 3 : 1;   /* vectors of columns per chunk */
     const ptrdiff_t sw = p->stride_w;
+    const ptrdiff_t pf = fc_dense_prefetch_offset(p);
     for (ptrdiff_t j0 = 0; j0 < p->n; j0 += per_chunk * FC_DR_L) {
         const ptrdiff_t nv = fc_min(per_chunk, (p->n - j0 + FC_DR_L - 1) / FC_DR_L);
         FC_DR_M addm[FC_DENSE_MAX_KW][3], ld[FC_DENSE_MAX_KW][3][2], sm[3];

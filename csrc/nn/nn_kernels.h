@@ -163,6 +163,11 @@ typedef struct {
  * band of short rows fills whole vectors instead of leaving the lanes past
  * each row's end empty.  The terms and their order are those of the rows
  * computed one by one: the same bits.
+ * Prefetch (prefetch_shift != 0): the input of the caller's next band is
+ * `prefetch_shift` elements from this one's; for each summed channel the
+ * kernel asks for the cache lines of its vectors' newest input row (the
+ * kernel row whose input row is largest) that far ahead -- a hint, never a
+ * read, so any shift is safe.
  * Contract: 1 <= kw <= FC_DENSE_MAX_KW, 1 <= nu <= FC_DENSE_UNITS,
  * 1 <= nr_out <= FC_DENSE_ROWS, 1 <= stride_w <= the table's
  * row_max_stride_w (2 at AVX-512: two loads and a permute per input vector;
@@ -172,6 +177,8 @@ typedef struct {
 #define FC_DENSE_UNITS 8
 #define FC_DENSE_ROWS 3
 #define FC_DENSE_MAX_KW 16
+/* __builtin_prefetch locality of the prefetch above */
+#define FC_DENSE_PREFETCH_LOCALITY 2
 
 typedef struct {
     ptrdiff_t nsum, in_plane;               /* channels summed over, their plane stride */
@@ -182,7 +189,19 @@ typedef struct {
     ptrdiff_t w_sum, w_row;                 /* packed-weight strides of c and k */
     ptrdiff_t out_plane;                    /* output elements between units */
     ptrdiff_t rows_in_step, rows_out_step;  /* between the nr_out rows, in and out */
+    ptrdiff_t prefetch_shift;               /* 0, or see "Prefetch" above */
 } fc_dense_row;
+
+/* The prefetch of fc_dense_row: from the input of a chunk (its kernel row
+ * 0) to the next band's newest input row, that of the kernel row whose
+ * input row is largest; 0 for none. */
+static inline ptrdiff_t fc_dense_prefetch_offset(const fc_dense_row *p)
+{
+    if (p->prefetch_shift == 0 || p->nrows == 0) {
+        return 0;
+    }
+    return p->prefetch_shift + (p->row_step > 0 ? (p->nrows - 1) * p->row_step : 0);
+}
 
 typedef void (*fc_dense_row_f32)(const fc_dense_row *p, ptrdiff_t nu, ptrdiff_t nr_out,
                                  const float *in, const float *wp, const float *bias,
