@@ -281,12 +281,18 @@ def _fft_cost_bound(shapes, dtype, boundary, threads, batch=1):
 # AVX2 level on; grad_weight, at most _NN_DENSE_GW_MAX_COLUMNS output
 # columns, on the dense grad_weight kernel at AVX-512 only
 # (_nn_dense_kernel_runs).  Where 'auto' takes them
-# (_nn_dense_kernel_pays; 1x1 layers always keep im2col, whose plain GEMM is
-# as fast or faster):
+# (_nn_dense_kernel_pays):
 # - AVX-512 (csrc/nn/dense_*_avx512.template.c, 8 channels at a time):
-#   everywhere; on the grid's 3x3, 5x5 and 1-D layers 1.4-3x im2col +
-#   OpenBLAS forward and grad_input, 1.1-1.9x grad_weight (OpenBLAS runs its
-#   AVX2 kernels on these Zen 5 CPUs).
+#   everywhere but 1x1 layers with stride 2 along the rows; on the grid's
+#   3x3, 5x5 and 1-D layers 1.4-3x im2col + OpenBLAS forward and
+#   grad_input, 1.1-1.9x grad_weight (OpenBLAS runs its AVX2 kernels on
+#   these Zen 5 CPUs).  1x1 layers (forward and grad_input; their
+#   grad_weight has no dense kernel) with stride 1, since the row kernel
+#   prefetches the next band: 1.14-2.0x im2col at 1 thread (N32 64 -> 64
+#   on 32x32 1.55 / 1.64, N16 64 -> 256 on 56x56 1.32-1.37 / 1.58, N8 512
+#   -> 512 on 7x7 1.14 / 1.22), 1.0-1.4x at 2; stride 2 went either way
+#   (N16 64 -> 128 on 56x56 1.19, N8 256 -> 512 on 28x28 0.74).
+# - AVX2: 1x1 layers keep im2col, 2-3x faster than the row kernel there.
 # - AVX2 (csrc/nn/dense_row_avx2.template.c, 2 x 4 channels x 24 columns):
 #   it runs at the FMA rate of OpenBLAS's Haswell GEMM, its taps at the row
 #   edges (masked, about 3x an interior tap) and the lanes past a row's end
@@ -348,10 +354,12 @@ def _nn_dense_kernel_runs(op, g, isa_level):
 
 def _nn_dense_kernel_pays(op, g, isa_level):
     """True when 'auto' takes a dense kernel over im2col + GEMM."""
-    if not _nn_dense_kernel_runs(op, g, isa_level) or g.kh * g.kw == 1:
+    if not _nn_dense_kernel_runs(op, g, isa_level):
         return False
     if isa_level >= _NN_DENSE_EVERYWHERE_LEVEL:
-        return True
+        return g.kh * g.kw > 1 or g.stride_w == 1
+    if g.kh * g.kw == 1:
+        return False
     og, cg, taps = g.c_out // g.groups, g.c_in // g.groups, g.kh * g.kw
     if taps < _NN_DENSE_AVX2_MIN_TAPS:
         return False

@@ -133,14 +133,15 @@ def _nn_rule(op, g, level):
     if too_big:
         return "direct"
     og, cg = g.c_out // g.groups, g.c_in // g.groups
-    # the dense kernels: stride 1 along the rows, more than one tap (1x1
-    # layers keep GEMM), 2 or more channels computed (output channels
-    # forward and grad_weight, input channels grad_input with strides 1); at
-    # most 16 kernel columns forward and grad_input (the row kernel, AVX2 and
-    # AVX-512), at most 4096 output columns for grad_weight (AVX-512 only)
-    # (forward and grad_weight at AVX-512 also with stride 2 along the rows)
+    # the dense kernels: stride 1 along the rows, 2 or more channels
+    # computed (output channels forward and grad_weight, input channels
+    # grad_input with strides 1); at most 16 kernel columns forward and
+    # grad_input (the row kernel, AVX2 and AVX-512; 1x1 layers at AVX-512
+    # only), more than one tap and at most 4096 output columns for
+    # grad_weight (AVX-512 only) (forward and grad_weight at AVX-512 also
+    # with stride 2 along the rows, but not 1x1 forward)
     taps = g.kh * g.kw
-    dense_geometry = g.stride_w == 1 and taps > 1
+    dense_geometry = g.stride_w == 1 and (taps > 1 or level == "avx512")
     row_runs = dense_geometry and g.kw <= 16 and (
         (op == "nn_forward" and og >= 2)
         or (op == "nn_grad_input" and cg >= 2 and g.stride_h == 1))
