@@ -283,7 +283,8 @@ def _fft_cost_bound(shapes, dtype, boundary, threads, batch=1):
 # (_nn_dense_kernel_runs).  Where 'auto' takes them
 # (_nn_dense_kernel_pays):
 # - AVX-512 (csrc/nn/dense_*_avx512.template.c, 8 channels at a time):
-#   everywhere but 1x1 layers with stride 2 along the rows; on the grid's
+#   everywhere but 1x1 layers with stride 2 along the rows (and see
+#   their grad_weight below); on the grid's
 #   3x3, 5x5 and 1-D layers 1.4-3x im2col + OpenBLAS forward and
 #   grad_input, 1.1-1.9x grad_weight (OpenBLAS runs its AVX2 kernels on
 #   these Zen 5 CPUs).  1x1 layers (forward and grad_input; their
@@ -291,7 +292,14 @@ def _fft_cost_bound(shapes, dtype, boundary, threads, batch=1):
 #   prefetches the next band: 1.14-2.0x im2col at 1 thread (N32 64 -> 64
 #   on 32x32 1.55 / 1.64, N16 64 -> 256 on 56x56 1.32-1.37 / 1.58, N8 512
 #   -> 512 on 7x7 1.14 / 1.22), 1.0-1.4x at 2; stride 2 went either way
-#   (N16 64 -> 128 on 56x56 1.19, N8 256 -> 512 on 28x28 0.74).
+#   (N16 64 -> 128 on 56x56 1.19, N8 256 -> 512 on 28x28 0.74).  Their
+#   grad_weight (strides 1, no padding: the pointwise kernel) where a plane
+#   has at least _NN_POINTWISE_GW_MIN_POSITIONS positions: 1.25-1.5x
+#   im2col on 28x28 to 56x56 planes with 32-256 channels, 1.9-4x with 3-16
+#   or 10 output channels, at 1 thread (2-4x at 2: im2col's grad_weight
+#   runs one unit per 128 output channels); 0.94-0.96x on 14x14 (256
+#   channels) and 0.56-0.66x on 7x7 (512-1024 channels), where the lane
+#   sums of many channels leave L2 and each call has few positions.
 # - AVX2: 1x1 layers keep im2col, 2-3x faster than the row kernel there.
 # - AVX2 (csrc/nn/dense_row_avx2.template.c, 2 x 4 channels x 24 columns):
 #   it runs at the FMA rate of OpenBLAS's Haswell GEMM, its taps at the row
@@ -323,6 +331,7 @@ _NN_DENSE_EVERYWHERE_LEVEL = _isa.LEVELS.index("avx512")
 _NN_DENSE_MIN_UNITS = 2
 _NN_DENSE_MAX_KW = 16
 _NN_DENSE_GW_MAX_COLUMNS = 4096
+_NN_POINTWISE_GW_MIN_POSITIONS = 256
 _NN_DENSE_AVX2_MIN_TAPS = 9
 _NN_DENSE_AVX2_FORWARD_UNITS = 32
 _NN_DENSE_AVX2_FORWARD_WIDE = (64, 56, 288)   # og <=, w_out >=, cg * kh * kw >=
@@ -348,8 +357,17 @@ def _nn_dense_kernel_runs(op, g, isa_level):
     if op == "nn_grad_input":
         return (g.c_in // g.groups >= _NN_DENSE_MIN_UNITS and g.stride_w == 1
                 and g.stride_h == 1 and g.kw <= _NN_DENSE_MAX_KW)
-    return (isa_level >= _NN_DENSE_EVERYWHERE_LEVEL and g.c_out // g.groups >= _NN_DENSE_MIN_UNITS
-            and g.stride_w <= 2 and g.kh * g.kw > 1 and g.w_out <= _NN_DENSE_GW_MAX_COLUMNS)
+    if isa_level < _NN_DENSE_EVERYWHERE_LEVEL or g.c_out // g.groups < _NN_DENSE_MIN_UNITS:
+        return False
+    return _nn_pointwise(g) or (g.stride_w <= 2 and g.kh * g.kw > 1
+                                and g.w_out <= _NN_DENSE_GW_MAX_COLUMNS)
+
+
+def _nn_pointwise(g):
+    """True for 1x1 layers with strides 1 and no padding (their grad_weight
+    has a kernel of its own)."""
+    return (g.kh == 1 and g.kw == 1 and g.stride_h == 1 and g.stride_w == 1
+            and g.pad_h == 0 and g.pad_w == 0)
 
 
 def _nn_dense_kernel_pays(op, g, isa_level):
@@ -357,6 +375,8 @@ def _nn_dense_kernel_pays(op, g, isa_level):
     if not _nn_dense_kernel_runs(op, g, isa_level):
         return False
     if isa_level >= _NN_DENSE_EVERYWHERE_LEVEL:
+        if op == "nn_grad_weight" and g.kh * g.kw == 1:
+            return g.h_out * g.w_out >= _NN_POINTWISE_GW_MIN_POSITIONS
         return g.kh * g.kw > 1 or g.stride_w == 1
     if g.kh * g.kw == 1:
         return False

@@ -139,14 +139,19 @@ def _nn_rule(op, g, level):
     # grad_input (the row kernel, AVX2 and AVX-512; 1x1 layers at AVX-512
     # only), more than one tap and at most 4096 output columns for
     # grad_weight (AVX-512 only) (forward and grad_weight at AVX-512 also
-    # with stride 2 along the rows, but not 1x1 forward)
+    # with stride 2 along the rows, but not 1x1 forward); 1x1 grad_weight
+    # (strides 1, no padding) on the pointwise kernel at AVX-512
     taps = g.kh * g.kw
     dense_geometry = g.stride_w == 1 and (taps > 1 or level == "avx512")
     row_runs = dense_geometry and g.kw <= 16 and (
         (op == "nn_forward" and og >= 2)
         or (op == "nn_grad_input" and cg >= 2 and g.stride_h == 1))
-    gw_runs = (op == "nn_grad_weight" and g.stride_w <= 2 and taps > 1 and og >= 2
-               and g.w_out <= 4096)
+    pointwise = (taps == 1 and g.stride_h == 1 and g.stride_w == 1 and g.pad_h == 0
+                 and g.pad_w == 0)
+    gw_runs = op == "nn_grad_weight" and og >= 2 and (
+        g.stride_w <= 2 and taps > 1 and g.w_out <= 4096
+        # the pointwise kernel, 'auto' from 256 positions a plane
+        or pointwise and g.h_out * g.w_out >= 256)
     s2_runs = op == "nn_forward" and g.stride_w == 2 and taps > 1 and g.kw <= 16 and og >= 2
     if level == "avx512" and (row_runs or gw_runs or s2_runs):
         return "direct"
@@ -185,6 +190,11 @@ def _geometries():
         yield _nn_shapes.Geometry(n=1, groups=1, c_in=c_in, h_in=5, w_in=w_out + 2, c_out=c_out,
                                   h_out=3, w_out=w_out, kh=3, kw=3, stride_h=1, stride_w=1,
                                   pad_h=0, pad_w=0, dil_h=1, dil_w=1)
+    # the pointwise grad_weight's edges: 255 / 256 positions a plane, padding
+    for h, w, pad in ((15, 17, 0), (16, 16, 0), (16, 16, 1)):
+        yield _nn_shapes.Geometry(n=2, groups=1, c_in=8, h_in=h, w_in=w, c_out=16,
+                                  h_out=h + 2 * pad, w_out=w + 2 * pad, kh=1, kw=1, stride_h=1,
+                                  stride_w=1, pad_h=pad, pad_w=pad, dil_h=1, dil_w=1)
     yield _nn_shapes.Geometry(n=1, groups=1, c_in=1, h_in=1, w_in=2**31, c_out=8, h_out=1,
                               w_out=2**31 - 2, kh=1, kw=3, stride_h=1, stride_w=1, pad_h=0,
                               pad_w=0, dil_h=1, dil_w=1)

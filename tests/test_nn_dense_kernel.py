@@ -6,7 +6,9 @@ run forward and grad_input through one masked kernel that computes 8
 channels (AVX2: two halves of 4) x 3 vectors of columns, 1-3 output rows at
 a time, edges included, with fused multiply-adds; at AVX-512 grad_weight
 runs through another (8 output channels x 3 taps of lane sums over bands of
-rows, csrc/nn/dense_gw_avx512.template.c).  For every width, height,
+rows, csrc/nn/dense_gw_avx512.template.c), and 1x1 layers' grad_weight
+through the pointwise kernel of the same file (3 input channels in place of
+the taps).  For every width, height,
 channel count and geometry, at every level: the same bits at every thread
 count, within the accuracy bound of the exact result; the levels without a
 kernel give each other's bits, and so do the levels with the same kernel
@@ -44,6 +46,8 @@ GEOMETRIES = {
     "1x7-p03": ((1, 7), dict(padding=(0, 3))),
     "2x17-p08": ((2, 17), dict(padding=(0, 8))),
     "3x3-p1-g2": ((3, 3), dict(padding=1, groups=2)),
+    "1x1-p0": ((1, 1), dict()),
+    "1x1-p0-g2": ((1, 1), dict(groups=2)),
 }
 WIDTHS = (1, 2, 7, 8, 9, 15, 16, 17, 24, 31, 33, 47, 48, 49, 56)
 OPS = ("forward", "grad_input", "grad_weight")
@@ -204,9 +208,40 @@ def test_skipped_terms_keep_the_sign_of_zero(width, dtype, tiny):
             assert (got == 0).all() and np.signbit(got).all(), (name, level, np.signbit(got))
 
 
+@pytest.mark.parametrize("c_in, c_out, height, width, images", [
+    (200, 20, 40, 40, 3),    # two chunks of input channels (192 + 8), runs of 336 positions
+    (70, 2000, 4, 4, 2),     # 250 blocks: chunks of 63 channels keep the lane sums in budget
+    (5, 11, 7, 7, 9),        # whole images a run, the last run short
+])
+def test_pointwise_grad_weight_chunks_and_runs(c_in, c_out, height, width, images):
+    """The pointwise grad_weight kernel (1x1, strides 1, no padding) over
+    chunks of input channels, runs within an image, and runs of whole
+    images: the same bits at every thread count, within the bound."""
+    rng = np.random.default_rng(c_in)
+    x = rng.uniform(-1, 1, (images, c_in, height, width))
+    w = rng.uniform(-1, 1, (c_out, c_in, 1, 1))
+    g = rng.uniform(-1, 1, (images, c_out, height, width))
+    exact = reference.conv2d_backward(g, x, w)[1]
+    mag = reference.conv2d_backward(abs(g), abs(x), abs(w))[1]
+    for level in LEVELS:
+        old = _isa.set_isa(level)
+        try:
+            for dtype in (np.float32, np.float64):
+                got = [nn.conv2d_backward(*(a.astype(dtype) for a in (g, x, w)),
+                                          method="direct", threads=t,
+                                          output_mask=(False, True, False))[1]
+                       for t in (1, 2, 3)]
+                for other in got[1:]:
+                    np.testing.assert_array_equal(other, got[0], err_msg=f"{level} {dtype}")
+                assert_scaled_close(got[0], exact, mag, images * height * width, dtype,
+                                    what=f"pointwise {level}")
+        finally:
+            _isa.set_isa(old)
+
+
 @pytest.mark.parametrize("width", [1, 9, 16, 17, 33])
 @pytest.mark.parametrize("geometry", ["3x3-p1", "3x3-p4", "5x5-p2-dil12", "3x3-p1-g2",
-                                      "3x3-s2-p1", "5x5-s2-p0-dil12"])
+                                      "3x3-s2-p1", "5x5-s2-p0-dil12", "1x1-p0-g2"])
 def test_reads_inside_the_arrays(geometry, width):
     """The masked loads read no element outside x, w, dy (tests/guards.py:
     NaN sentinels around every argument, strided views too), at every level."""

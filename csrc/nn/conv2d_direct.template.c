@@ -77,6 +77,7 @@ typedef FC_T FC_SFX(fc_vector) __attribute__((vector_size(16)));
 #  define FC_DW_FLAT fc_dw_flat_f32
 #  define FC_DENSE_ROW fc_dense_row_f32
 #  define FC_DENSE_GW fc_dense_gw_f32
+#  define FC_DENSE_PW_GW fc_dense_pw_gw_f32
 #  define FC_DENSE_GW_LANES FC_DENSE_GW_LANES_F32
 #else
 #  define FC_DW_ROW fc_dw_row_f64
@@ -85,6 +86,7 @@ typedef FC_T FC_SFX(fc_vector) __attribute__((vector_size(16)));
 #  define FC_DW_FLAT fc_dw_flat_f64
 #  define FC_DENSE_ROW fc_dense_row_f64
 #  define FC_DENSE_GW fc_dense_gw_f64
+#  define FC_DENSE_PW_GW fc_dense_pw_gw_f64
 #  define FC_DENSE_GW_LANES FC_DENSE_GW_LANES_F64
 #endif
 
@@ -1047,6 +1049,109 @@ static fc_status FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T 
     return failed ? FC_ERR_NOMEM : stop ? FC_ERR_INTERRUPTED : FC_OK;
 }
 
+/*
+ * grad_weight of 1x1 layers with strides 1 and no padding ("pointwise": for
+ * each weight a sum over positions of dy times x) by the pointwise kernel
+ * (nn_kernels.h), FC_DENSE_UNITS output channels x FC_DENSE_GW_TAPS input
+ * channels a call.  Each thread owns a share of the (group, block of
+ * FC_DENSE_UNITS output channels) pairs and keeps the lane sums of all of
+ * them for a chunk of input channels, and walks runs of positions (of one
+ * image, or whole images when they are small) outside its blocks: a run's
+ * x (every channel of the chunk, sized to stay in L2) is read from cache by
+ * each block, and each block's dy rows of the run (L1-sized) by each call.
+ * Each weight's terms reach its lanes in (image, position) order, fixed by
+ * the layer; the lanes
+ * are added up in lane order at the end: the same bits at every thread
+ * count.  FC_ERR_NOMEM (nothing computed) when out of memory.
+ */
+#define FC_PW_GW_RUN 1024             /* positions a run at most (8 units' dy: 32 KiB) */
+#define FC_PW_GW_X_BYTES 262144       /* a run's x, all channels of a chunk */
+#define FC_PW_GW_CHANNELS 192         /* input channels a chunk at most ... */
+#define FC_PW_GW_LANE_BYTES 8388608   /* ... fewer if the lanes of all blocks would exceed this */
+
+static int FC_SFX(pointwise_layer)(const fc_conv2d_shape *s)
+{
+    return s->kh == 1 && s->kw == 1 && s->stride_h == 1 && s->stride_w == 1 && s->pad_h == 0
+           && s->pad_w == 0;
+}
+
+static fc_status FC_SFX(grad_weight_pointwise)(const fc_conv2d_shape *s, const FC_T *x,
+                                               const FC_T *dy, FC_T *dw, const fc_exec *ex,
+                                               FC_DENSE_PW_GW pw_gw)
+{
+    enum { U = FC_DENSE_UNITS, T = FC_DENSE_GW_TAPS, L = FC_DENSE_GW_LANES };
+    const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
+    const ptrdiff_t plane = s->h_in * s->w_in, nblk = (og + U - 1) / U;
+    const ptrdiff_t blocks = s->groups * nblk, per_sum = (ptrdiff_t)U * T * L;
+    const ptrdiff_t fit = FC_PW_GW_LANE_BYTES / (blocks * per_sum * (ptrdiff_t)sizeof(FC_T));
+    const ptrdiff_t chunk = fc_min(cg, fc_max(T, fc_min(FC_PW_GW_CHANNELS, fit * T)));
+    const ptrdiff_t ntrip = (chunk + T - 1) / T;
+    /* a run: `run` positions of one image, or `images` whole images */
+    const ptrdiff_t run_max = fc_max(L, fc_min(FC_PW_GW_RUN,
+        FC_PW_GW_X_BYTES / (chunk * (ptrdiff_t)sizeof(FC_T))) / L * L);
+    const ptrdiff_t run = fc_min(plane, run_max);
+    const ptrdiff_t images = run < plane ? 1 : fc_max(1, run_max / plane);
+    const int nthreads = (int)fc_min(fc_exec_threads(ex), blocks);
+    FC_T *lanes = (FC_T *)malloc((size_t)(blocks * ntrip * per_sum) * sizeof(FC_T));
+    if (lanes == NULL) {
+        return FC_ERR_NOMEM;
+    }
+    int stop = 0;
+
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
+    {
+        const ptrdiff_t team = fc_thread_count(), me = fc_thread_num();
+        const ptrdiff_t k_lo = blocks * me / team, k_hi = blocks * (me + 1) / team;
+        ptrdiff_t since_poll = 0;
+        for (ptrdiff_t c0 = 0; c0 < cg; c0 += chunk) {
+            const ptrdiff_t nc = fc_min(chunk, cg - c0), ntr = (nc + T - 1) / T;
+            memset(lanes + k_lo * ntrip * per_sum, 0,
+                   (size_t)((k_hi - k_lo) * ntrip * per_sum) * sizeof(FC_T));
+            for (ptrdiff_t b = 0; b < s->n; b += images) {
+                const ptrdiff_t nb = fc_min(images, s->n - b);
+                for (ptrdiff_t p0 = 0; p0 < plane; p0 += run) {
+                    const ptrdiff_t len = fc_min(run, plane - p0);
+                    if (fc_nn_stopped_after(ex, &stop, (k_hi - k_lo) * U * nc * nb * len,
+                                            &since_poll)) {
+                        break;
+                    }
+                    for (ptrdiff_t k = k_lo; k < k_hi; ++k) {
+                        const ptrdiff_t g = k / nblk, o0 = g * og + k % nblk * U;
+                        const FC_T *dyk = dy + (b * s->c_out + o0) * plane + p0;
+                        const FC_T *xg = x + (b * s->c_in + g * cg + c0) * plane + p0;
+                        for (ptrdiff_t tr = 0; tr < ntr; ++tr) {
+                            const fc_dense_pw_gw p = {
+                                .n = len, .nimages = nb, .x_image = s->c_in * plane,
+                                .dy_image = s->c_out * plane, .nu = fc_min(U, og - k % nblk * U),
+                                .dy_step = plane, .nq = fc_min(T, nc - tr * T), .x_step = plane};
+                            pw_gw(&p, xg + tr * T * plane, dyk,
+                                  lanes + (k * ntrip + tr) * per_sum);
+                        }
+                    }
+                }
+            }
+            /* dw[o0 + u, c0 + c] = the sum of its lanes, in lane order */
+            for (ptrdiff_t k = k_lo; k < k_hi; ++k) {
+                const ptrdiff_t o0 = k / nblk * og + k % nblk * U;
+                const ptrdiff_t nu = fc_min(U, og - k % nblk * U);
+                for (ptrdiff_t c = 0; c < nc; ++c) {
+                    const FC_T *sums = lanes + (k * ntrip + c / T) * per_sum + (c % T) * L;
+                    for (ptrdiff_t u = 0; u < nu; ++u) {
+                        FC_ACC total;
+                        FC_ZERO(total);
+                        for (ptrdiff_t l = 0; l < L; ++l) {
+                            total += sums[u * T * L + l];
+                        }
+                        FC_STORE(dw[(o0 + u) * cg + c0 + c], total);
+                    }
+                }
+            }
+        }
+    }
+    free(lanes);
+    return stop ? FC_ERR_INTERRUPTED : FC_OK;
+}
+
 static fc_status FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T *x,
                                             const FC_T *dy, FC_T *dw, const fc_exec *ex,
                                             const fc_nn_kernels *nk)
@@ -1054,6 +1159,14 @@ static fc_status FC_SFX(conv2d_grad_weight)(const fc_conv2d_shape *s, const FC_T
     const int nthreads = fc_exec_threads(ex);
     const FC_DW_GW dw_gw = nk->depthwise.FC_SFX(grad_weight);
     const FC_DENSE_GW dense_gw = nk->dense.FC_SFX(grad_weight);
+    const FC_DENSE_PW_GW pw_gw = nk->dense.FC_SFX(pointwise_grad_weight);
+    if (pw_gw != NULL && s->c_out / s->groups >= FC_DENSE_MIN_UNITS
+        && FC_SFX(pointwise_layer)(s)) {
+        const fc_status status = FC_SFX(grad_weight_pointwise)(s, x, dy, dw, ex, pw_gw);
+        if (status != FC_ERR_NOMEM) {
+            return status;
+        }
+    }
     if (dense_gw != NULL && s->c_out / s->groups >= FC_DENSE_MIN_UNITS && s->stride_w <= 2
         && s->kh * s->kw > 1 && s->w_out <= FC_DENSE_GW_MAX_COLUMNS) {
         const fc_status status = FC_SFX(grad_weight_dense)(s, x, dy, dw, ex, dense_gw);

@@ -13,6 +13,8 @@
  * the 8 units' packed dy vectors loaded once each, 11 loads for 24 fused
  * multiply-adds.  A masked fused multiply-add skips the terms whose x
  * column is outside the row or whose column is past w_out.
+ *
+ * Also the pointwise kernel (1x1 layers), at the end.
  */
 #define FC_DG_CAT_(a, b) a##_##b
 #define FC_DG_CAT(a, b) FC_DG_CAT_(a, b)
@@ -107,6 +109,63 @@ FC_AVX512 static void FC_DG_NAME(dense_gw)(const fc_dense_gw *p, const FC_DR_T *
         FC_DG_NAME(dense_gw_stride)(p, 2, x, dyp, lanes);
     } else {
         FC_DG_NAME(dense_gw_stride)(p, 1, x, dyp, lanes);
+    }
+}
+
+/* The pointwise kernel (fc_dense_pw_gw of nn_kernels.h): 8 units x 3
+ * channels of lane sums, one vector of positions at a time, the 8 units' dy
+ * vectors and the 3 channels' x vectors loaded once each (11 loads for 24
+ * fused multiply-adds); the last, partial vector with masked loads and
+ * masked multiply-adds.  Units >= nu read unit 0's row and channels >= nq
+ * channel 0's: computed, never kept. */
+FC_AVX512 static void FC_DG_NAME(dense_pw_gw)(const fc_dense_pw_gw *p, const FC_DR_T *x,
+                                              const FC_DR_T *dy, FC_DR_T *lanes)
+{
+    enum { U = FC_DENSE_UNITS, T = FC_DENSE_GW_TAPS };
+    const ptrdiff_t n = p->n;
+    const FC_DR_T *xr[T], *dr[U];
+    FC_DR_V acc[U][T];
+
+    _Pragma("GCC unroll 3")
+    for (int t = 0; t < T; ++t) {
+        xr[t] = x + (t < p->nq ? t : 0) * p->x_step;
+    }
+    _Pragma("GCC unroll 8")
+    for (int u = 0; u < U; ++u) {
+        dr[u] = dy + (u < p->nu ? u : 0) * p->dy_step;
+        _Pragma("GCC unroll 3")
+        for (int t = 0; t < T; ++t) {
+            acc[u][t] = FC_DR_LOADU(lanes + (u * T + t) * FC_DR_L);
+        }
+    }
+    for (ptrdiff_t b = 0; b < p->nimages; ++b) {
+        const ptrdiff_t xo = b * p->x_image, dyo = b * p->dy_image;
+        for (ptrdiff_t j = 0; j < n; j += FC_DR_L) {
+            /* every lane but in the last vector */
+            const FC_DR_M m = n - j >= FC_DR_L ? (FC_DR_M)~(FC_DR_M)0
+                                               : (FC_DR_M)fc_lane_bits(0, n - j);
+            FC_DR_V xv[T];
+            _Pragma("GCC unroll 3")
+            for (int t = 0; t < T; ++t) {
+                xv[t] = FC_DR_LOADZ(m, xr[t] + xo + j);
+            }
+            _Pragma("GCC unroll 8")
+            for (int u = 0; u < U; ++u) {
+                FC_DR_V dv = FC_DR_LOADZ(m, dr[u] + dyo + j);
+                __asm__("" : "+v"(dv));   /* one load for the 3 channels */
+                _Pragma("GCC unroll 3")
+                for (int t = 0; t < T; ++t) {
+                    acc[u][t] = FC_DR_MASK_FMA(acc[u][t], m, dv, xv[t]);
+                }
+            }
+        }
+    }
+    _Pragma("GCC unroll 8")
+    for (int u = 0; u < U; ++u) {
+        _Pragma("GCC unroll 3")
+        for (int t = 0; t < T; ++t) {
+            FC_DR_STOREU(lanes + (u * T + t) * FC_DR_L, acc[u][t]);
+        }
     }
 }
 

@@ -3,7 +3,8 @@
  * and float64: the row kernel (forward, grad_input) of
  * dense_row_avx2.template.c at the AVX2 level and of
  * dense_row_avx512.template.c at the AVX-512 level, and the grad_weight
- * kernel of dense_gw_avx512.template.c at the AVX-512 level.  Elsewhere the
+ * kernels (any layer, and 1x1 ones) of dense_gw_avx512.template.c at the
+ * AVX-512 level.  Elsewhere the
  * entries stay NULL and the direct layer loops use their own loops
  * (conv2d_tile.template.c).  The kernels fuse each multiply-add (one
  * rounding per term instead of two: 1.3x the speed of a separate multiply
@@ -116,6 +117,8 @@ void fc_dense_kernels_init(fc_dense_kernels *t, fc_isa isa)
     t->row_flat = 0;
     t->grad_weight_f32 = NULL;
     t->grad_weight_f64 = NULL;
+    t->pointwise_grad_weight_f32 = NULL;
+    t->pointwise_grad_weight_f64 = NULL;
 #ifdef FC_DENSE_HAVE_X86
     if (isa >= FC_ISA_AVX2) {
         t->row_f32 = dense_row_avx2_f32;
@@ -128,6 +131,8 @@ void fc_dense_kernels_init(fc_dense_kernels *t, fc_isa isa)
         t->row_flat = 1;
         t->grad_weight_f32 = dense_gw_f32;
         t->grad_weight_f64 = dense_gw_f64;
+        t->pointwise_grad_weight_f32 = dense_pw_gw_f32;
+        t->pointwise_grad_weight_f64 = dense_pw_gw_f64;
     }
 #else
     (void)isa;

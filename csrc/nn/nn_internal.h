@@ -21,6 +21,17 @@ static inline int fc_thread_num(void)
 #endif
 }
 
+/* The number of threads of the calling OpenMP team (1 outside parallel
+ * regions). */
+static inline int fc_thread_count(void)
+{
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
+
 /* Threads of a call: ex->nthreads, or 1 without ex or without OpenMP. */
 static inline int fc_exec_threads(const fc_exec *ex)
 {

@@ -254,6 +254,37 @@ typedef void (*fc_dense_gw_f32)(const fc_dense_gw *p, const float *x, const floa
 typedef void (*fc_dense_gw_f64)(const fc_dense_gw *p, const double *x, const double *dyp,
                                 double *lanes);
 
+/*
+ * Dense pointwise grad_weight kernels (AVX-512 level only; NULL below it):
+ * the lane sums of the weight gradient of a 1x1 layer with strides 1 and
+ * no padding, for FC_DENSE_UNITS output channels ("units", nu of them
+ * kept) and nq <= FC_DENSE_GW_TAPS input channels, over n positions of
+ * each of nimages images:
+ *
+ *     lanes[(u*FC_DENSE_GW_TAPS + t)*L + l] +=
+ *         sum over (b, v), in that order, of
+ *             dy[b*dy_image + u*dy_step + j] * x[b*x_image + t*x_step + j]
+ *
+ * for position j = v*L + l < n (L as the dense grad_weight kernel's), each
+ * term added by a fused multiply-add; the lanes of units >= nu and of
+ * channels >= nq are left unspecified.  A caller that walks images and runs
+ * of positions in order and adds each weight's lanes up at the end gets
+ * one fixed order per weight, whatever the number of threads.
+ * Contract: 1 <= nu <= FC_DENSE_UNITS, 1 <= nq <= FC_DENSE_GW_TAPS; only
+ * the x and dy elements of the sum (t < nq, u < nu, j < n) are read.
+ */
+typedef struct {
+    ptrdiff_t n;                /* positions of an image */
+    ptrdiff_t nimages, x_image, dy_image;   /* images, and their distance in x and dy */
+    ptrdiff_t nu, dy_step;      /* units kept, and their dy rows' distance */
+    ptrdiff_t nq, x_step;       /* input channels, and their x rows' distance */
+} fc_dense_pw_gw;
+
+typedef void (*fc_dense_pw_gw_f32)(const fc_dense_pw_gw *p, const float *x, const float *dy,
+                                   float *lanes);
+typedef void (*fc_dense_pw_gw_f64)(const fc_dense_pw_gw *p, const double *x,
+                                   const double *dy, double *lanes);
+
 typedef struct {
     fc_dense_row_f32 row_f32;   /* NULL: no dense row kernel at this level */
     fc_dense_row_f64 row_f64;
@@ -261,6 +292,8 @@ typedef struct {
     int row_flat;                /* 1: the row kernel takes flattened rows */
     fc_dense_gw_f32 grad_weight_f32;   /* NULL: no dense grad_weight kernel */
     fc_dense_gw_f64 grad_weight_f64;
+    fc_dense_pw_gw_f32 pointwise_grad_weight_f32;   /* NULL: none */
+    fc_dense_pw_gw_f64 pointwise_grad_weight_f64;
 } fc_dense_kernels;
 
 typedef struct {
