@@ -239,6 +239,33 @@ def test_pointwise_grad_weight_chunks_and_runs(c_in, c_out, height, width, image
             _isa.set_isa(old)
 
 
+@pytest.mark.parametrize("dtype, shape, c_out, kernel", [
+    (np.float32, (2, 64, 96, 96), 64, 3),   # every block in one set
+    (np.float64, (1, 180, 56, 56), 24, 7),  # at 3 threads: one block a set, 2 chunks of channels
+])
+def test_grad_weight_of_inputs_past_the_cache(dtype, shape, c_out, kernel):
+    """Inputs over FC_DENSE_GW_X_CACHED (4 MiB): the dense grad_weight runs
+    its blocks inside each band, in sets as large as the lane sums allow,
+    and chunks of input channels when one block's sums of every channel do
+    not fit: the same bits at every thread count, within the bound (the
+    exact result from the float64 im2col method)."""
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-1, 1, shape)
+    w = rng.uniform(-1, 1, (c_out, shape[1], kernel, kernel))
+    kw = dict(padding=kernel // 2)
+    g = rng.uniform(-1, 1, (shape[0], c_out) + shape[2:])
+    exact, mag = (nn.conv2d_backward(a, b, w, **kw, method="im2col",
+                                     output_mask=(False, True, False))[1]
+                  for a, b in ((g, x), (abs(g), abs(x))))
+    got = [nn.conv2d_backward(g.astype(dtype), x.astype(dtype), w.astype(dtype), **kw,
+                              method="direct", threads=t, output_mask=(False, True, False))[1]
+           for t in (1, 2, 3)]
+    for other in got[1:]:
+        np.testing.assert_array_equal(other, got[0])
+    assert_scaled_close(got[0], exact, mag, shape[0] * shape[2] * shape[3], dtype,
+                        what="grad_weight past the cache")
+
+
 @pytest.mark.parametrize("width", [1, 9, 16, 17, 33])
 @pytest.mark.parametrize("geometry", ["3x3-p1", "3x3-p4", "5x5-p2-dil12", "3x3-p1-g2",
                                       "3x3-s2-p1", "5x5-s2-p0-dil12", "1x1-p0-g2"])

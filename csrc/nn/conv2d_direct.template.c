@@ -899,21 +899,28 @@ static void FC_SFX(grad_weight_columns)(const fc_conv2d_shape *s, const FC_T *co
 /*
  * grad_weight by the dense grad_weight kernel (stride 1 or 2 along the
  * rows, at most FC_DENSE_GW_MAX_COLUMNS output columns; FC_ERR_NOMEM,
- * nothing computed, when out of memory).  Work unit of the parallel loop: (group, block of
- * FC_DENSE_UNITS output channels, chunk of FC_DENSE_GW_CHANNELS input
- * channels), with its own lane sums (units x taps x lanes per (channel,
- * kernel row, group of FC_DENSE_GW_TAPS taps)).  It walks the output rows
- * in bands of about FC_DENSE_GW_BAND positions -- rows of one image, or
- * whole images when they are small -- packs the band's dy rows of its
- * block (dense_gw_pack: the kernel's layout, L1-sized), then runs every
- * channel of its chunk and every kernel row over them.  Each weight's
- * terms arrive in its lanes in one fixed order (nn_kernels.h); the lanes
- * are added up in lane order at the end: the same bits whatever the thread
- * count.
+ * nothing computed, when out of memory).  Each thread owns a share of the
+ * (group, block of FC_DENSE_UNITS output channels) pairs and keeps the lane
+ * sums of all of them (units x taps x lanes per channel, kernel row and
+ * group of FC_DENSE_GW_TAPS taps) for a chunk of input channels, as many
+ * as FC_DENSE_GW_LANE_BYTES allows for all blocks.  It walks the output
+ * rows in bands of about FC_DENSE_GW_BAND positions -- rows of one image,
+ * or whole images when they are small -- and for each of its blocks packs
+ * the band's dy rows (dense_gw_pack: the kernel's layout, L1-sized), then
+ * runs every channel of the chunk and every kernel row over them.  The
+ * blocks inside the bands: a band's input rows, every channel of them,
+ * come from memory once and from L2 for the other blocks (with the blocks
+ * outside, each block read all of x from memory again: at batch 16-32,
+ * inputs not in cache, grad_weight ran at half its in-cache rate).  Each
+ * weight's terms arrive in its lanes in one fixed order (nn_kernels.h),
+ * band after band; the lanes are added up in lane order at the end: the
+ * same bits whatever the thread count.
  */
-#define FC_DENSE_GW_CHANNELS 64
 #define FC_DENSE_GW_BAND 1024
 #define FC_DENSE_GW_MAX_COLUMNS 4096
+#define FC_DENSE_GW_CHANNELS 64
+#define FC_DENSE_GW_LANE_BYTES 16777216
+#define FC_DENSE_GW_X_CACHED 4194304
 
 /* dyp = the band (images [b0, b0 + nb), rows [i_lo, i_hi)) of units
  * [o0, o0 + nu) in the dense grad_weight kernel's layout, zero past w_out
@@ -944,105 +951,114 @@ static fc_status FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T 
                                            const FC_T *dy, FC_T *dw, const fc_exec *ex,
                                            FC_DENSE_GW dense_gw)
 {
-    const int nthreads = fc_exec_threads(ex);
     enum { U = FC_DENSE_UNITS, T = FC_DENSE_GW_TAPS, L = FC_DENSE_GW_LANES };
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw, nqg = (kw + T - 1) / T;
     const ptrdiff_t in_plane = s->h_in * s->w_in;
-    const ptrdiff_t nblk = (og + U - 1) / U;
-    const ptrdiff_t nchunk = (cg + FC_DENSE_GW_CHANNELS - 1) / FC_DENSE_GW_CHANNELS;
-    const ptrdiff_t items = s->groups * nblk * nchunk;
+    const ptrdiff_t nblk = (og + U - 1) / U, blocks = s->groups * nblk;
     /* bands: rows_per_band rows of one image, or images_per_band whole images */
     const ptrdiff_t rows_per_band = fc_max(1, FC_DENSE_GW_BAND / fc_max(1, s->w_out));
     const ptrdiff_t whole = rows_per_band >= s->h_out;
     const ptrdiff_t images_per_band = whole ? fc_max(1, rows_per_band / fc_max(1, s->h_out)) : 1;
     const ptrdiff_t band_rows = whole ? images_per_band * s->h_out : rows_per_band;
-    /* per thread: the lane sums of a work unit, and one packed band of dy */
-    const ptrdiff_t per_sum = (ptrdiff_t)U * T * L;
-    const ptrdiff_t lane_count = FC_DENSE_GW_CHANNELS * kh * nqg * per_sum;
+    /* per thread: the lane sums of a set of `set` of its blocks for a
+     * chunk of input channels, and one packed band of dy.  Inputs that
+     * stay in cache: one block a set, chunks of FC_DENSE_GW_CHANNELS (the
+     * lane sums then stay in L2); larger ones: as many blocks a set as the
+     * lane sums of every channel allow within FC_DENSE_GW_LANE_BYTES, or
+     * one block and fewer channels */
+    const int nthreads = (int)fc_min(fc_exec_threads(ex), blocks);
+    const ptrdiff_t per_sum = (ptrdiff_t)U * T * L, per_channel = kh * nqg * per_sum;
+    const ptrdiff_t lane_room = FC_DENSE_GW_LANE_BYTES / nthreads / (ptrdiff_t)sizeof(FC_T);
+    const int cached = s->n * s->c_in * in_plane * (ptrdiff_t)sizeof(FC_T) <= FC_DENSE_GW_X_CACHED;
+    const ptrdiff_t chunk = cached ? fc_min(cg, FC_DENSE_GW_CHANNELS)
+                                   : fc_max(1, fc_min(cg, lane_room / per_channel));
+    const ptrdiff_t set = cached ? 1 : fc_max(1, lane_room / (chunk * per_channel));
     const ptrdiff_t band_count = (s->w_out + L - 1) / L * band_rows * U * L;
     int failed = 0, stop = 0;
 
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
     {
-        FC_T *lanes = (FC_T *)malloc((size_t)(lane_count + band_count) * sizeof(FC_T));
+        const ptrdiff_t team = fc_thread_count(), me = fc_thread_num();
+        const ptrdiff_t k_first = blocks * me / team, k_end = blocks * (me + 1) / team;
+        const ptrdiff_t my_set = fc_min(set, k_end - k_first);
+        FC_T *lanes = (FC_T *)malloc(
+            (size_t)(my_set * chunk * per_channel + band_count) * sizeof(FC_T));
+        FC_T *dyp = lanes + my_set * chunk * per_channel;
         if (lanes == NULL) {
 #pragma omp atomic write
             failed = 1;
         }
-#pragma omp barrier
-        int no_memory;
-#pragma omp atomic read
-        no_memory = failed;
-        FC_T *dyp = lanes + lane_count;
-#pragma omp for schedule(dynamic, 1)
-        for (ptrdiff_t item = 0; item < items; ++item) {
-            if (no_memory || fc_nn_stopped(ex, &stop)) {
-                continue;
-            }
-            const ptrdiff_t chunk = item % nchunk, blk = item / nchunk % nblk;
-            const ptrdiff_t g = item / nchunk / nblk;
-            const ptrdiff_t c0 = g * cg + chunk * FC_DENSE_GW_CHANNELS, o0 = g * og + blk * U;
-            const ptrdiff_t nc = fc_min(FC_DENSE_GW_CHANNELS, cg - chunk * FC_DENSE_GW_CHANNELS);
-            const ptrdiff_t nu = fc_min(U, og - blk * U);
-            memset(lanes, 0, (size_t)lane_count * sizeof(FC_T));
-            /* the band, kernel row and tap group are set below */
-            fc_dense_gw p = {.w_out = s->w_out, .h_in = s->h_in, .w_in = s->w_in,
-                             .x_image = s->c_in * in_plane, .row_step = s->stride_h,
-                             .col_step = s->dil_w, .stride_w = s->stride_w};
+        /* the band, kernel row and tap group are set below */
+        fc_dense_gw p = {.w_out = s->w_out, .h_in = s->h_in, .w_in = s->w_in,
+                         .x_image = s->c_in * in_plane, .row_step = s->stride_h,
+                         .col_step = s->dil_w, .stride_w = s->stride_w};
+        for (ptrdiff_t k_lo = k_first; k_lo < k_end && lanes != NULL; k_lo += set) {
+          const ptrdiff_t k_hi = fc_min(k_end, k_lo + set);
+          for (ptrdiff_t c0 = 0; c0 < cg; c0 += chunk) {
+            const ptrdiff_t nc = fc_min(chunk, cg - c0);
+            memset(lanes, 0, (size_t)((k_hi - k_lo) * chunk * per_channel) * sizeof(FC_T));
             for (ptrdiff_t b = 0; b < s->n; b += images_per_band) {
                 for (ptrdiff_t i0 = 0; i0 < s->h_out; i0 += band_rows) {
-                    if (fc_nn_stopped(ex, &stop)) {   /* a unit may take long: ask per band */
+                    if (fc_nn_stopped(ex, &stop)) {   /* a band may take long: ask per band */
                         break;
                     }
                     p.nimages = fc_min(images_per_band, s->n - b);
                     p.i_lo = i0;
                     p.i_hi = fc_min(s->h_out, i0 + band_rows);
-                    FC_SFX(dense_gw_pack)(s, dy, b, p.nimages, p.i_lo, p.i_hi, o0, nu, dyp);
-                    /* the band's input rows of each channel (rows outside the
-                     * plane clipped): prefetched one channel ahead */
+                    /* the band's input rows of each channel (rows outside
+                     * the plane clipped): prefetched one channel ahead */
                     const ptrdiff_t top = fc_max(0, p.i_lo * s->stride_h - s->pad_h);
                     const ptrdiff_t bottom = fc_min(
                         s->h_in, (p.i_hi - 1) * s->stride_h - s->pad_h + (kh - 1) * s->dil_h + 1);
                     const ptrdiff_t x_bytes = (bottom - top) * s->w_in * (ptrdiff_t)sizeof(FC_T);
-                    for (ptrdiff_t c = 0; c < nc; ++c) {
-                        const FC_T *xc = x + (b * s->c_in + c0 + c) * in_plane;
-                        for (ptrdiff_t k = 0; k < p.nimages; ++k) {
-                            if (c + 1 < nc && x_bytes > 0) {
-                                fc_prefetch(xc + in_plane + k * p.x_image + top * s->w_in,
-                                            x_bytes);
+                    for (ptrdiff_t k = k_lo; k < k_hi; ++k) {
+                        const ptrdiff_t g = k / nblk, o0 = g * og + k % nblk * U;
+                        FC_SFX(dense_gw_pack)(s, dy, b, p.nimages, p.i_lo, p.i_hi, o0,
+                                              fc_min(U, og - k % nblk * U), dyp);
+                        for (ptrdiff_t c = 0; c < nc; ++c) {
+                            const FC_T *xc = x + (b * s->c_in + g * cg + c0 + c) * in_plane;
+                            for (ptrdiff_t m = 0; m < p.nimages; ++m) {
+                                if (c + 1 < nc && x_bytes > 0) {
+                                    fc_prefetch(xc + in_plane + m * p.x_image + top * s->w_in,
+                                                x_bytes);
+                                }
                             }
-                        }
-                        for (ptrdiff_t r = 0; r < kh; ++r) {
-                            p.row0 = r * s->dil_h - s->pad_h;
-                            for (ptrdiff_t qg = 0; qg < nqg; ++qg) {
-                                p.col0 = qg * T * s->dil_w - s->pad_w;
-                                p.nq = fc_min(T, kw - qg * T);
-                                dense_gw(&p, xc, dyp,
-                                         lanes + ((c * kh + r) * nqg + qg) * per_sum);
+                            FC_T *lc = lanes + ((k - k_lo) * chunk + c) * per_channel;
+                            for (ptrdiff_t r = 0; r < kh; ++r) {
+                                p.row0 = r * s->dil_h - s->pad_h;
+                                for (ptrdiff_t qg = 0; qg < nqg; ++qg) {
+                                    p.col0 = qg * T * s->dil_w - s->pad_w;
+                                    p.nq = fc_min(T, kw - qg * T);
+                                    dense_gw(&p, xc, dyp, lc + (r * nqg + qg) * per_sum);
+                                }
                             }
                         }
                     }
                 }
             }
-            /* dw[o0 + u, c, r, q] = the sum of its lanes, in lane order */
-            for (ptrdiff_t c = 0; c < nc; ++c) {
-                for (ptrdiff_t r = 0; r < kh; ++r) {
-                    for (ptrdiff_t q = 0; q < kw; ++q) {
-                        const FC_T *sums = lanes + ((c * kh + r) * nqg + q / T) * per_sum
-                                           + (q % T) * L;
-                        for (ptrdiff_t u = 0; u < nu; ++u) {
-                            FC_ACC total;
-                            FC_ZERO(total);
-                            for (ptrdiff_t l = 0; l < L; ++l) {
-                                total += sums[u * T * L + l];
+            /* dw[o0 + u, c0 + c, r, q] = the sum of its lanes, in lane order */
+            for (ptrdiff_t k = k_lo; k < k_hi; ++k) {
+                const ptrdiff_t o0 = k / nblk * og + k % nblk * U;
+                const ptrdiff_t nu = fc_min(U, og - k % nblk * U);
+                for (ptrdiff_t c = 0; c < nc; ++c) {
+                    for (ptrdiff_t r = 0; r < kh; ++r) {
+                        for (ptrdiff_t q = 0; q < kw; ++q) {
+                            const FC_T *sums = lanes + ((k - k_lo) * chunk + c) * per_channel
+                                               + (r * nqg + q / T) * per_sum + (q % T) * L;
+                            for (ptrdiff_t u = 0; u < nu; ++u) {
+                                FC_ACC total;
+                                FC_ZERO(total);
+                                for (ptrdiff_t l = 0; l < L; ++l) {
+                                    total += sums[u * T * L + l];
+                                }
+                                FC_STORE(dw[((o0 + u) * cg + c0 + c) * taps + r * kw + q], total);
                             }
-                            FC_STORE(dw[((o0 + u) * cg + c0 - g * cg + c) * taps + r * kw + q],
-                                     total);
                         }
                     }
                 }
             }
+          }
         }
         free(lanes);
     }
