@@ -120,12 +120,19 @@ FC_AVX512 static void FC_DR_NAME(dense_row)(const fc_dense_row *p, ptrdiff_t nu,
             sm[v] = (FC_DR_M)fc_lane_bits(0, valid);
             if (p->flat > 0) {   /* flattened rows: lane l is column (first + l) % flat */
                 for (ptrdiff_t q = 0; q < p->kw; ++q) {
+                    /* tap q reads input column + shift: columns [lo, hi) inside */
+                    const ptrdiff_t shift = p->col0 + q * p->col_step;
+                    const ptrdiff_t lo = fc_max(0, -shift), hi = fc_min(p->flat, p->w_in - shift);
                     uint32_t bits = 0;
-                    ptrdiff_t column = first % p->flat;
-                    for (ptrdiff_t l = 0; l < valid; ++l) {
-                        const ptrdiff_t in_col = column + p->col0 + q * p->col_step;
-                        bits |= (uint32_t)(in_col >= 0 && in_col < p->w_in) << l;
-                        column = column + 1 == p->flat ? 0 : column + 1;
+                    ptrdiff_t lane = 0, column = first % p->flat;
+                    while (lane < valid) {   /* the lanes up to each row's end */
+                        const ptrdiff_t run = fc_min(valid - lane, p->flat - column);
+                        const ptrdiff_t a = fc_max(lo, column), b = fc_min(hi, column + run);
+                        if (a < b) {
+                            bits |= fc_lane_bits(lane + a - column, lane + b - column);
+                        }
+                        lane += run;
+                        column = 0;
                     }
                     addm[q][v] = (FC_DR_M)bits;
                 }
