@@ -947,20 +947,118 @@ static void FC_SFX(dense_gw_pack)(const fc_conv2d_shape *s, const FC_T *dy, ptrd
     }
 }
 
+/* The bands of grad_weight_dense: rows_per_band rows of one image, or
+ * images_per_band whole images (band_rows rows). */
+typedef struct {
+    ptrdiff_t images_per_band, band_rows;
+} FC_SFX(dense_gw_bands);
+
+static FC_SFX(dense_gw_bands) FC_SFX(dense_gw_band_shape)(const fc_conv2d_shape *s)
+{
+    const ptrdiff_t rows_per_band = fc_max(1, FC_DENSE_GW_BAND / fc_max(1, s->w_out));
+    FC_SFX(dense_gw_bands) bands = {1, rows_per_band};
+    if (rows_per_band >= s->h_out) {
+        bands.images_per_band = fc_max(1, rows_per_band / fc_max(1, s->h_out));
+        bands.band_rows = bands.images_per_band * s->h_out;
+    }
+    return bands;
+}
+
+/* One unit of grad_weight_dense, blocks [k_lo, k_hi) x input channels
+ * [c0, c0 + nc): adds every band's terms into lanes (of `chunk` channels
+ * a block), each block's dy band packed in dyp; *stop set when asked. */
+static void FC_SFX(dense_gw_unit)(const fc_conv2d_shape *s, const FC_T *x, const FC_T *dy,
+                                  const fc_exec *ex, FC_DENSE_GW dense_gw, ptrdiff_t k_lo,
+                                  ptrdiff_t k_hi, ptrdiff_t c0, ptrdiff_t nc, ptrdiff_t chunk,
+                                  FC_T *lanes, FC_T *dyp, int *stop)
+{
+    enum { U = FC_DENSE_UNITS, T = FC_DENSE_GW_TAPS, L = FC_DENSE_GW_LANES };
+    const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
+    const ptrdiff_t kh = s->kh, kw = s->kw, nqg = (kw + T - 1) / T, nblk = (og + U - 1) / U;
+    const ptrdiff_t in_plane = s->h_in * s->w_in, per_sum = (ptrdiff_t)U * T * L;
+    const FC_SFX(dense_gw_bands) bands = FC_SFX(dense_gw_band_shape)(s);
+    /* the band, kernel row and tap group are set below */
+    fc_dense_gw p = {.w_out = s->w_out, .h_in = s->h_in, .w_in = s->w_in,
+                     .x_image = s->c_in * in_plane, .row_step = s->stride_h,
+                     .col_step = s->dil_w, .stride_w = s->stride_w};
+    for (ptrdiff_t b = 0; b < s->n; b += bands.images_per_band) {
+        for (ptrdiff_t i0 = 0; i0 < s->h_out; i0 += bands.band_rows) {
+            if (fc_nn_stopped(ex, stop)) {   /* a band may take long: ask per band */
+                return;
+            }
+            p.nimages = fc_min(bands.images_per_band, s->n - b);
+            p.i_lo = i0;
+            p.i_hi = fc_min(s->h_out, i0 + bands.band_rows);
+            /* the band's input rows of each channel (rows outside the
+             * plane clipped): prefetched one channel ahead */
+            const ptrdiff_t top = fc_max(0, p.i_lo * s->stride_h - s->pad_h);
+            const ptrdiff_t bottom = fc_min(
+                s->h_in, (p.i_hi - 1) * s->stride_h - s->pad_h + (kh - 1) * s->dil_h + 1);
+            const ptrdiff_t x_bytes = (bottom - top) * s->w_in * (ptrdiff_t)sizeof(FC_T);
+            for (ptrdiff_t k = k_lo; k < k_hi; ++k) {
+                const ptrdiff_t g = k / nblk, o0 = g * og + k % nblk * U;
+                FC_SFX(dense_gw_pack)(s, dy, b, p.nimages, p.i_lo, p.i_hi, o0,
+                                      fc_min(U, og - k % nblk * U), dyp);
+                for (ptrdiff_t c = 0; c < nc; ++c) {
+                    const FC_T *xc = x + (b * s->c_in + g * cg + c0 + c) * in_plane;
+                    for (ptrdiff_t m = 0; m < p.nimages; ++m) {
+                        if (c + 1 < nc && x_bytes > 0) {
+                            fc_prefetch(xc + in_plane + m * p.x_image + top * s->w_in, x_bytes);
+                        }
+                    }
+                    FC_T *lc = lanes + ((k - k_lo) * chunk + c) * kh * nqg * per_sum;
+                    for (ptrdiff_t r = 0; r < kh; ++r) {
+                        p.row0 = r * s->dil_h - s->pad_h;
+                        for (ptrdiff_t qg = 0; qg < nqg; ++qg) {
+                            p.col0 = qg * T * s->dil_w - s->pad_w;
+                            p.nq = fc_min(T, kw - qg * T);
+                            dense_gw(&p, xc, dyp, lc + (r * nqg + qg) * per_sum);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* dw of the unit of dense_gw_unit: each weight the sum of its lanes, in
+ * lane order */
+static void FC_SFX(dense_gw_store)(const fc_conv2d_shape *s, FC_T *dw, ptrdiff_t k_lo,
+                                   ptrdiff_t k_hi, ptrdiff_t c0, ptrdiff_t nc, ptrdiff_t chunk,
+                                   const FC_T *lanes)
+{
+    enum { U = FC_DENSE_UNITS, T = FC_DENSE_GW_TAPS, L = FC_DENSE_GW_LANES };
+    const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
+    const ptrdiff_t kh = s->kh, kw = s->kw, nqg = (kw + T - 1) / T, nblk = (og + U - 1) / U;
+    const ptrdiff_t per_sum = (ptrdiff_t)U * T * L;
+    for (ptrdiff_t k = k_lo; k < k_hi; ++k) {
+        const ptrdiff_t o0 = k / nblk * og + k % nblk * U, nu = fc_min(U, og - k % nblk * U);
+        for (ptrdiff_t c = 0; c < nc; ++c) {
+            for (ptrdiff_t r = 0; r < kh; ++r) {
+                for (ptrdiff_t q = 0; q < kw; ++q) {
+                    const FC_T *sums = lanes + ((k - k_lo) * chunk + c) * kh * nqg * per_sum
+                                       + (r * nqg + q / T) * per_sum + (q % T) * L;
+                    for (ptrdiff_t u = 0; u < nu; ++u) {
+                        FC_ACC total;
+                        FC_ZERO(total);
+                        for (ptrdiff_t l = 0; l < L; ++l) {
+                            total += sums[u * T * L + l];
+                        }
+                        FC_STORE(dw[((o0 + u) * cg + c0 + c) * kh * kw + r * kw + q], total);
+                    }
+                }
+            }
+        }
+    }
+}
+
 static fc_status FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T *x,
                                            const FC_T *dy, FC_T *dw, const fc_exec *ex,
                                            FC_DENSE_GW dense_gw)
 {
     enum { U = FC_DENSE_UNITS, T = FC_DENSE_GW_TAPS, L = FC_DENSE_GW_LANES };
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
-    const ptrdiff_t kh = s->kh, kw = s->kw, taps = kh * kw, nqg = (kw + T - 1) / T;
-    const ptrdiff_t in_plane = s->h_in * s->w_in;
-    const ptrdiff_t nblk = (og + U - 1) / U, blocks = s->groups * nblk;
-    /* bands: rows_per_band rows of one image, or images_per_band whole images */
-    const ptrdiff_t rows_per_band = fc_max(1, FC_DENSE_GW_BAND / fc_max(1, s->w_out));
-    const ptrdiff_t whole = rows_per_band >= s->h_out;
-    const ptrdiff_t images_per_band = whole ? fc_max(1, rows_per_band / fc_max(1, s->h_out)) : 1;
-    const ptrdiff_t band_rows = whole ? images_per_band * s->h_out : rows_per_band;
+    const ptrdiff_t nqg = (s->kw + T - 1) / T, blocks = s->groups * ((og + U - 1) / U);
     /* per thread: the lane sums of a set of `set` of its blocks for a
      * chunk of input channels, and one packed band of dy.  Inputs that
      * stay in cache: one block a set, chunks of FC_DENSE_GW_CHANNELS (the
@@ -968,97 +1066,36 @@ static fc_status FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T 
      * lane sums of every channel allow within FC_DENSE_GW_LANE_BYTES, or
      * one block and fewer channels */
     const int nthreads = (int)fc_min(fc_exec_threads(ex), blocks);
-    const ptrdiff_t per_sum = (ptrdiff_t)U * T * L, per_channel = kh * nqg * per_sum;
+    const ptrdiff_t per_channel = s->kh * nqg * U * T * L;
     const ptrdiff_t lane_room = FC_DENSE_GW_LANE_BYTES / nthreads / (ptrdiff_t)sizeof(FC_T);
-    const int cached = s->n * s->c_in * in_plane * (ptrdiff_t)sizeof(FC_T) <= FC_DENSE_GW_X_CACHED;
+    const ptrdiff_t x_bytes = s->n * s->c_in * s->h_in * s->w_in * (ptrdiff_t)sizeof(FC_T);
+    const int cached = x_bytes <= FC_DENSE_GW_X_CACHED;
     const ptrdiff_t chunk = cached ? fc_min(cg, FC_DENSE_GW_CHANNELS)
                                    : fc_max(1, fc_min(cg, lane_room / per_channel));
     const ptrdiff_t set = cached ? 1 : fc_max(1, lane_room / (chunk * per_channel));
-    const ptrdiff_t band_count = (s->w_out + L - 1) / L * band_rows * U * L;
+    const ptrdiff_t band_count =
+        (s->w_out + L - 1) / L * FC_SFX(dense_gw_band_shape)(s).band_rows * U * L;
     int failed = 0, stop = 0;
 
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
     {
         const ptrdiff_t team = fc_thread_count(), me = fc_thread_num();
         const ptrdiff_t k_first = blocks * me / team, k_end = blocks * (me + 1) / team;
-        const ptrdiff_t my_set = fc_min(set, k_end - k_first);
-        FC_T *lanes = (FC_T *)malloc(
-            (size_t)(my_set * chunk * per_channel + band_count) * sizeof(FC_T));
-        FC_T *dyp = lanes + my_set * chunk * per_channel;
+        const ptrdiff_t lane_count = fc_min(set, k_end - k_first) * chunk * per_channel;
+        FC_T *lanes = (FC_T *)malloc((size_t)(lane_count + band_count) * sizeof(FC_T));
         if (lanes == NULL) {
 #pragma omp atomic write
             failed = 1;
         }
-        /* the band, kernel row and tap group are set below */
-        fc_dense_gw p = {.w_out = s->w_out, .h_in = s->h_in, .w_in = s->w_in,
-                         .x_image = s->c_in * in_plane, .row_step = s->stride_h,
-                         .col_step = s->dil_w, .stride_w = s->stride_w};
         for (ptrdiff_t k_lo = k_first; k_lo < k_end && lanes != NULL; k_lo += set) {
-          const ptrdiff_t k_hi = fc_min(k_end, k_lo + set);
-          for (ptrdiff_t c0 = 0; c0 < cg; c0 += chunk) {
-            const ptrdiff_t nc = fc_min(chunk, cg - c0);
-            memset(lanes, 0, (size_t)((k_hi - k_lo) * chunk * per_channel) * sizeof(FC_T));
-            for (ptrdiff_t b = 0; b < s->n; b += images_per_band) {
-                for (ptrdiff_t i0 = 0; i0 < s->h_out; i0 += band_rows) {
-                    if (fc_nn_stopped(ex, &stop)) {   /* a band may take long: ask per band */
-                        break;
-                    }
-                    p.nimages = fc_min(images_per_band, s->n - b);
-                    p.i_lo = i0;
-                    p.i_hi = fc_min(s->h_out, i0 + band_rows);
-                    /* the band's input rows of each channel (rows outside
-                     * the plane clipped): prefetched one channel ahead */
-                    const ptrdiff_t top = fc_max(0, p.i_lo * s->stride_h - s->pad_h);
-                    const ptrdiff_t bottom = fc_min(
-                        s->h_in, (p.i_hi - 1) * s->stride_h - s->pad_h + (kh - 1) * s->dil_h + 1);
-                    const ptrdiff_t x_bytes = (bottom - top) * s->w_in * (ptrdiff_t)sizeof(FC_T);
-                    for (ptrdiff_t k = k_lo; k < k_hi; ++k) {
-                        const ptrdiff_t g = k / nblk, o0 = g * og + k % nblk * U;
-                        FC_SFX(dense_gw_pack)(s, dy, b, p.nimages, p.i_lo, p.i_hi, o0,
-                                              fc_min(U, og - k % nblk * U), dyp);
-                        for (ptrdiff_t c = 0; c < nc; ++c) {
-                            const FC_T *xc = x + (b * s->c_in + g * cg + c0 + c) * in_plane;
-                            for (ptrdiff_t m = 0; m < p.nimages; ++m) {
-                                if (c + 1 < nc && x_bytes > 0) {
-                                    fc_prefetch(xc + in_plane + m * p.x_image + top * s->w_in,
-                                                x_bytes);
-                                }
-                            }
-                            FC_T *lc = lanes + ((k - k_lo) * chunk + c) * per_channel;
-                            for (ptrdiff_t r = 0; r < kh; ++r) {
-                                p.row0 = r * s->dil_h - s->pad_h;
-                                for (ptrdiff_t qg = 0; qg < nqg; ++qg) {
-                                    p.col0 = qg * T * s->dil_w - s->pad_w;
-                                    p.nq = fc_min(T, kw - qg * T);
-                                    dense_gw(&p, xc, dyp, lc + (r * nqg + qg) * per_sum);
-                                }
-                            }
-                        }
-                    }
-                }
+            const ptrdiff_t k_hi = fc_min(k_end, k_lo + set);
+            for (ptrdiff_t c0 = 0; c0 < cg; c0 += chunk) {
+                const ptrdiff_t nc = fc_min(chunk, cg - c0);
+                memset(lanes, 0, (size_t)lane_count * sizeof(FC_T));
+                FC_SFX(dense_gw_unit)(s, x, dy, ex, dense_gw, k_lo, k_hi, c0, nc, chunk, lanes,
+                                      lanes + lane_count, &stop);
+                FC_SFX(dense_gw_store)(s, dw, k_lo, k_hi, c0, nc, chunk, lanes);
             }
-            /* dw[o0 + u, c0 + c, r, q] = the sum of its lanes, in lane order */
-            for (ptrdiff_t k = k_lo; k < k_hi; ++k) {
-                const ptrdiff_t o0 = k / nblk * og + k % nblk * U;
-                const ptrdiff_t nu = fc_min(U, og - k % nblk * U);
-                for (ptrdiff_t c = 0; c < nc; ++c) {
-                    for (ptrdiff_t r = 0; r < kh; ++r) {
-                        for (ptrdiff_t q = 0; q < kw; ++q) {
-                            const FC_T *sums = lanes + ((k - k_lo) * chunk + c) * per_channel
-                                               + (r * nqg + q / T) * per_sum + (q % T) * L;
-                            for (ptrdiff_t u = 0; u < nu; ++u) {
-                                FC_ACC total;
-                                FC_ZERO(total);
-                                for (ptrdiff_t l = 0; l < L; ++l) {
-                                    total += sums[u * T * L + l];
-                                }
-                                FC_STORE(dw[((o0 + u) * cg + c0 + c) * taps + r * kw + q], total);
-                            }
-                        }
-                    }
-                }
-            }
-          }
         }
         free(lanes);
     }
