@@ -49,6 +49,9 @@ WINOGRAD_LAYER = dict(n=4, c=512, hw=96, k=3, groups=1, dtype="float64")
 # multiply-adds, not per unit); at the AVX2 level on one thread in float64,
 # the slowest plane kernel, a call takes over a second
 DEPTHWISE_LAYER = dict(n=256, c=2048, hw=8, k=15, groups=2048, dtype="float64")
+# 1x1: the pointwise grad_weight kernel at AVX-512 (its runs of positions
+# are its units), the generic loops below; about 2 s on one thread
+POINTWISE_LAYER = dict(n=16, c=1024, hw=64, k=1, groups=1, dtype="float64")
 
 
 def _run(call, level, layer=LAYER):
@@ -82,6 +85,12 @@ def test_ctrl_c_stops_the_direct_kernels(call):
 ])
 def test_ctrl_c_stops_the_depthwise_plane_kernel(call):
     _run(call, "avx2", DEPTHWISE_LAYER)
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_pointwise_grad_weight():
+    _run("conv2d_backward(g, x, w, method='direct', threads=1, "
+         "output_mask=(False, True, False))", TOP, POINTWISE_LAYER)
 
 
 @pytest.mark.slow
