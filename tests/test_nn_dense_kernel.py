@@ -242,13 +242,16 @@ def test_pointwise_grad_weight_chunks_and_runs(c_in, c_out, height, width, image
 @pytest.mark.parametrize("dtype, shape, c_out, kernel", [
     (np.float32, (2, 64, 96, 96), 64, 3),   # every block in one set
     (np.float64, (1, 180, 56, 56), 24, 7),  # at 3 threads: one block a set, 2 chunks of channels
+    (np.float32, (2, 130, 12, 12), 3, 3),   # cached: threads share 3 (block, chunk) units
 ])
-def test_grad_weight_of_inputs_past_the_cache(dtype, shape, c_out, kernel):
+def test_grad_weight_sets_and_chunks(dtype, shape, c_out, kernel):
     """Inputs over FC_DENSE_GW_X_CACHED (4 MiB): the dense grad_weight runs
     its blocks inside each band, in sets as large as the lane sums allow,
     and chunks of input channels when one block's sums of every channel do
-    not fit: the same bits at every thread count, within the bound (the
-    exact result from the float64 im2col method)."""
+    not fit; smaller inputs: one block and one chunk of 64 input channels a
+    unit, the units shared by the threads.  The same bits at every thread
+    count, within the bound (the exact result from the float64 im2col
+    method)."""
     rng = np.random.default_rng(7)
     x = rng.uniform(-1, 1, shape)
     w = rng.uniform(-1, 1, (c_out, shape[1], kernel, kernel))

@@ -1065,9 +1065,9 @@ static fc_status FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T 
      * lane sums then stay in L2); larger ones: as many blocks a set as the
      * lane sums of every channel allow within FC_DENSE_GW_LANE_BYTES, or
      * one block and fewer channels */
-    const int nthreads = (int)fc_min(fc_exec_threads(ex), blocks);
     const ptrdiff_t per_channel = s->kh * nqg * U * T * L;
-    const ptrdiff_t lane_room = FC_DENSE_GW_LANE_BYTES / nthreads / (ptrdiff_t)sizeof(FC_T);
+    const ptrdiff_t lane_room = FC_DENSE_GW_LANE_BYTES
+                                / fc_min(fc_exec_threads(ex), blocks) / (ptrdiff_t)sizeof(FC_T);
     const ptrdiff_t x_bytes = s->n * s->c_in * s->h_in * s->w_in * (ptrdiff_t)sizeof(FC_T);
     const int cached = x_bytes <= FC_DENSE_GW_X_CACHED;
     const ptrdiff_t chunk = cached ? fc_min(cg, FC_DENSE_GW_CHANNELS)
@@ -1075,21 +1075,31 @@ static fc_status FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T 
     const ptrdiff_t set = cached ? 1 : fc_max(1, lane_room / (chunk * per_channel));
     const ptrdiff_t band_count =
         (s->w_out + L - 1) / L * FC_SFX(dense_gw_band_shape)(s).band_rows * U * L;
+    /* the threads share the (block, chunk) units when cached (one block a
+     * set), the blocks otherwise (each thread's sets walk every chunk) */
+    const ptrdiff_t nchunk = (cg + chunk - 1) / chunk;
+    const ptrdiff_t shared = cached ? blocks * nchunk : blocks;
+    const int nthreads = (int)fc_min(fc_exec_threads(ex), shared);
     int failed = 0, stop = 0;
 
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
     {
         const ptrdiff_t team = fc_thread_count(), me = fc_thread_num();
-        const ptrdiff_t k_first = blocks * me / team, k_end = blocks * (me + 1) / team;
-        const ptrdiff_t lane_count = fc_min(set, k_end - k_first) * chunk * per_channel;
+        const ptrdiff_t first = shared * me / team, end = shared * (me + 1) / team;
+        const ptrdiff_t lane_count = (cached ? 1 : fc_min(set, end - first)) * chunk * per_channel;
         FC_T *lanes = (FC_T *)malloc((size_t)(lane_count + band_count) * sizeof(FC_T));
         if (lanes == NULL) {
 #pragma omp atomic write
             failed = 1;
         }
-        for (ptrdiff_t k_lo = k_first; k_lo < k_end && lanes != NULL; k_lo += set) {
-            const ptrdiff_t k_hi = fc_min(k_end, k_lo + set);
-            for (ptrdiff_t c0 = 0; c0 < cg; c0 += chunk) {
+        /* units [first, end) of the shared ones: (block, chunk) pairs, or
+         * sets of blocks over every chunk */
+        for (ptrdiff_t i = first; i < end && lanes != NULL; i += cached ? 1 : set) {
+            const ptrdiff_t k_lo = cached ? i / nchunk : i;
+            const ptrdiff_t k_hi = cached ? k_lo + 1 : fc_min(end, i + set);
+            const ptrdiff_t c_first = cached ? i % nchunk * chunk : 0;
+            const ptrdiff_t c_end = cached ? fc_min(cg, c_first + chunk) : cg;
+            for (ptrdiff_t c0 = c_first; c0 < c_end; c0 += chunk) {
                 const ptrdiff_t nc = fc_min(chunk, cg - c0);
                 memset(lanes, 0, (size_t)lane_count * sizeof(FC_T));
                 FC_SFX(dense_gw_unit)(s, x, dy, ex, dense_gw, k_lo, k_hi, c0, nc, chunk, lanes,
