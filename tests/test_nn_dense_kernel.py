@@ -269,6 +269,28 @@ def test_grad_weight_sets_and_chunks(dtype, shape, c_out, kernel):
                         what="grad_weight past the cache")
 
 
+@pytest.mark.parametrize("x_shape, kernel, padding", [
+    ((2, 0, 5, 5), 1, 0), ((0, 4, 5, 5), 1, 0),    # the pointwise kernel's domain
+    ((2, 0, 6, 6), 3, 1), ((0, 4, 6, 6), 3, 1),    # the dense grad_weight's
+])
+def test_grad_weight_of_no_term_is_zero(x_shape, kernel, padding):
+    """No input channel, or no image: every weight's sum has no term, so
+    grad_weight is zeros (a division by the empty chunk of channels had
+    crashed the process with SIGFPE)."""
+    x = np.ones(x_shape, np.float32)
+    w = np.ones((16, x_shape[1], kernel, kernel), np.float32)
+    g = np.ones(nn.conv2d(x, w, padding=padding).shape, np.float32)
+    for level in LEVELS:
+        old = _isa.set_isa(level)
+        try:
+            for threads in (1, 2):
+                gw = nn.conv2d_backward(g, x, w, padding=padding, method="direct",
+                                        threads=threads, output_mask=(False, True, False))[1]
+                assert gw.shape == w.shape and not gw.any(), level
+        finally:
+            _isa.set_isa(old)
+
+
 @pytest.mark.parametrize("width", [1, 9, 16, 17, 33])
 @pytest.mark.parametrize("geometry", ["3x3-p1", "3x3-p4", "5x5-p2-dil12", "3x3-p1-g2",
                                       "3x3-s2-p1", "5x5-s2-p0-dil12", "1x1-p0-g2"])

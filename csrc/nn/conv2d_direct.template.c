@@ -1070,8 +1070,8 @@ static fc_status FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T 
                                 / fc_min(fc_exec_threads(ex), blocks) / (ptrdiff_t)sizeof(FC_T);
     const ptrdiff_t x_bytes = s->n * s->c_in * s->h_in * s->w_in * (ptrdiff_t)sizeof(FC_T);
     const int cached = x_bytes <= FC_DENSE_GW_X_CACHED;
-    const ptrdiff_t chunk = cached ? fc_min(cg, FC_DENSE_GW_CHANNELS)
-                                   : fc_max(1, fc_min(cg, lane_room / per_channel));
+    const ptrdiff_t chunk = fc_max(1, cached ? fc_min(cg, FC_DENSE_GW_CHANNELS)
+                                             : fc_min(cg, lane_room / per_channel));
     const ptrdiff_t set = cached ? 1 : fc_max(1, lane_room / (chunk * per_channel));
     const ptrdiff_t band_count =
         (s->w_out + L - 1) / L * FC_SFX(dense_gw_band_shape)(s).band_rows * U * L;
@@ -1079,7 +1079,7 @@ static fc_status FC_SFX(grad_weight_dense)(const fc_conv2d_shape *s, const FC_T 
      * set), the blocks otherwise (each thread's sets walk every chunk) */
     const ptrdiff_t nchunk = (cg + chunk - 1) / chunk;
     const ptrdiff_t shared = cached ? blocks * nchunk : blocks;
-    const int nthreads = (int)fc_min(fc_exec_threads(ex), shared);
+    const int nthreads = (int)fc_max(1, fc_min(fc_exec_threads(ex), shared));
     int failed = 0, stop = 0;
 
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
@@ -1146,6 +1146,10 @@ static fc_status FC_SFX(grad_weight_pointwise)(const fc_conv2d_shape *s, const F
     const ptrdiff_t cg = s->c_in / s->groups, og = s->c_out / s->groups;
     const ptrdiff_t plane = s->h_in * s->w_in, nblk = (og + U - 1) / U;
     const ptrdiff_t blocks = s->groups * nblk, per_sum = (ptrdiff_t)U * T * L;
+    if (plane == 0 || cg == 0) {   /* no term: every weight's sum is 0 */
+        memset(dw, 0, (size_t)(s->c_out * cg) * sizeof(FC_T));
+        return FC_OK;
+    }
     const ptrdiff_t fit = FC_PW_GW_LANE_BYTES / (blocks * per_sum * (ptrdiff_t)sizeof(FC_T));
     const ptrdiff_t chunk = fc_min(cg, fc_max(T, fc_min(FC_PW_GW_CHANNELS, fit * T)));
     const ptrdiff_t ntrip = (chunk + T - 1) / T;
