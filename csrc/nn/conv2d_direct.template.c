@@ -947,6 +947,18 @@ static void FC_SFX(dense_gw_pack)(const fc_conv2d_shape *s, const FC_T *dy, ptrd
     }
 }
 
+/* *dst = the FC_DENSE_GW_LANES lane sums of one weight added up in lane
+ * order (the dense and pointwise grad_weight kernels' last step) */
+static inline void FC_SFX(store_lane_sum)(FC_T *dst, const FC_T *lanes)
+{
+    FC_ACC total;
+    FC_ZERO(total);
+    for (ptrdiff_t l = 0; l < FC_DENSE_GW_LANES; ++l) {
+        total += lanes[l];
+    }
+    FC_STORE(*dst, total);
+}
+
 /* The bands of grad_weight_dense: rows_per_band rows of one image, or
  * images_per_band whole images (band_rows rows). */
 typedef struct {
@@ -1039,12 +1051,8 @@ static void FC_SFX(dense_gw_store)(const fc_conv2d_shape *s, FC_T *dw, ptrdiff_t
                     const FC_T *sums = lanes + ((k - k_lo) * chunk + c) * kh * nqg * per_sum
                                        + (r * nqg + q / T) * per_sum + (q % T) * L;
                     for (ptrdiff_t u = 0; u < nu; ++u) {
-                        FC_ACC total;
-                        FC_ZERO(total);
-                        for (ptrdiff_t l = 0; l < L; ++l) {
-                            total += sums[u * T * L + l];
-                        }
-                        FC_STORE(dw[((o0 + u) * cg + c0 + c) * kh * kw + r * kw + q], total);
+                        FC_SFX(store_lane_sum)(&dw[((o0 + u) * cg + c0 + c) * kh * kw + r * kw + q],
+                                               sums + u * T * L);
                     }
                 }
             }
@@ -1204,12 +1212,7 @@ static fc_status FC_SFX(grad_weight_pointwise)(const fc_conv2d_shape *s, const F
                 for (ptrdiff_t c = 0; c < nc; ++c) {
                     const FC_T *sums = lanes + (k * ntrip + c / T) * per_sum + (c % T) * L;
                     for (ptrdiff_t u = 0; u < nu; ++u) {
-                        FC_ACC total;
-                        FC_ZERO(total);
-                        for (ptrdiff_t l = 0; l < L; ++l) {
-                            total += sums[u * T * L + l];
-                        }
-                        FC_STORE(dw[(o0 + u) * cg + c0 + c], total);
+                        FC_SFX(store_lane_sum)(&dw[(o0 + u) * cg + c0 + c], sums + u * T * L);
                     }
                 }
             }
