@@ -27,7 +27,7 @@ static inline uint32_t fc_lane_bits(ptrdiff_t lo, ptrdiff_t hi)
     return below_hi & ~((1u << lo) - 1u);
 }
 
-/* Ask for the cache lines of `bytes` bytes from p (a hint: never faults,
+/* Ask for every cache line of the `bytes` bytes from p (a hint: never faults,
  * may be ignored; nothing without GCC / Clang).  The empty volatile asm
  * gives the caller a side effect: GCC's pure-const analysis counts a
  * prefetch as none, so it found a function that only prefetches (the signal
@@ -40,8 +40,11 @@ static inline uint32_t fc_lane_bits(ptrdiff_t lo, ptrdiff_t hi)
 static inline void fc_prefetch(const void *p, ptrdiff_t bytes)
 {
 #if defined(__GNUC__)
-    for (ptrdiff_t k = 0; k < bytes; k += 64) {
-        __builtin_prefetch((const char *)p + k, 0, 3);
+    /* every line the bytes touch: from p's line, which a p not on a line
+     * boundary shares with the bytes before it, to the line of the last byte */
+    const uintptr_t first = (uintptr_t)p & ~(uintptr_t)63, end = (uintptr_t)p + (uintptr_t)bytes;
+    for (uintptr_t line = first; line < end; line += 64) {
+        __builtin_prefetch((const void *)line, 0, 3);
     }
     __asm__ __volatile__("" ::: "memory");
 #else

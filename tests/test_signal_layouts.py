@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 import pytest
+import scipy.signal
 from numpy.lib.stride_tricks import as_strided
 
 import fastconv
@@ -191,3 +192,32 @@ def test_blas_thread_count_is_restored_after_im2col():
     fastconv.convolve(np.ones(5000), np.ones(40), method="im2col")
     fastconv.correlate2d(np.ones((60, 60)), np.ones((5, 5)), "same", "symm", method="im2col")
     assert library.get_num_threads() == before
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.float32, np.float64, np.complex128])
+@pytest.mark.parametrize("shape", [(0,), (1,), (3, 5), (7, 0, 2), (640, 33), (3, 256, 129)])
+def test_empty_aligned_starts_large_arrays_on_a_cache_line(dtype, shape):
+    from fastconv._primitive import _ALIGNED_OUTPUT_BYTES, empty_aligned
+
+    out = empty_aligned(shape, dtype)
+    assert out.shape == shape and out.dtype == dtype
+    assert out.flags.c_contiguous and out.flags.writeable
+    if out.nbytes >= _ALIGNED_OUTPUT_BYTES:
+        assert out.ctypes.data % 64 == 0
+    out[...] = 1   # the whole extent is its own
+    assert out.sum() == out.size
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+def test_direct_results_start_on_a_cache_line(dtype):
+    # the direct kernels write whole lines only on rows that start on one
+    rng = np.random.default_rng(7)
+    images = rng.standard_normal((3, 256, 272)).astype(dtype)
+    kernel = rng.standard_normal((5, 5)).astype(dtype)
+    single = fastconv.convolve2d(images[0], kernel, "same", method="direct")
+    stack = fastconv.convolve2d(images, kernel, "same", axes=(-2, -1), method="direct")
+    for result in (single, stack):
+        assert result.ctypes.data % 64 == 0 and result.flags.c_contiguous
+    np.testing.assert_array_equal(stack[0], single)
+    expected = scipy.signal.convolve2d(images[0], kernel, "same")
+    np.testing.assert_allclose(single, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
