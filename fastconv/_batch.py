@@ -234,7 +234,7 @@ def correlate_stack(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill
 
     # the C kernels on the converted stacks (each made contiguous once),
     # writing straight into the output stack
-    out = _primitive.empty_aligned((batch,) + out_shape, plan.compute)
+    out = _block_cache.empty_output((batch,) + out_shape, plan.compute)
     im2col = chosen == Method.IM2COL
     if im2col and fill is not None and fill.dtype.kind == "c" and not np.isfinite(fill):
         im2col = False   # see correlate_2d (issue 11, defect 6)

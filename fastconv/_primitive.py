@@ -12,12 +12,10 @@ chosen by _method.py), its backward pass, and the boundary extension and
 its adjoint; the public faces (_signal.py, _signal_backward.py) only
 translate NumPy's and SciPy's arguments into (x, w, offsets, output shape).
 """
-import math
-
 import numpy as np
 
 from fastconv import _blas_threads  # noqa: F401 - one BLAS thread in the im2col loops
-from fastconv import _config, _fft, _isa, _method, _threads
+from fastconv import _block_cache, _config, _fft, _isa, _method, _threads
 from fastconv._method import Method
 from fastconv._ext import _signal as _ext
 
@@ -26,33 +24,6 @@ def as_kernel_input(a, plan):
     """a as an aligned C-contiguous array of the compute dtype, viewed as the
     kernel's element type (a copy only when a is not already like that)."""
     return np.require(a, dtype=plan.compute, requirements=["C", "A"]).view(plan.view)
-
-
-# Outputs of at least this many bytes start on a cache line (empty_aligned);
-# smaller ones stay in the caches, where a row's partial lines cost nothing
-# measurable, and save the alignment's microsecond.
-_ALIGNED_OUTPUT_BYTES = 1 << 18
-
-
-def empty_aligned(shape, dtype):
-    """A new C-contiguous array like np.empty(shape, dtype) whose data starts
-    on a 64-byte boundary (a cache line) when it holds at least
-    _ALIGNED_OUTPUT_BYTES, so that an output whose rows are a whole number of
-    lines long has every row on a line boundary: the direct kernels then
-    write whole lines, the streaming (non-temporal) stores of large outputs
-    included.  (np.empty's data is only 16-byte aligned: on a row that starts
-    mid-line the kernels' interior begins and ends mid-line, and the lines
-    shared with the edge columns are written by ordinary stores, which read
-    them from memory first: measured 64 x 256² float32 5x5 'same', 2.3-2.8 ms
-    against 1.7-1.9 with every row on a line.)"""
-    dtype = np.dtype(dtype)
-    count = math.prod(shape)
-    spare = 64 // dtype.itemsize if 64 % dtype.itemsize == 0 else 0
-    if count * dtype.itemsize < _ALIGNED_OUTPUT_BYTES or spare == 0:
-        return np.empty(shape, dtype=dtype)
-    buffer = np.empty(count + spare, dtype=dtype)
-    start = (-buffer.ctypes.data % 64) // dtype.itemsize
-    return buffer[start:start + count].reshape(shape)
 
 
 # A kernel this many times larger than the image (and covering it) runs with
@@ -108,7 +79,7 @@ def correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=No
         transposed = correlate_2d(x.T, w.T, tuple(out_shape)[::-1], c0, r0, plan,
                                   Method.DIRECT.label, boundary, fill, op=op, threads=threads)
         return np.ascontiguousarray(transposed.T)
-    out = empty_aligned(out_shape, plan.compute)
+    out = _block_cache.empty_output(out_shape, plan.compute)
     im2col = method == Method.IM2COL
     if im2col and fill is not None and fill.dtype.kind == "c" and not np.isfinite(fill):
         # BLAS scales complex products by alpha = 1 + 0j, which turns the

@@ -16,9 +16,9 @@ import math
 
 import numpy as np
 
-from fastconv import _batch, _dtypes, _isa, _lags, _method, _out, _threads, _validation
+from fastconv import _batch, _block_cache, _dtypes, _isa, _lags, _method, _out, _threads, _validation
 from fastconv._ext import _signal as _ext
-from fastconv._primitive import _TALL_KERNEL_ROWS, correlate_1d, correlate_2d, empty_aligned, finish
+from fastconv._primitive import _TALL_KERNEL_ROWS, correlate_1d, correlate_2d, finish
 from fastconv._signal_shapes import numpy_lags, scipy_offsets, scipy_window
 
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
@@ -106,7 +106,7 @@ def _fast_2d(in1, in2, mode, boundary, fillvalue, method, threads, convolution):
                                            in1.dtype, "zero", nthreads) != _method.Method.DIRECT:
         return None
     plan = _dtypes.plan(in1.dtype)
-    out = empty_aligned(out_shape, in1.dtype)
+    out = _block_cache.empty_output(out_shape, in1.dtype)
     _ext.corr2d(in1, w, out, r0, c0, plan.code, False, 1, "zero", None, True, nthreads,
                 _isa.current)
     return out

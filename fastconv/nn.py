@@ -22,7 +22,8 @@ fastconv/_nn_shapes.py and nowhere else.
 import numpy as np
 
 from fastconv import _blas_threads  # noqa: F401 - one BLAS thread in the im2col loops
-from fastconv import _config, _dtypes, _isa, _method, _nn_shapes, _out, _threads, _validation, _winograd
+from fastconv import (_block_cache, _config, _dtypes, _isa, _method, _nn_shapes, _out, _threads,
+                      _validation, _winograd)
 from fastconv._ext import _nn as _ext
 
 __all__ = [
@@ -76,7 +77,7 @@ def _output_array(out, kernel_shape, public_shape, result, plan, fname, *inputs)
         if (out.dtype == plan.compute and out.flags.c_contiguous and out.flags.aligned
                 and not _out.must_buffer(out, *inputs)):
             return out.reshape(kernel_shape), True
-    return np.empty(kernel_shape, dtype=plan.compute), False
+    return _block_cache.empty_output(kernel_shape, plan.compute), False
 
 
 def _finish(out, result, shape):
@@ -464,7 +465,7 @@ def _conv_backward(fname, nd, grad_output, x, weight, stride, padding, dilation,
     if any((want_input, want_weight, want_bias)):
         dy = _kernel_input(grad_output, g.y_shape, plan)
     if want_input:
-        dx = np.empty(g.x_shape, dtype=plan.compute)
+        dx = _block_cache.empty_output(g.x_shape, plan.compute)
         _run(_ext.conv2d_grad_input, _choose_method(method, "grad_input", g, fname),
              dy, _kernel_input(weight, g.w_shape, plan), None, dx, tuple(g), plan.code,
              nthreads=nthreads)

@@ -196,13 +196,13 @@ def test_blas_thread_count_is_restored_after_im2col():
 
 @pytest.mark.parametrize("dtype", [np.int8, np.float32, np.float64, np.complex128])
 @pytest.mark.parametrize("shape", [(0,), (1,), (3, 5), (7, 0, 2), (640, 33), (3, 256, 129)])
-def test_empty_aligned_starts_large_arrays_on_a_cache_line(dtype, shape):
-    from fastconv._primitive import _ALIGNED_OUTPUT_BYTES, empty_aligned
+def test_empty_output_starts_large_arrays_on_a_cache_line(dtype, shape):
+    from fastconv._block_cache import _LARGE_OUTPUT_BYTES, empty_output
 
-    out = empty_aligned(shape, dtype)
+    out = empty_output(shape, dtype)
     assert out.shape == shape and out.dtype == dtype
     assert out.flags.c_contiguous and out.flags.writeable
-    if out.nbytes >= _ALIGNED_OUTPUT_BYTES:
+    if out.nbytes >= _LARGE_OUTPUT_BYTES:
         assert out.ctypes.data % 64 == 0
     out[...] = 1   # the whole extent is its own
     assert out.sum() == out.size
@@ -221,3 +221,23 @@ def test_direct_results_start_on_a_cache_line(dtype):
     np.testing.assert_array_equal(stack[0], single)
     expected = scipy.signal.convolve2d(images[0], kernel, "same")
     np.testing.assert_allclose(single, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
+
+
+def test_large_direct_results_reuse_the_blocks_of_freed_ones():
+    # a freed large result's block is the next call's (no fresh pages to fault in)
+    from fastconv import _block_cache
+
+    limit = fastconv.block_cache_bytes()
+    fastconv.set_block_cache_bytes(64 << 20)
+    try:
+        rng = np.random.default_rng(3)
+        image, kernel = rng.standard_normal((600, 640)), rng.standard_normal((3, 3))
+        first = fastconv.convolve2d(image, kernel, "same", method="direct")
+        expected, block = first.copy(), first.base.ctypes.data
+        del first
+        assert _block_cache.cached_bytes() >= image.nbytes
+        second = fastconv.convolve2d(image, kernel, "same", method="direct")
+        assert second.base.ctypes.data == block
+        np.testing.assert_array_equal(second, expected)
+    finally:
+        fastconv.set_block_cache_bytes(limit)

@@ -18,7 +18,10 @@ accounting of the process's resident memory in /proc/self/status:
 The child runs with ``MALLOC_MMAP_THRESHOLD_=131072``: glibc then serves
 every block of 128 KiB or more by mmap and returns it to the system on
 free, so memory freed by the first call cannot hide the second call's peak
-(by default glibc raises that threshold dynamically after such frees).
+(by default glibc raises that threshold dynamically after such frees), and
+with ``FASTCONV_BLOCK_CACHE_MB=0``, for the same reason: fastconv's cache of
+freed blocks (``fastconv.set_block_cache_bytes``) would otherwise hand the
+first call's freed result to the second call.
 Resident memory counts pages touched, so an allocated but unused buffer
 costs nothing, as it costs nothing on the machine.
 
@@ -123,6 +126,7 @@ def child_main(argv):
 def _child_environment():
     env = dict(os.environ)
     env["MALLOC_MMAP_THRESHOLD_"] = str(MMAP_THRESHOLD)
+    env["FASTCONV_BLOCK_CACHE_MB"] = "0"
     # the child must import this same fastconv, wherever it came from
     package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
