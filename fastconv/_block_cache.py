@@ -1,5 +1,5 @@
 """Reuse of the large arrays that the FFT path allocates on every call (and
-of the direct path's large results, `_primitive.empty_output`).
+of the direct path's large results: `empty_output` below).
 
 A call by FFT creates its transforms and its result anew each time
 (scipy.fft returns new arrays): several MiB that the C library's malloc
