@@ -202,8 +202,11 @@ def correlate_stack(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill
                                                  (batch, out_shape[1])),
                                  plan.compute, boundary, nthreads)
     else:
+        trim = (_fft.zero_trim(x.shape[1:], w.shape[1:], out_shape, r0, c0)
+                if boundary == "zero" else (0, 0))
         chosen = _method.resolve(requested, op, (x.shape[1:], w.shape[1:], out_shape),
-                                 plan.compute, boundary, nthreads, batch=max(batch, 1))
+                                 plan.compute, boundary, nthreads, batch=max(batch, 1),
+                                 trim=trim)
     if batch == 0:
         return np.empty((0,) + out_shape, dtype=plan.compute)
     if (chosen == Method.FFT and requested == Method.AUTO
@@ -277,32 +280,39 @@ def _fft_stack_blocks(x, w, out_shape, r0, c0, plan, batch, workers):
     if rows * cols == 0 or wr * wc == 0:
         return np.zeros((batch,) + tuple(out_shape), dtype=dtype)
     real = dtype.kind == "f"
-    blocks = _fft.block_plan(out_shape, (wr, wc), real, _method.block_overhead(dtype))
+    trim = _fft.zero_trim((xr, xc), (wr, wc), out_shape, r0, c0)
+    blocks = _fft.block_plan(out_shape, (wr, wc), real, _method.block_overhead(dtype),
+                             trim=trim)
     if blocks.blocks != 1:
         return None
+    # each item's window of ext(x), its data only (as _fft.correlate's one block)
+    row_axis = _fft.BlockAxis(xr, wr, rows, r0, rows, blocks.nr, True)
+    col_axis = _fft.BlockAxis(xc, wc, cols, c0, cols, blocks.nc, True)
+    if row_axis.window == 0 or col_axis.window == 0:
+        return np.zeros((batch,) + tuple(out_shape), dtype=dtype)   # no data: zeros
     forward, inverse = ((scipy.fft.rfftn, scipy.fft.irfftn) if real
                         else (scipy.fft.fftn, scipy.fft.ifftn))
     shape, axes = (((blocks.nr, blocks.nc), (-2, -1)) if blocks.nr > 1
                    else ((blocks.nc,), (-1,)))
     spectra = forward(np.asarray(w[:, ::-1, ::-1], dtype=dtype), shape, axes=axes,
                       workers=workers)
-    # the window of ext(x) an item reads: rows r0 .. r0 + mr, columns c0 .. c0 + mc,
-    # of which rows [i_lo, i_hi) x columns [j_lo, j_hi) lie in x
-    mr, mc = rows + wr - 1, cols + wc - 1
-    i_lo, i_hi = max(r0, 0), min(r0 + mr, xr)
-    j_lo, j_hi = max(c0, 0), min(c0 + mc, xc)
+    data = (slice(row_axis.start, row_axis.start + row_axis.window),
+            slice(col_axis.start, col_axis.start + col_axis.window))
+    kept_rows, kept_cols = row_axis.kept(rows), col_axis.kept(cols)
     group = max(1, _fft.BATCH_BYTES // (2 * blocks.nr * blocks.nc * dtype.itemsize))
     out = np.empty((batch,) + tuple(out_shape), dtype=dtype)
     for first in range(0, batch, group):
         last = min(batch, first + group)
-        windows = np.zeros((last - first, mr, mc), dtype=dtype)
-        if i_lo < i_hi and j_lo < j_hi:
-            items = x[first:last] if len(x) > 1 else x[:1]
-            windows[:, i_lo - r0:i_hi - r0, j_lo - c0:j_hi - c0] = items[:, i_lo:i_hi, j_lo:j_hi]
-        product = forward(windows, shape, axes=axes, workers=workers)
-        product *= spectra[first:last] if len(w) > 1 else spectra
+        items = x[first:last] if len(x) > 1 else x[:1]
+        product = forward(np.asarray(items[(slice(None),) + data], dtype=dtype), shape,
+                          axes=axes, workers=workers)
+        kernels = spectra[first:last] if len(w) > 1 else spectra
+        if len(product) < len(kernels):
+            product = product * kernels     # one image, a kernel per item
+        else:
+            product *= kernels
         result = inverse(product, shape, axes=axes, workers=workers, overwrite_x=True)
-        out[first:last] = result[:, wr - 1:wr - 1 + rows, wc - 1:wc - 1 + cols]
+        out[first:last] = result[:, kept_rows][:, :, kept_cols]
     return out
 
 

@@ -34,6 +34,12 @@ then along the last axis on the Lr rows that are kept only.  (scipy.fft's
 rfftn / irfftn would pad to Nr rows and transform every row; irfftn's
 overwrite_x is also slower than these separate passes.)
 
+Under the zero extension, a plan with one block over an axis transforms
+the data of its window only, without the zeros around it, in a transform
+that may be shorter than the window by the fewer of those zeros on either
+side (`zero_trim`; `BlockAxis` says where the outputs then are): the
+length of a linear convolution ('full': out_len, not out_len + k - 1).
+
 Boundaries: a window inside x is read from x in place (ext(x) is x there;
 x's rows contiguous and forward);
 any other is built by `window(shape, r, c)` (fc_pad2d, which makes any
@@ -125,11 +131,12 @@ class BlockPlan(NamedTuple):
         return self.br * self.bc
 
 
-def _axis_candidates(out_len, k, real):
+def _axis_candidates(out_len, k, real, trim=0):
     """(L, N) choices along one axis: N a fast transform length holding the
     window of L outputs (L + k - 1 <= N), from the smallest sensible block
-    up to one block for the whole axis."""
-    full_n = scipy.fft.next_fast_len(out_len + k - 1, real)
+    up to one block for the whole axis, which needs only
+    N >= L + k - 1 - trim (and >= k; see `zero_trim`)."""
+    full_n = scipy.fft.next_fast_len(max(out_len + k - 1 - trim, k), real)
     choices = {(out_len, full_n)}
     n = scipy.fft.next_fast_len(max(2 * k, 16), real)
     while n < full_n:
@@ -140,29 +147,59 @@ def _axis_candidates(out_len, k, real):
 
 
 @functools.lru_cache(maxsize=512)
-def _axis_candidates_cached(out_len, k, real):
-    return tuple(_axis_candidates(out_len, k, real))
+def _axis_candidates_cached(out_len, k, real, trim):
+    return tuple(_axis_candidates(out_len, k, real, trim))
 
 
-def block_plan(out_shape, w_shape, real=True, overhead=None, lanes=False):
+def _axis_zeros(x_len, k, out_len, offset):
+    """(zeros before, zeros after, data) along one axis of the window of
+    ext(x) that out_len outputs at `offset` read (offset .. offset +
+    out_len + k - 2), under the zero extension."""
+    window = out_len + k - 1
+    before = min(max(-offset, 0), window)
+    after = min(max(offset + window - x_len, 0), window - before)
+    return before, after, window - before - after
+
+
+def zero_trim(x_shape, w_shape, out_shape, r0, c0):
+    """(rows, columns) by which one block holding a whole axis of the output
+    may be shorter than its window, under the zero extension.
+
+    Along an axis whose window has z_lo zeros before x's data and z_hi after
+    it (D elements of data), a circular transform of length
+    N >= D + max(z_lo, z_hi) = window - min(z_lo, z_hi) holding the data
+    only gives every output without wrap-around: an output reads the zeros
+    on one side of the data, which land in the N - D positions after it.
+    So 'full' needs out_len (not out_len + k - 1) and 'same' about
+    x_len + k - 1, as a linear convolution does; 0 where the window holds
+    no data."""
+    trims = []
+    for x_len, k, out_len, offset in zip(x_shape, w_shape, out_shape, (r0, c0)):
+        before, after, data = _axis_zeros(x_len, k, out_len, offset)
+        trims.append(min(before, after) if data > 0 else 0)
+    return tuple(trims)
+
+
+def block_plan(out_shape, w_shape, real=True, overhead=None, lanes=False, trim=(0, 0)):
     """The cheapest `BlockPlan` for an output of `out_shape` and a kernel of
     `w_shape`: cost = `BlockPlan.work` (`BlockPlan.lane_work` if `lanes`:
     the blocks of one call, as `correlate` runs them; not for the items of
     a batch, which fill the lanes) + blocks * overhead, the overhead
     (default BLOCK_OVERHEAD; _method passes the fitted one) in
     element-log2 units; blocks no larger than MAX_BLOCK_ELEMENTS unless the
-    kernel needs it."""
+    kernel needs it.  `trim` (`zero_trim`, for the zero extension) shortens
+    the transforms of a plan with one block along an axis."""
     overhead = BLOCK_OVERHEAD if overhead is None else overhead
     return _block_plan(tuple(out_shape), tuple(w_shape), bool(real), float(overhead),
-                       bool(lanes))
+                       bool(lanes), tuple(int(t) for t in trim))
 
 
 @functools.lru_cache(maxsize=512)
-def _block_plan(out_shape, w_shape, real, overhead, lanes):
+def _block_plan(out_shape, w_shape, real, overhead, lanes, trim):
     (rows, cols), (wr, wc) = out_shape, w_shape
     best, best_cost = None, math.inf
-    row_choices = _axis_candidates_cached(rows, wr, False)
-    col_choices = _axis_candidates_cached(cols, wc, real)
+    row_choices = _axis_candidates_cached(rows, wr, False, trim[0])
+    col_choices = _axis_candidates_cached(cols, wc, real, trim[1])
     for lr, nr in row_choices:
         br = -(-rows // lr)
         for lc, nc in col_choices:
@@ -221,7 +258,9 @@ def _correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead):
     if rows * cols == 0 or wr * wc == 0:
         return np.zeros(out_shape, dtype=x.dtype)
     overhead = BLOCK_OVERHEAD if overhead is None else overhead
-    plan = block_plan(out_shape, w.shape, real, overhead, lanes=True)
+    zero = boundary == "zero"
+    trim = zero_trim(x.shape, w.shape, out_shape, r0, c0) if zero else (0, 0)
+    plan = block_plan(out_shape, w.shape, real, overhead, lanes=True, trim=trim)
     if (boundary == "wrap" and x.size > 0
             and circular_work(x.shape) <= plan.work + plan.blocks * overhead):
         return _circular(x, w, out_shape, r0, c0, workers)
@@ -248,8 +287,20 @@ def _correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead):
     transforms = _Transforms(plan, real, 1 if batch_threads > 1 else workers)
     # (a reversed view is transformed at about half speed: copy it first)
     spectrum = transforms.forward(np.ascontiguousarray(w[None, ::-1, ::-1]))[0]
+    if zero and any(_axis_zeros(*axis)[2] == 0 for axis in
+                    zip(x.shape, w.shape, out_shape, (r0, c0))):
+        return np.zeros(out_shape, dtype=x.dtype)    # every window is zeros
     out = np.empty(out_shape, dtype=x.dtype)    # the blocks cover it
-    mr, mc = plan.lr + wr - 1, plan.lc + wc - 1          # one block's window
+    # Along each axis, where a block's window starts in ext(x), its length,
+    # and where its outputs are in the inverse transform: outputs wr - 1 ..
+    # of a window read whole (the part that does not wrap around), or, for
+    # one block over the axis under the zero extension, the window's data
+    # alone (zeros before it, `zero_trim`), its outputs from
+    # wr - 1 - zeros before, modulo the transform length.
+    row_axis = BlockAxis(x.shape[0], wr, rows, r0, plan.lr, plan.nr,
+                          zero and plan.br == 1)
+    col_axis = BlockAxis(x.shape[1], wc, cols, c0, plan.lc, plan.nc,
+                          zero and plan.bc == 1)
 
     def run(batch):
         """Blocks [first, first + count) of block row bi, into out."""
@@ -258,25 +309,51 @@ def _correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead):
         height = min(plan.lr, rows - top)
         count = min(per_batch, plan.bc - first)
         left = first * plan.lc
-        strip = _strip(x, window, (mr, (count - 1) * plan.lc + mc), r0 + top, c0 + left)
-        blocks = np.lib.stride_tricks.sliding_window_view(strip, mc, axis=1)[:, ::plan.lc]
-        product = transforms.forward(blocks.transpose(1, 0, 2))   # (count, mr, mc) in
+        strip = _strip(x, window, (row_axis.window, (count - 1) * plan.lc + col_axis.window),
+                       row_axis.start + top, col_axis.start + left)
+        blocks = np.lib.stride_tricks.sliding_window_view(
+            strip, col_axis.window, axis=1)[:, ::plan.lc]
+        product = transforms.forward(blocks.transpose(1, 0, 2))   # (count, m, k) in
         product *= spectrum
-        # outputs that do not wrap around: rows wr-1 .. wr-2+height, then columns
-        valid = transforms.inverse(product, slice(wr - 1, wr - 1 + height))
+        # outputs that do not wrap around: rows, then columns
+        valid = transforms.inverse(product, row_axis.kept(height))
         # (count, height, lc) straight into place: the whole blocks through a
         # (height, whole, lc) view of out, then the partial last one
         whole = min(count, (cols - left) // plan.lc)
         target = out[top:top + height, left:left + whole * plan.lc]
         target.reshape(height, whole, plan.lc)[...] = (
-            valid[:whole, :, wc - 1:wc - 1 + plan.lc].transpose(1, 0, 2))
+            valid[:whole, :, col_axis.kept(plan.lc)].transpose(1, 0, 2))
         start = left + whole * plan.lc
         if whole < count and start < cols:
-            out[top:top + height, start:] = valid[whole, :, wc - 1:wc - 1 + cols - start]
+            out[top:top + height, start:] = valid[whole, :, col_axis.kept(cols - start)]
 
     batches = [(bi, first) for bi in range(plan.br) for first in range(0, plan.bc, per_batch)]
     _threads.run_shared(run, batches, min(batch_threads, len(batches)), _block_cache.reusing)
     return out
+
+
+class BlockAxis:
+    """One axis of a block plan in `_correlate`: `start` (for block 0) and
+    `window`, the part of ext(x) a block transforms; `kept(n)`, the index of
+    a block's first n outputs in its inverse transform.  Blocks read their
+    whole window (outputs from k - 1 on), except one block over the axis
+    under the zero extension (`data_only`), which reads the data of its
+    window only: the zeros before it move its outputs back by their count,
+    modulo the transform length (`zero_trim` says why none wraps)."""
+
+    def __init__(self, x_len, k, out_len, offset, block_len, transform_len, data_only):
+        self.k, self.transform_len = k, transform_len
+        before, _, data = _axis_zeros(x_len, k, out_len, offset)
+        if data_only:
+            self.start, self.window, self.first = offset + before, data, k - 1 - before
+        else:
+            self.start, self.window, self.first = offset, block_len + k - 1, k - 1
+
+    def kept(self, n):
+        first = self.first % self.transform_len
+        if first + n <= self.transform_len:
+            return slice(first, first + n)
+        return (first + np.arange(n)) % self.transform_len
 
 
 def _strip(x, window, shape, r, c):

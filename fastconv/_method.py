@@ -140,14 +140,15 @@ def _direct_constants(dtype_key):
     return next(iter(levels.values()))[dtype_key]
 
 
-def cost(method, op, shapes, dtype, boundary="zero", threads=1, batch=1):
+def cost(method, op, shapes, dtype, boundary="zero", threads=1, batch=1, trim=(0, 0)):
     """Predicted seconds of a signal op by `method` (a Method).
 
     shapes = (x_shape, w_shape, out_shape), all 2-D (1-D is one row), of one
     item of a batch of `batch` problems of that geometry (axis= / axes=):
     the direct kernel runs the batch in one call (its fixed cost once), as
     the FFT does a batch of one-block items under the zero extension;
-    otherwise the methods run item by item."""
+    otherwise the methods run item by item.  `trim`: the FFT's
+    `_fft.zero_trim` of the call (zero extension only)."""
     x_shape, w_shape, out_shape = shapes
     outputs = out_shape[0] * out_shape[1]
     macs = float(outputs) * w_shape[0] * w_shape[1]
@@ -166,7 +167,7 @@ def cost(method, op, shapes, dtype, boundary="zero", threads=1, batch=1):
         # scipy.fft spreads a batch of transforms, or the rows of a 2-D one,
         # over its workers; one 1-D transform runs on one thread
         if batch > 1 and boundary == "zero":
-            plan = _fft.block_plan(out_shape, w_shape, real, block_overhead(dtype))
+            plan = _fft.block_plan(out_shape, w_shape, real, block_overhead(dtype), trim=trim)
             if plan.blocks == 1:
                 # a batch of one-block items (_batch): one batched transform,
                 # its fixed cost once
@@ -174,7 +175,8 @@ def cost(method, op, shapes, dtype, boundary="zero", threads=1, batch=1):
                 return c["a"] + batch * (c["b"] * transform_factor * plan.work + c["c"]) / (
                     _speedup(c["eff"], parallel))
         # item by item, each as _fft.correlate runs it (1-D blocks in lane groups)
-        plan = _fft.block_plan(out_shape, w_shape, real, block_overhead(dtype), lanes=True)
+        plan = _fft.block_plan(out_shape, w_shape, real, block_overhead(dtype), lanes=True,
+                               trim=trim if boundary == "zero" else (0, 0))
         work = plan.lane_work
         if boundary == "wrap" and x_shape[0] * x_shape[1] > 0:
             work = min(work, _fft.circular_work(x_shape))
@@ -194,7 +196,7 @@ def block_overhead(dtype):
 # the chooser
 # --------------------------------------------------------------------------
 
-def choose(op, shapes, dtype, boundary="zero", threads=1, batch=1):
+def choose(op, shapes, dtype, boundary="zero", threads=1, batch=1, trim=(0, 0)):
     """The method 'auto' runs for one call.
 
     Parameters
@@ -215,6 +217,9 @@ def choose(op, shapes, dtype, boundary="zero", threads=1, batch=1):
     batch : int
         Signal ops: the number of items of that geometry the call runs
         (axis= / axes=); each method is priced per item times the batch.
+    trim : tuple of int
+        Signal ops under the zero extension: `_fft.zero_trim` of the call
+        (how much shorter than its window a one-block transform may be).
 
     Returns
     -------
@@ -228,11 +233,12 @@ def choose(op, shapes, dtype, boundary="zero", threads=1, batch=1):
     # memoized: a call's choice depends only on these and on the ISA level
     # (set_model clears the memo)
     return _choose_signal(op, tuple(x_shape), tuple(w_shape), tuple(out_shape), dtype,
-                          boundary, threads, batch, _isa.current)
+                          boundary, threads, batch, tuple(trim), _isa.current)
 
 
 @functools.lru_cache(maxsize=1024)
-def _choose_signal(op, x_shape, w_shape, out_shape, dtype, boundary, threads, batch, isa_level):
+def _choose_signal(op, x_shape, w_shape, out_shape, dtype, boundary, threads, batch, trim,
+                   isa_level):
     shapes = (x_shape, w_shape, out_shape)
     if out_shape[0] * out_shape[1] == 0 or w_shape[0] * w_shape[1] == 0:
         return Method.DIRECT
@@ -243,7 +249,8 @@ def _choose_signal(op, x_shape, w_shape, out_shape, dtype, boundary, threads, ba
     # pricing it) whenever FFT cannot win
     if (not exact_dtype(dtype)
             and _fft_cost_bound(shapes, dtype, boundary, threads, batch) < costs[best]
-            and cost(Method.FFT, op, shapes, dtype, boundary, threads, batch) < costs[best]):
+            and cost(Method.FFT, op, shapes, dtype, boundary, threads, batch, trim)
+            < costs[best]):
         best = Method.FFT
     return best
 
@@ -400,12 +407,12 @@ def _choose_nn(op, g, isa_level):
     return Method.DIRECT if og <= _NN_DIRECT_MAX_CHANNELS else Method.IM2COL
 
 
-def resolve(method, op, shapes, dtype, boundary="zero", threads=1, batch=1):
+def resolve(method, op, shapes, dtype, boundary="zero", threads=1, batch=1, trim=(0, 0)):
     """The Method a call runs: `method` (a validated name or Method) as
     given, 'auto' chosen by `choose`; 'fft' on exact dtypes is a ValueError."""
     method = code(method)
     if method == Method.AUTO:
-        return choose(op, shapes, dtype, boundary, threads, batch)
+        return choose(op, shapes, dtype, boundary, threads, batch, trim)
     if method == Method.FFT:
         check_fft_dtype(dtype)
     return method

@@ -58,8 +58,9 @@ def correlate_2d(x, w, out_shape, r0, c0, plan, method, boundary="zero", fill=No
                             plan, method, boundary, fill, op=op, threads=threads)
     nthreads = _threads.resolve(threads)
     requested = _method.code(method)
+    trim = _fft.zero_trim(x.shape, w.shape, out_shape, r0, c0) if boundary == "zero" else (0, 0)
     method = _method.resolve(requested, op, (x.shape, w.shape, out_shape), plan.compute,
-                             boundary, nthreads)
+                             boundary, nthreads, trim=trim)
     if method == Method.FFT and requested == Method.AUTO and not _all_finite(x, w, fill):
         # a transform spreads an inf or nan over its whole block; the direct
         # sum keeps it where NumPy / SciPy put it

@@ -205,19 +205,29 @@ _PRIMITIVE_CASES = [((13, 11), (4, 3), (15, 12), (-2, -1)),
                     ((8, 6), (3, 1), (9, 7), (-2, 1))]
 
 
-def _hand_plans(out_shape, w_shape):
+def _hand_plans(out_shape, w_shape, trim=(0, 0)):
     """Block plans of every kind for one call: one block or many, blocks that
     divide the output and blocks that leave a partial last one, transforms
     exactly the window's size (odd ones included) or larger than it (rows
-    and columns of zero padding)."""
+    and columns of zero padding), and, for one block over an axis, as much
+    shorter than its window as `trim` (_fft.zero_trim) allows."""
     (rows, cols), (wr, wc) = out_shape, w_shape
+
+    def lengths(block, out_len, k, axis_trim):
+        """Transform lengths for blocks of `block` outputs: the window, and
+        the shortest one allowed for one block over the axis."""
+        shortest = max(block + k - 1 - axis_trim, k) if block == out_len else block + k - 1
+        return sorted({block + k - 1, shortest})
+
     for lr in sorted({rows, 1, max(1, rows // 2), max(1, (rows + 2) // 3)}):
         for lc in sorted({cols, 1, max(1, cols // 3), max(1, (cols + 1) // 2)}):
             for pad_r, pad_c in ((0, 0), (1, 2), (3, 1)):
-                nr, nc = lr + wr - 1 + pad_r, lc + wc - 1 + pad_c
-                if rows == 1 and wr == 1:
-                    nr = 1      # the 1-D layout: no transform along the rows
-                yield _fft.BlockPlan(lr, lc, nr, nc, -(-rows // lr), -(-cols // lc))
+                for nr in lengths(lr, rows, wr, trim[0]):
+                    for nc in lengths(lc, cols, wc, trim[1]):
+                        nr, nc = nr + pad_r, nc + pad_c
+                        if rows == 1 and wr == 1:
+                            nr = 1      # the 1-D layout: no transform along the rows
+                        yield _fft.BlockPlan(lr, lc, nr, nc, -(-rows // lr), -(-cols // lc))
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -246,7 +256,8 @@ def test_every_block_plan(x_shape, w_shape, out_shape, offset, boundary, dtype):
     copies = _copies(window_size, x_shape, boundary)
     fill_norm = 1.5 * math.sqrt(math.prod(window_size)) if boundary == "fill" else 0.0
     scale = (math.sqrt(copies) * _norm(x) + fill_norm) * _norm(w)
-    for hand in _hand_plans(out_shape, w_shape):
+    trim = _fft.zero_trim(x_shape, w_shape, out_shape, *offset) if boundary == "zero" else (0, 0)
+    for hand in _hand_plans(out_shape, w_shape, trim):
         for batch_bytes in (1, 1 << 20):
             with mock.patch.multiple(_fft, block_plan=lambda *args, **kwargs: hand,
                                      BATCH_BYTES=batch_bytes,
@@ -259,6 +270,64 @@ def test_every_block_plan(x_shape, w_shape, out_shape, offset, boundary, dtype):
     for shape, r, c in asked:
         assert not (0 <= r and r + shape[0] <= x_shape[0] and 0 <= c
                     and c + shape[1] <= x_shape[1]), (shape, r, c)
+
+
+@settings(max_examples=300)
+@given(x_len=st.integers(0, 30), k=st.integers(1, 12), out_len=st.integers(1, 40),
+       offset=st.integers(-45, 35), extra=st.integers(0, 3), seed=st.integers(0, 2**16))
+def test_zero_trim_is_exact_and_tight(x_len, k, out_len, offset, extra, seed):
+    """One block over an axis under the zero extension, its window's data
+    alone in a transform `_fft.zero_trim` shorter than the window (or
+    longer): every output is right, computed as _fft.correlate does.  One
+    element shorter than that, some output wraps around: the trim is the
+    largest there is (checked on random data, where a wrapped-around term
+    shows)."""
+    from fastconv import _dtypes, _primitive
+    rng = np.random.default_rng(seed)
+    x, w = rng.standard_normal((1, x_len)), rng.standard_normal((1, k))
+    plan = _dtypes.plan(np.dtype("float64"))
+    exact = _primitive.correlate_2d(x, w, (1, out_len), 0, offset, plan, "direct")[0]
+    (trim,) = _fft.zero_trim((x_len,), (k,), (out_len,), offset, 0)[:1]
+    axis = _fft.BlockAxis(x_len, k, out_len, offset, out_len, 1, True)
+    if axis.window == 0:
+        assert trim == 0 and not exact.any()
+        return
+    data = x[0, axis.start:axis.start + axis.window]
+
+    def by_transform(n):
+        circular = np.fft.irfft(np.fft.rfft(data, n) * np.fft.rfft(w[0, ::-1], n), n)
+        return circular[_fft.BlockAxis(x_len, k, out_len, offset, out_len, n, True).kept(
+            out_len)]
+
+    shortest = max(out_len + k - 1 - trim, k)
+    tolerance = 1e-12 * (1 + np.abs(data).sum() * np.abs(w).sum())
+    assert np.abs(by_transform(shortest + extra) - exact).max() <= tolerance
+    if shortest - 1 >= max(k, axis.window):
+        # (a shorter length that still holds the kernel and the data)
+        assert np.abs(by_transform(shortest - 1) - exact).max() > tolerance
+
+
+def test_same_mode_transforms_are_trimmed():
+    """'same' of a 512 x 512 image with a 31 x 31 kernel, zero boundary: one
+    block of 528 x 540 (the window is 542 x 542), read from the image in
+    place; 'fill' with a non-zero value keeps the window's size."""
+    x_shape, w_shape = (512, 512), (31, 31)
+    trim = _fft.zero_trim(x_shape, w_shape, x_shape, -15, -15)
+    assert trim == (15, 15)
+    plan = _fft.block_plan(x_shape, w_shape, True, trim=trim)
+    assert (plan.blocks, plan.nr, plan.nc) == (1, 528, 540)
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+
+    def window(shape, r, c):
+        raise AssertionError("a window of the zero extension was built")
+
+    got = _fft.correlate(x, w, x_shape, -15, -15, "zero", window, 1)
+    exact = fastconv.correlate2d(x, w, "same", method="direct")
+    assert_fft_close(got, exact, _norm(x) * _norm(w), math.log2(4 * x.size), "float64", w.size)
+    assert _fft.zero_trim(x_shape, w_shape, (482, 482), 0, 0) == (0, 0)       # 'valid'
+    assert _fft.zero_trim(x_shape, w_shape, (542, 542), -30, -30) == (30, 30)  # 'full'
+    assert _fft.zero_trim(x_shape, w_shape, (5, 5), 600, 0) == (0, 0)          # no data
 
 
 def test_windows_inside_the_image_are_not_copied():
@@ -435,15 +504,16 @@ def test_thread_count_never_changes_an_fft_result(dtype):
 def test_2d_blocks_are_shared_between_threads(threads):
     """A 2-D plan of several blocks runs its batches on `threads` threads,
     each batch's transforms on one worker; the result is the one-thread
-    result, bit for bit, for every boundary (windows built on the helpers)."""
+    result, bit for bit, for every boundary (windows built on the helpers;
+    a non-zero fill: under the zero extension this is one trimmed block)."""
     import threading
 
     import scipy.fft
     rng = np.random.default_rng(threads)
     x, w = rng.standard_normal((600, 500)), rng.standard_normal((31, 31))
     assert _fft.block_plan((600, 500), (31, 31), True, 4096.0, lanes=True).blocks > 1
-    for boundary in ("fill", "wrap", "symm"):
-        one = fastconv.correlate2d(x, w, "same", boundary, method="fft", threads=1)
+    for boundary, fillvalue in (("fill", 1.5), ("wrap", 0), ("symm", 0)):
+        one = fastconv.correlate2d(x, w, "same", boundary, fillvalue, method="fft", threads=1)
         names = set()
         sharing, helper_ran, waited = threading.Event(), threading.Event(), threading.Event()
         shared_run = _threads.run_shared
@@ -472,7 +542,7 @@ def test_2d_blocks_are_shared_between_threads(threads):
 
             with mock.patch.object(scipy.fft, "rfft", spy), \
                     mock.patch.object(_threads, "run_shared", run_shared):
-                shared = fastconv.correlate2d(x, w, "same", boundary, method="fft",
+                shared = fastconv.correlate2d(x, w, "same", boundary, fillvalue, method="fft",
                                               threads=threads)
         np.testing.assert_array_equal(shared, one)
         assert calls and all(kwargs["workers"] == 1 for _, _, kwargs in calls)
