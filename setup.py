@@ -34,6 +34,7 @@ C_CORE_SOURCES = [
     "csrc/nn/winograd_kernels.c",
     "csrc/nn/depthwise_kernels.c",
     "csrc/nn/dense_kernels.c",
+    "csrc/nn/relu.c",
 ]
 
 # Headers and templates (#included, so invisible to the default timestamp

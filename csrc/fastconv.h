@@ -571,6 +571,23 @@ fc_status fc_corr3x3_winograd(fc_dtype dt, const fc_corr3x3_shape *s, int m,
                               ptrdiff_t budget_bytes, fc_winograd_gemm_fn gemm,
                               void *gemm_context, const fc_exec *ex);
 
+/* ------------------------------------------------------------------------ */
+/* The rectifier between layers (csrc/nn/relu.c)                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * fc_relu:           y[i]  = x[i] < 0 ? 0 : x[i]      (torch.relu: NaN and -0.0 pass)
+ * fc_relu_backward:  dx[i] = y[i] <= 0 ? 0 : dy[i]   (torch's threshold_backward at 0,
+ *                                                    y the relu's output or input)
+ * for i < n, on contiguous arrays of dtype dt (FC_F32 / FC_F64, else
+ * FC_ERR_DTYPE); y may be x and dx may be dy (in place), no other overlap.
+ * n >= 0, pointers non-NULL when n > 0 (else FC_ERR_BADARG).  nthreads
+ * OpenMP threads for large n; the result does not depend on it.
+ */
+fc_status fc_relu(fc_dtype dt, const void *x, void *y, ptrdiff_t n, int nthreads);
+fc_status fc_relu_backward(fc_dtype dt, const void *dy, const void *y, void *dx, ptrdiff_t n,
+                           int nthreads);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,6 +33,8 @@ __all__ = [
     "conv_transpose2d",
     "conv1d_backward",
     "conv2d_backward",
+    "relu",
+    "relu_backward",
 ]
 
 # the shared method names, plus Winograd for the 3x3 stride-1 layers
@@ -590,3 +592,119 @@ def conv2d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, gro
     """
     return _conv_backward("conv2d_backward", 2, grad_output, x, weight, stride, padding,
                           dilation, groups, output_mask, method, threads)
+
+
+# --------------------------------------------------------------------------
+# the rectifier between layers
+# --------------------------------------------------------------------------
+
+def _writeable_input(a, name, fname):
+    """The checks of an array written in place (inplace=True)."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"{fname}: inplace=True needs {name} to be a numpy.ndarray, "
+                        f"not {type(a).__name__}")
+    if not a.flags.writeable:
+        raise ValueError(f"{fname}: {name} array is read-only")
+
+
+def _elementwise(kernel, target, inplace, arrays, result, plan, nthreads):
+    """Run an elementwise kernel of the C core on `arrays` (validated, of one
+    shape) into `target` (written in place when `inplace`) or a new array."""
+    sources = [np.require(a, dtype=plan.compute, requirements=["C", "A"]) for a in arrays]
+    if inplace and sources[0] is target and not _out.must_buffer(target, *arrays[1:]):
+        into = target        # the kernel may write over its first source
+    else:
+        into = _block_cache.empty_output(target.shape, plan.compute)
+    kernel(*sources, into, plan.code, nthreads)
+    if not inplace:
+        return _finish(into, result, into.shape)
+    if into is not target:
+        np.copyto(target, into, casting="unsafe" if target.dtype.itemsize == 2 else "no")
+    return target
+
+
+def relu(input, inplace=False, *, threads=None):
+    """The rectifier, elementwise, like `torch.nn.functional.relu`.
+
+    ``y = input`` where ``input >= 0`` or is NaN, else 0 (torch's rule: only
+    elements below zero are replaced, so NaN and -0.0 pass unchanged).
+    With `relu_backward`, it is what a training loop puts between the
+    layers, in a C loop over the array (NumPy's ``np.maximum(x, 0,
+    out=x)`` takes several times longer on large arrays).
+
+    Parameters
+    ----------
+    input : array_like
+        float16 (computed in float32: exact), float32 or float64, any shape.
+    inplace : bool
+        Write the result into `input` (then a writeable numpy.ndarray) and
+        return it, as torch's ``inplace=True``.
+    threads : int or None, keyword-only
+        See `conv1d`; the result does not depend on it.
+
+    Returns
+    -------
+    ndarray
+        Of input's shape and dtype (`input` itself when `inplace`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> nn.relu(np.array([-1.5, 0.0, 2.0, np.nan]))
+    array([0., 0., 2., nan])
+    """
+    nthreads = _threads.resolve(threads)
+    x = _float_array(input, "input", "relu")
+    if inplace:
+        _writeable_input(input, "input", "relu")
+    result, plan = _plan(x)
+    return _elementwise(_ext.relu, x, inplace, [x], result, plan, nthreads)
+
+
+def relu_backward(grad_output, output, *, inplace=False, threads=None):
+    """Gradient of `relu`: `grad_output` where ``output > 0`` (or is NaN),
+    else 0, like torch's ``threshold_backward(grad_output, output, 0)``,
+    the backward pass of ``torch.nn.functional.relu``.
+
+    Parameters
+    ----------
+    grad_output : array_like
+        dL/dy, float16 (computed in float32), float32 or float64.
+    output : array_like
+        What `relu` returned (its input gives the same result), of
+        grad_output's shape.
+    inplace : bool, keyword-only
+        Write the gradient into `grad_output` (then a writeable
+        numpy.ndarray of the result's dtype) and return it.
+    threads : int or None, keyword-only
+        See `conv1d`; the result does not depend on it.
+
+    Returns
+    -------
+    ndarray
+        dL/d(input), of grad_output's shape; dtype
+        ``numpy.result_type(grad_output, output)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> y = nn.relu(np.array([-1.0, 0.5, 2.0]))
+    >>> nn.relu_backward(np.array([10.0, 20.0, 30.0]), y)
+    array([ 0., 20., 30.])
+    """
+    fname = "relu_backward"
+    nthreads = _threads.resolve(threads)
+    g = _float_array(grad_output, "grad_output", fname)
+    y = _float_array(output, "output", fname)
+    if g.shape != y.shape:
+        raise ValueError(f"{fname}: grad_output has shape {g.shape} and output has shape "
+                         f"{y.shape}; they must be equal")
+    result, plan = _plan(g, y)
+    if inplace:
+        _writeable_input(grad_output, "grad_output", fname)
+        if g.dtype != result:
+            raise TypeError(f"{fname}: inplace=True writes the {result} gradient into "
+                            f"grad_output, whose dtype is {g.dtype}")
+    return _elementwise(_ext.relu_backward, g, inplace, [g, y], result, plan, nthreads)

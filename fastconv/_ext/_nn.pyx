@@ -31,7 +31,7 @@ from fastconv._ext.cfastconv cimport (
     FC_NN_FORWARD, FC_NN_GRAD_INPUT, FC_NN_GRAD_WEIGHT,
     fc_conv2d_direct, fc_conv2d_grad_input_direct, fc_conv2d_grad_weight_direct,
     fc_conv2d_forward_im2col, fc_conv2d_grad_input_im2col, fc_conv2d_grad_weight_im2col,
-    fc_conv2d_im2col_tile, make_exec, check_status,
+    fc_conv2d_im2col_tile, fc_relu, fc_relu_backward, make_exec, check_status,
 )
 
 cnp.import_array()
@@ -233,3 +233,41 @@ def im2col_tile_shape(tuple geometry, int itemsize, Py_ssize_t tile_bytes,
     check_status(fc_conv2d_im2col_tile(dt, &s, <fc_nn_op>_OPS[op], tile_bytes, nthreads,
                                        &rows, &positions))
     return (rows, positions)
+
+
+def relu(cnp.ndarray x, cnp.ndarray y, int dtype_code, int nthreads=1):
+    """y = max(x, 0) elementwise (fc_relu: NaN and -0.0 pass), x and y
+    C-contiguous arrays of one shape and of the compute dtype named by
+    dtype_code; y may be x.  Returns nothing."""
+    cdef fc_dtype dt = _dtype(dtype_code)
+    cdef size_t isz = fc_itemsize(dt)
+    _check_buffer(x, (<object>y).shape, isz, "x")
+    _check_buffer(y, (<object>x).shape, isz, "y", True)
+    cdef const char *xp = <const char *>cnp.PyArray_DATA(x)
+    cdef char *yp = <char *>cnp.PyArray_DATA(y)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(x)
+    cdef fc_status status
+    with nogil:
+        status = fc_relu(dt, xp, yp, n, nthreads)
+    check_status(status)
+
+
+def relu_backward(cnp.ndarray dy, cnp.ndarray y, cnp.ndarray dx, int dtype_code,
+                  int nthreads=1):
+    """dx = dy where y > 0, else 0 (fc_relu_backward), all C-contiguous, of
+    one shape and of the compute dtype named by dtype_code; dx may be dy.
+    Returns nothing."""
+    cdef fc_dtype dt = _dtype(dtype_code)
+    cdef size_t isz = fc_itemsize(dt)
+    shape = (<object>dx).shape
+    _check_buffer(dy, shape, isz, "grad_output")
+    _check_buffer(y, shape, isz, "output")
+    _check_buffer(dx, shape, isz, "grad_input", True)
+    cdef const char *dyp = <const char *>cnp.PyArray_DATA(dy)
+    cdef const char *yp = <const char *>cnp.PyArray_DATA(y)
+    cdef char *dxp = <char *>cnp.PyArray_DATA(dx)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(dx)
+    cdef fc_status status
+    with nogil:
+        status = fc_relu_backward(dt, dyp, yp, dxp, n, nthreads)
+    check_status(status)

@@ -162,6 +162,10 @@ cdef extern from "fastconv.h" nogil:
                                   Py_ssize_t budget_bytes, fc_winograd_gemm_fn gemm,
                                   void *gemm_context, const fc_exec *ex)
 
+    fc_status fc_relu(fc_dtype dt, const void *x, void *y, Py_ssize_t n, int nthreads)
+    fc_status fc_relu_backward(fc_dtype dt, const void *dy, const void *y, void *dx,
+                               Py_ssize_t n, int nthreads)
+
 
 cdef extern from "Python.h":
     # declared without an exception value: the interrupt callback below leaves

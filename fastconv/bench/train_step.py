@@ -275,7 +275,7 @@ def winograd_pays(layer):
 
 def fastconv_step(case, inputs, threads=None, method="auto"):
     """A zero-argument callable: the step with fastconv.nn (ReLU and its
-    masks in NumPy, in place).  method 'winograd': Winograd for the forward
+    gradient by nn.relu and nn.relu_backward, in place).  method 'winograd': Winograd for the forward
     pass and grad_input of the layers where `winograd_pays`, 'auto' for the
     rest (grad_weight always 'auto')."""
     from fastconv.bench.contenders import load_fastconv_nn
@@ -294,7 +294,7 @@ def fastconv_step(case, inputs, threads=None, method="auto"):
         for layer, w, how in zip(layers, weights, methods):
             a = nn.conv2d(a, w, None, **layer.kwargs(), method=how, threads=threads)
             if layer.relu:
-                np.maximum(a, 0, out=a)
+                nn.relu(a, inplace=True, threads=threads)
             acts.append(a)
         grad_w = [None] * len(layers)
         grad = g
@@ -304,7 +304,7 @@ def fastconv_step(case, inputs, threads=None, method="auto"):
                                                     output_mask=(True, True, False),
                                                     method=methods[i], threads=threads)
             if i > 0:
-                np.multiply(grad, acts[i] > 0, out=grad)
+                nn.relu_backward(grad, acts[i], inplace=True, threads=threads)
         return (grad, *grad_w), tuple(acts[1:-1])
 
     return call

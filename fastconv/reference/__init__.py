@@ -15,10 +15,10 @@ from fastconv.reference._grad import (convolve2d_backward, convolve_backward,
                                       correlate2d_backward, correlate_backward)
 from fastconv.reference._signal import convolve, convolve2d, correlate, correlate2d
 from fastconv.reference._nn import (conv1d, conv1d_backward, conv2d, conv2d_backward,
-                                    conv_transpose1d, conv_transpose2d)
+                                    conv_transpose1d, conv_transpose2d, relu, relu_backward)
 
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d",
            "convolve_backward", "correlate_backward", "convolve2d_backward",
            "correlate2d_backward",
            "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
-           "conv1d_backward", "conv2d_backward"]
+           "conv1d_backward", "conv2d_backward", "relu", "relu_backward"]

@@ -254,3 +254,24 @@ def _int(value):
 
 def _pad1(padding):
     return padding if isinstance(padding, str) else (0, _int(padding))
+
+
+def relu(x):
+    """The rectifier (`torch.nn.functional.relu`)::
+
+        y[...] = 0 if x[...] < 0 else x[...]      (NaN and -0.0 pass)
+    """
+    x = np.asarray(x)
+    values = [0.0 if v < 0 else v for v in (to_python(e) for e in x.ravel())]
+    return np.array(values, dtype=x.dtype).reshape(x.shape)
+
+
+def relu_backward(grad_output, output):
+    """Gradient of `relu` (torch's threshold_backward at 0)::
+
+        grad_input[...] = 0 if output[...] <= 0 else grad_output[...]
+    """
+    g, y = np.asarray(grad_output), np.asarray(output)
+    dtype = np.result_type(g, y)
+    values = [0.0 if to_python(b) <= 0 else to_python(a) for a, b in zip(g.ravel(), y.ravel())]
+    return np.array(values, dtype=dtype).reshape(g.shape)

@@ -26,6 +26,8 @@ w = np.zeros((4, 3, 3, 3), dtype=np.float32)
 y = nn.conv2d(x, w, None, stride=2, padding="same", dilation=(1, 2), method="winograd")
 y = nn.conv1d(x[:, :, 0], w[:, :, 0], padding=(1,))
 gi, gw, gb = nn.conv2d_backward(y, x, w, output_mask=(True, False, True))
+a = nn.relu(y, inplace=True)
+g = nn.relu_backward(np.ones_like(a), a, inplace=True, threads=1)
 if gi is not None:
     print(gi.shape)
 
