@@ -1,5 +1,6 @@
 """fastconv.nn: CNN convolution layers with the semantics of
-`torch.nn.functional`, on NumPy arrays, forward and backward.
+`torch.nn.functional`, on NumPy arrays, forward and backward, and the
+rectifier (`relu`, `relu_backward`) that a training loop puts between them.
 
 Layouts are NCL (1-D) and NCHW (2-D); weights are (C_out, C_in/groups, k...)
 for convolutions and (C_in, C_out/groups, k...) for transposed convolutions;
