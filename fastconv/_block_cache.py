@@ -49,12 +49,12 @@ def cached_bytes():
 # Outputs of at least this many bytes start on a cache line and come from
 # the block cache (empty_output); smaller ones stay in the caches, where a
 # row's partial lines cost nothing measurable, and save the microseconds.
-_LARGE_OUTPUT_BYTES = 1 << 18
+LARGE_OUTPUT_BYTES = 1 << 18
 
 
 def empty_output(shape, dtype):
     """A new C-contiguous array like np.empty(shape, dtype), for a direct
-    kernel's result.  When it holds at least _LARGE_OUTPUT_BYTES:
+    kernel's result.  When it holds at least LARGE_OUTPUT_BYTES:
 
     * its data starts on a 64-byte boundary (a cache line), so that an output
       whose rows are a whole number of lines long has every row on a line
@@ -74,7 +74,7 @@ def empty_output(shape, dtype):
     dtype = np.dtype(dtype)
     count = math.prod(shape)
     spare = 64 // dtype.itemsize if 64 % dtype.itemsize == 0 else 0
-    if count * dtype.itemsize < _LARGE_OUTPUT_BYTES or spare == 0:
+    if count * dtype.itemsize < LARGE_OUTPUT_BYTES or spare == 0:
         return np.empty(shape, dtype=dtype)
     with reusing():
         buffer = np.empty(count + spare, dtype=dtype)

@@ -85,7 +85,17 @@ def _fast_2d(in1, in2, mode, boundary, fillvalue, method, threads, convolution):
     in2 along both axes (no swap), a string mode, boundary 'fill' with a
     zero fillvalue and a finite kernel (the zero extension), and a call for
     which 'auto' picks the direct method.  Same values, dtype and shape as
-    the full path for the calls it accepts."""
+    the full path for the calls it accepts.  Small calls (under the bounds
+    of `_fast_macs`, results under 256 KiB) are checked and run in C
+    (_ext.corr2d_small), larger ones here."""
+    if method in ("auto", "direct") and (threads is None
+                                         or (type(threads) is int and threads > 0)):
+        limit, wide_limit = _fast_macs() if method == "auto" else (_SERIAL_MACS, _SERIAL_MACS)
+        small = _ext.corr2d_small(in1, in2, mode, boundary, fillvalue, convolution,
+                                  _isa.current, limit, wide_limit, _FAST_WIDE,
+                                  _block_cache.LARGE_OUTPUT_BYTES, _TALL_KERNEL_ROWS)
+        if small is not None:
+            return small
     if (type(in1) is not np.ndarray or type(in2) is not np.ndarray
             or type(mode) is not str or mode not in _FAST_2D_MODES
             or boundary != "fill" or type(fillvalue) not in (int, float) or fillvalue != 0

@@ -653,7 +653,7 @@ def relu(input, inplace=False, *, threads=None):
     >>> import numpy as np
     >>> from fastconv import nn
     >>> nn.relu(np.array([-1.5, 0.0, 2.0, np.nan]))
-    array([0., 0., 2., nan])
+    array([ 0.,  0.,  2., nan])
     """
     nthreads = _threads.resolve(threads)
     x = _float_array(input, "input", "relu")

@@ -1,5 +1,6 @@
-"""The 2-D fast path (fastconv._signal._fast_2d): the calls it takes give
-the full path's results bit for bit, and every other call goes the full way."""
+"""The 2-D fast path (fastconv._signal._fast_2d, and for small calls
+_ext.corr2d_small in C): the calls it takes give the full path's results bit
+for bit, and every other call goes the full way."""
 import itertools
 
 import numpy as np
@@ -62,6 +63,53 @@ def _calls():
 def test_other_calls_take_the_full_path(call):
     in1, in2, mode, boundary, fillvalue, method = call
     assert _signal._fast_2d(in1, in2, mode, boundary, fillvalue, method, None, True) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_small_2d_calls_run_in_c(dtype):
+    """_ext.corr2d_small (the C checks of small 2-D calls) takes the small
+    calls, with the full path's bits, and refuses the rest: results of 256
+    KiB or more, calls over its multiply-add bounds, a -0.0 or bool fill, a
+    non-finite kernel, a kernel too tall to run untransposed."""
+    from fastconv import _block_cache, _isa
+    from fastconv._ext import _signal as ext
+    rng = np.random.default_rng(11)
+    narrow, wide = _signal._fast_macs()
+    limits = (narrow, wide, _signal._FAST_WIDE, _block_cache.LARGE_OUTPUT_BYTES,
+              _signal._TALL_KERNEL_ROWS)
+
+    def small(x, w, mode, convolution, fill=0, limits=limits):
+        return ext.corr2d_small(x, w, mode, "fill", fill, convolution, _isa.current, *limits)
+
+    for xs, ws in [((1, 1), (1, 1)), ((8, 8), (3, 3)), ((8, 8), (2, 4)), ((37, 29), (5, 4)),
+                   ((9, 9), (9, 9)), ((5, 40), (1, 7)), ((40, 3), (6, 1))]:
+        x, w = rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype)
+        for mode, convolution in itertools.product(["full", "same", "valid"], [True, False]):
+            got = small(x, w, mode, convolution)
+            assert got is not None, (xs, ws, mode)
+            function = fastconv.convolve2d if convolution else fastconv.correlate2d
+            full = function(x, w, mode, fillvalue=np.float64(0), method="direct")
+            assert got.dtype == full.dtype and got.shape == full.shape
+            np.testing.assert_array_equal(got, full)
+            assert not np.shares_memory(got, x) and not np.shares_memory(got, w)
+    x, w = rng.standard_normal((8, 8)).astype(dtype), rng.standard_normal((3, 3)).astype(dtype)
+    assert small(x, w, "same", True, fill=-0.0) is None
+    assert small(x, w, "same", True, fill=False) is None
+    assert small(x, w, "same", True, fill=0.0) is not None
+    bad = w.copy()
+    bad[1, 1] = np.nan
+    assert small(x, bad, "same", True) is None
+    assert small(x, w, "same", True, limits=(8 * 8 * 9 - 1, 0, 0, 1 << 18, 9)) is None
+    assert small(x, w, "same", True, limits=(8 * 8 * 9, 0, 0, 1 << 18, 9)) is not None
+    big = np.ones(((1 << 18) // np.dtype(dtype).itemsize, 1), dtype)
+    assert small(big, np.ones((1, 1), dtype), "valid", False,
+                 limits=(1 << 30, 0, 0, 1 << 18, 9)) is None
+    assert small(big[:-1], np.ones((1, 1), dtype), "valid", False,
+                 limits=(1 << 30, 0, 0, 1 << 18, 9)) is not None
+    tall = np.ones((10, 1), dtype)       # more rows than max_kernel_rows: transposed
+    assert small(big[:-1], tall, "valid", False, limits=(1 << 30, 0, 0, 1 << 18, 9)) is None
+    with pytest.raises(ValueError, match="threads"):
+        fastconv.convolve2d(x, w, "same", threads=0)
 
 
 # --------------------------------------------------------------------------

@@ -197,12 +197,12 @@ def test_blas_thread_count_is_restored_after_im2col():
 @pytest.mark.parametrize("dtype", [np.int8, np.float32, np.float64, np.complex128])
 @pytest.mark.parametrize("shape", [(0,), (1,), (3, 5), (7, 0, 2), (640, 33), (3, 256, 129)])
 def test_empty_output_starts_large_arrays_on_a_cache_line(dtype, shape):
-    from fastconv._block_cache import _LARGE_OUTPUT_BYTES, empty_output
+    from fastconv._block_cache import LARGE_OUTPUT_BYTES, empty_output
 
     out = empty_output(shape, dtype)
     assert out.shape == shape and out.dtype == dtype
     assert out.flags.c_contiguous and out.flags.writeable
-    if out.nbytes >= _LARGE_OUTPUT_BYTES:
+    if out.nbytes >= LARGE_OUTPUT_BYTES:
         assert out.ctypes.data % 64 == 0
     out[...] = 1   # the whole extent is its own
     assert out.sum() == out.size

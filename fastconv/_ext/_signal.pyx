@@ -11,6 +11,7 @@ core.  1-D problems are the case of one row.
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
 from libc.limits cimport INT_MAX
+from libc.math cimport copysign, isfinite
 
 cimport numpy as cnp
 from scipy.linalg.cython_blas cimport sgemv, dgemv, cgemv, zgemv
@@ -397,6 +398,114 @@ def corr1d_small(object a, object v, object mode, bint convolution, int isa,
     with nogil:
         status = fc_corr2d_direct(dt, xp, 1, n, wp, 1, k, cnp.PyArray_DATA(out), 1, length,
                                   length, 0, k0, FC_PAD_ZERO, NULL, &ex)
+    free(reversed_w)
+    check_status(status)
+    return out
+
+
+_SCIPY_MODES = {"valid": 0, "same": 1, "full": 2}
+
+
+cdef bint _finite_kernel(cnp.ndarray w, int type_num):
+    """True when every element of the C-contiguous float32 / float64 w is finite."""
+    cdef Py_ssize_t i, size = cnp.PyArray_SIZE(w)
+    cdef const float *f32
+    cdef const double *f64
+    if type_num == cnp.NPY_FLOAT32:
+        f32 = <const float *>cnp.PyArray_DATA(w)
+        for i in range(size):
+            if not isfinite(f32[i]):
+                return False
+    else:
+        f64 = <const double *>cnp.PyArray_DATA(w)
+        for i in range(size):
+            if not isfinite(f64[i]):
+                return False
+    return True
+
+
+def corr2d_small(object in1, object in2, object mode, object boundary, object fillvalue,
+                 bint convolution, int isa, Py_ssize_t max_macs, Py_ssize_t max_macs_wide,
+                 Py_ssize_t wide, Py_ssize_t max_out_bytes, Py_ssize_t max_kernel_rows):
+    """scipy.signal.convolve2d (convolution=True) or correlate2d of in1 and
+    in2 by the direct kernel on one thread, with the least Python work, when
+    the call is the common case: exact ndarrays, 2-D, aligned, C-contiguous,
+    native float32 or float64 of one dtype, in2 non-empty and no larger than
+    in1 along either axis, mode one of the three names, boundary 'fill' with
+    a fillvalue of int or float +0 and a finite kernel (the zero extension),
+    at most max_macs multiply-adds (output size x kernel size; or
+    max_macs_wide when output rows have at least `wide` elements), and a
+    result under max_out_bytes (a power of two), a kernel of at most
+    max_kernel_rows rows (taller ones run transposed: the full path).  Returns the result array, or None when the
+    call is not that case (the caller then takes the full path, which gives
+    the same result for the calls accepted here: the same kernel, the same
+    offsets, scipy_offsets of fastconv/_signal_shapes.py)."""
+    if type(in1) is not cnp.ndarray or type(in2) is not cnp.ndarray:
+        return None
+    if type(mode) is not str or boundary != "fill":
+        return None
+    if type(fillvalue) is not int and type(fillvalue) is not float:
+        return None
+    if fillvalue != 0 or copysign(1.0, <double>fillvalue) < 0:
+        return None          # (-0.0 fills with -0.0: the full path)
+    cdef cnp.ndarray x = <cnp.ndarray>in1, k = <cnp.ndarray>in2
+    if cnp.PyArray_NDIM(x) != 2 or cnp.PyArray_NDIM(k) != 2:
+        return None
+    cdef int type_num = cnp.PyArray_TYPE(x)
+    if type_num != cnp.PyArray_TYPE(k) or (type_num != cnp.NPY_FLOAT64
+                                            and type_num != cnp.NPY_FLOAT32):
+        return None
+    if not (cnp.PyArray_ISCARRAY_RO(x) and cnp.PyArray_ISCARRAY_RO(k)
+            and cnp.PyArray_ISNOTSWAPPED(x) and cnp.PyArray_ISNOTSWAPPED(k)):
+        return None
+    mode_code = _SCIPY_MODES.get(mode)
+    if mode_code is None:
+        return None
+    cdef Py_ssize_t xr = cnp.PyArray_DIM(x, 0), xc = cnp.PyArray_DIM(x, 1)
+    cdef Py_ssize_t wr = cnp.PyArray_DIM(k, 0), wc = cnp.PyArray_DIM(k, 1)
+    if wr == 0 or wc == 0 or wr > xr or wc > xc or wr > max_kernel_rows:
+        return None
+    cdef Py_ssize_t orows, ocols, r0, c0
+    if mode_code == 2:
+        orows, ocols, r0, c0 = xr + wr - 1, xc + wc - 1, -(wr - 1), -(wc - 1)
+    elif mode_code == 1:
+        orows, ocols = xr, xc
+        if convolution:      # the kernel reversed: centred at K // 2
+            r0, c0 = -(wr // 2), -(wc // 2)
+        else:
+            r0, c0 = -((wr - 1) // 2), -((wc - 1) // 2)
+    else:
+        orows, ocols, r0, c0 = xr - wr + 1, xc - wc + 1, 0, 0
+    cdef Py_ssize_t taps = wr * wc, outputs = orows * ocols
+    if outputs > max_macs // taps and (ocols < wide or wide <= 0
+                                       or outputs > max_macs_wide // taps):
+        return None
+    cdef fc_dtype dt = FC_F64 if type_num == cnp.NPY_FLOAT64 else FC_F32
+    cdef size_t itemsize = fc_itemsize(dt)
+    if outputs >= max_out_bytes // <Py_ssize_t>itemsize:
+        return None          # (large results start on a cache line: the full path)
+    if not _finite_kernel(k, type_num):
+        return None
+    cdef cnp.npy_intp out_dims[2]
+    out_dims[0], out_dims[1] = orows, ocols
+    cdef cnp.ndarray out = cnp.PyArray_EMPTY(2, out_dims, type_num, 0)
+    cdef const char *xp = <const char *>cnp.PyArray_DATA(x)
+    cdef const char *wp = <const char *>cnp.PyArray_DATA(k)
+    cdef char *reversed_w = NULL
+    cdef Py_ssize_t t
+    if convolution:
+        reversed_w = <char *>malloc(<size_t>taps * itemsize)
+        if reversed_w == NULL:
+            raise MemoryError()
+        for t in range(taps):
+            memcpy(reversed_w + <size_t>t * itemsize, wp + <size_t>(taps - 1 - t) * itemsize,
+                   itemsize)
+        wp = reversed_w
+    cdef fc_exec ex = make_exec(1, isa)
+    cdef fc_status status
+    with nogil:
+        status = fc_corr2d_direct(dt, xp, xr, xc, wp, wr, wc, cnp.PyArray_DATA(out),
+                                  orows, ocols, ocols, r0, c0, FC_PAD_ZERO, NULL, &ex)
     free(reversed_w)
     check_status(status)
     return out
