@@ -12,11 +12,11 @@ SciPy's 'wrap' and 'symm' boundaries (and a non-zero 'fill') first build the
 extended window of the image.  The C kernels then know nothing of modes,
 swaps or conjugation.
 """
-import math
 
 import numpy as np
 
-from fastconv import _batch, _block_cache, _dtypes, _isa, _lags, _method, _out, _threads, _validation
+from fastconv import (_batch, _block_cache, _dtypes, _fft, _isa, _lags, _method, _out, _threads,
+                      _validation)
 from fastconv._ext import _signal as _ext
 from fastconv._primitive import _TALL_KERNEL_ROWS, correlate_1d, correlate_2d, finish
 from fastconv._signal_shapes import numpy_lags, scipy_offsets, scipy_window
@@ -74,52 +74,34 @@ def _fast_1d(a, v, mode, method, threads, convolution):
                              _FAST_WIDE)
 
 
-_FAST_2D_MODES = frozenset(("full", "same", "valid"))
-_FAST_2D_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
 def _fast_2d(in1, in2, mode, boundary, fillvalue, method, threads, convolution):
     """The result of a 2-D call by the direct kernel with the least Python
     work, or None when the call needs the full path: only float32 / float64
     aligned C-contiguous 2-D arrays of one dtype, in1 at least as large as
     in2 along both axes (no swap), a string mode, boundary 'fill' with a
-    zero fillvalue and a finite kernel (the zero extension), and a call for
-    which 'auto' picks the direct method.  Same values, dtype and shape as
-    the full path for the calls it accepts.  Small calls (under the bounds
-    of `_fast_macs`, results under 256 KiB) are checked and run in C
-    (_ext.corr2d_small), larger ones here."""
-    if method in ("auto", "direct") and (threads is None
-                                         or (type(threads) is int and threads > 0)):
-        limit, wide_limit = _fast_macs() if method == "auto" else (_SERIAL_MACS, _SERIAL_MACS)
-        small = _ext.corr2d_small(in1, in2, mode, boundary, fillvalue, convolution,
-                                  _isa.current, limit, wide_limit, _FAST_WIDE,
-                                  _block_cache.LARGE_OUTPUT_BYTES, _TALL_KERNEL_ROWS)
-        if small is not None:
-            return small
-    if (type(in1) is not np.ndarray or type(in2) is not np.ndarray
-            or type(mode) is not str or mode not in _FAST_2D_MODES
-            or boundary != "fill" or type(fillvalue) not in (int, float) or fillvalue != 0
-            or math.copysign(1.0, fillvalue) < 0
-            or (method != "auto" and method != "direct")
-            or in1.ndim != 2 or in2.ndim != 2 or in1.dtype != in2.dtype
-            or in1.dtype not in _FAST_2D_DTYPES
-            or not (in1.flags.c_contiguous and in1.flags.aligned)
-            or not (in2.flags.c_contiguous and in2.flags.aligned)
-            or in2.shape[0] > in1.shape[0] or in2.shape[1] > in1.shape[1] or in2.size == 0
-            or in2.shape[0] > _TALL_KERNEL_ROWS
-            or not np.isfinite(in2).all()):
+    zero fillvalue and a finite kernel (the zero extension), threads None
+    or a positive count, and a call for which 'auto' picks the direct
+    method.  Same values, dtype and shape as the full path for the calls it
+    accepts.  The checks run in C (_ext.corr2d_fast); the chooser is asked
+    only above the bounds of `_fast_macs`, and results of 256 KiB or more
+    come from `_block_cache.empty_output` (on a cache line)."""
+    if (method != "auto" and method != "direct") or not (
+            threads is None or (type(threads) is int and threads > 0)):
         return None
-    nthreads = _threads.resolve(threads)
-    w = np.ascontiguousarray(in2[::-1, ::-1]) if convolution else in2
-    out_shape, r0, c0 = scipy_offsets(mode, in1.shape, w.shape, convolution)
-    if method == "auto" and _method.choose("correlate", (in1.shape, w.shape, out_shape),
-                                           in1.dtype, "zero", nthreads) != _method.Method.DIRECT:
-        return None
-    plan = _dtypes.plan(in1.dtype)
-    out = _block_cache.empty_output(out_shape, in1.dtype)
-    _ext.corr2d(in1, w, out, r0, c0, plan.code, False, 1, "zero", None, True, nthreads,
-                _isa.current)
-    return out
+    limit, wide_limit = _fast_macs() if method == "auto" else (_SERIAL_MACS, _SERIAL_MACS)
+    return _ext.corr2d_fast(in1, in2, mode, boundary, fillvalue, convolution, _isa.current,
+                            _threads.resolve(threads), limit, wide_limit, _FAST_WIDE,
+                            _block_cache.LARGE_OUTPUT_BYTES, _TALL_KERNEL_ROWS,
+                            _direct_chosen if method == "auto" else None,
+                            _block_cache.empty_output)
+
+
+def _direct_chosen(x_shape, w_shape, out_shape, r0, c0, dtype, nthreads):
+    """True when 'auto' runs the direct method on this zero-extension call of
+    the primitive (as _primitive.correlate_2d would choose)."""
+    trim = _fft.zero_trim(x_shape, w_shape, out_shape, r0, c0)
+    return _method.choose("correlate", (x_shape, w_shape, out_shape), dtype, "zero",
+                          nthreads, trim=trim) == _method.Method.DIRECT
 
 
 # --------------------------------------------------------------------------

@@ -66,11 +66,12 @@ def test_other_calls_take_the_full_path(call):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_small_2d_calls_run_in_c(dtype):
-    """_ext.corr2d_small (the C checks of small 2-D calls) takes the small
-    calls, with the full path's bits, and refuses the rest: results of 256
-    KiB or more, calls over its multiply-add bounds, a -0.0 or bool fill, a
-    non-finite kernel, a kernel too tall to run untransposed."""
+def test_2d_calls_run_in_c(dtype):
+    """_ext.corr2d_fast (the C checks of 2-D calls) takes the calls of its
+    domain, with the full path's bits; asks the chooser only above its
+    multiply-add bounds; takes results of 256 KiB or more from the
+    allocator it is given; refuses a -0.0 or bool fill, a non-finite
+    kernel, a kernel too tall to run untransposed."""
     from fastconv import _block_cache, _isa
     from fastconv._ext import _signal as ext
     rng = np.random.default_rng(11)
@@ -78,8 +79,19 @@ def test_small_2d_calls_run_in_c(dtype):
     limits = (narrow, wide, _signal._FAST_WIDE, _block_cache.LARGE_OUTPUT_BYTES,
               _signal._TALL_KERNEL_ROWS)
 
+    asked, allocated = [], []
+
+    def chooser(*args):
+        asked.append(args)
+        return True
+
+    def allocate(shape, dtype):
+        allocated.append(shape)
+        return _block_cache.empty_output(shape, dtype)
+
     def small(x, w, mode, convolution, fill=0, limits=limits):
-        return ext.corr2d_small(x, w, mode, "fill", fill, convolution, _isa.current, *limits)
+        return ext.corr2d_fast(x, w, mode, "fill", fill, convolution, _isa.current, 1, *limits,
+                               chooser, allocate)
 
     for xs, ws in [((1, 1), (1, 1)), ((8, 8), (3, 3)), ((8, 8), (2, 4)), ((37, 29), (5, 4)),
                    ((9, 9), (9, 9)), ((5, 40), (1, 7)), ((40, 3), (6, 1))]:
@@ -99,15 +111,25 @@ def test_small_2d_calls_run_in_c(dtype):
     bad = w.copy()
     bad[1, 1] = np.nan
     assert small(x, bad, "same", True) is None
-    assert small(x, w, "same", True, limits=(8 * 8 * 9 - 1, 0, 0, 1 << 18, 9)) is None
+    assert not asked and not allocated
     assert small(x, w, "same", True, limits=(8 * 8 * 9, 0, 0, 1 << 18, 9)) is not None
+    assert not asked
+    assert small(x, w, "same", True, limits=(8 * 8 * 9 - 1, 0, 0, 1 << 18, 9)) is not None
+    assert asked == [((8, 8), (3, 3), (8, 8), -1, -1, np.dtype(dtype), 1)]
     big = np.ones(((1 << 18) // np.dtype(dtype).itemsize, 1), dtype)
-    assert small(big, np.ones((1, 1), dtype), "valid", False,
-                 limits=(1 << 30, 0, 0, 1 << 18, 9)) is None
+    got = small(big, np.ones((1, 1), dtype), "valid", False, limits=(1 << 30, 0, 0, 1 << 18, 9))
+    assert allocated == [big.shape] and got.ctypes.data % 64 == 0
+    np.testing.assert_array_equal(got, big)
     assert small(big[:-1], np.ones((1, 1), dtype), "valid", False,
                  limits=(1 << 30, 0, 0, 1 << 18, 9)) is not None
+    assert allocated == [big.shape]
     tall = np.ones((10, 1), dtype)       # more rows than max_kernel_rows: transposed
     assert small(big[:-1], tall, "valid", False, limits=(1 << 30, 0, 0, 1 << 18, 9)) is None
+
+    def refuse(*args):
+        return False
+    assert ext.corr2d_fast(x, w, "same", "fill", 0, True, _isa.current, 1, 0, 0, 0, 1 << 18, 9,
+                           refuse, allocate) is None
     with pytest.raises(ValueError, match="threads"):
         fastconv.convolve2d(x, w, "same", threads=0)
 

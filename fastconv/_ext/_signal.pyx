@@ -424,22 +424,28 @@ cdef bint _finite_kernel(cnp.ndarray w, int type_num):
     return True
 
 
-def corr2d_small(object in1, object in2, object mode, object boundary, object fillvalue,
-                 bint convolution, int isa, Py_ssize_t max_macs, Py_ssize_t max_macs_wide,
-                 Py_ssize_t wide, Py_ssize_t max_out_bytes, Py_ssize_t max_kernel_rows):
+def corr2d_fast(object in1, object in2, object mode, object boundary, object fillvalue,
+                bint convolution, int isa, int nthreads, Py_ssize_t max_macs,
+                Py_ssize_t max_macs_wide, Py_ssize_t wide, Py_ssize_t max_out_bytes,
+                Py_ssize_t max_kernel_rows, object direct_chosen, object allocate):
     """scipy.signal.convolve2d (convolution=True) or correlate2d of in1 and
-    in2 by the direct kernel on one thread, with the least Python work, when
-    the call is the common case: exact ndarrays, 2-D, aligned, C-contiguous,
-    native float32 or float64 of one dtype, in2 non-empty and no larger than
-    in1 along either axis, mode one of the three names, boundary 'fill' with
-    a fillvalue of int or float +0 and a finite kernel (the zero extension),
-    at most max_macs multiply-adds (output size x kernel size; or
-    max_macs_wide when output rows have at least `wide` elements), and a
-    result under max_out_bytes (a power of two), a kernel of at most
-    max_kernel_rows rows (taller ones run transposed: the full path).  Returns the result array, or None when the
-    call is not that case (the caller then takes the full path, which gives
-    the same result for the calls accepted here: the same kernel, the same
-    offsets, scipy_offsets of fastconv/_signal_shapes.py)."""
+    in2 by the direct kernel on nthreads threads, with the least Python
+    work, when the call is the common case: exact ndarrays, 2-D, aligned,
+    C-contiguous, native float32 or float64 of one dtype, in2 non-empty, no
+    larger than in1 along either axis and of at most max_kernel_rows rows
+    (taller ones run transposed), mode one of the three names, boundary
+    'fill' with a fillvalue of int or float +0 and a finite kernel (the zero
+    extension).  Returns the result array, or None when the call is not that
+    case (the caller then takes the full path, which gives the same result
+    for the calls accepted here: the same kernel, the same offsets,
+    scipy_offsets of fastconv/_signal_shapes.py).
+
+    A call of at most max_macs multiply-adds (output size x kernel size; or
+    max_macs_wide when output rows have at least `wide` elements) runs
+    without asking; a larger one runs only when direct_chosen is None or
+    ``direct_chosen(x_shape, w_shape, out_shape, r0, c0, dtype, nthreads)``
+    is true (the chooser's verdict; r0, c0 the primitive's offsets).  A result of max_out_bytes (a power of two) or more
+    comes from ``allocate(shape, dtype)``, a smaller one from np.empty."""
     if type(in1) is not cnp.ndarray or type(in2) is not cnp.ndarray:
         return None
     if type(mode) is not str or boundary != "fill":
@@ -476,19 +482,23 @@ def corr2d_small(object in1, object in2, object mode, object boundary, object fi
             r0, c0 = -((wr - 1) // 2), -((wc - 1) // 2)
     else:
         orows, ocols, r0, c0 = xr - wr + 1, xc - wc + 1, 0, 0
+    if not _finite_kernel(k, type_num):
+        return None
     cdef Py_ssize_t taps = wr * wc, outputs = orows * ocols
-    if outputs > max_macs // taps and (ocols < wide or wide <= 0
-                                       or outputs > max_macs_wide // taps):
+    if (direct_chosen is not None and outputs > max_macs // taps
+            and (ocols < wide or wide <= 0 or outputs > max_macs_wide // taps)
+            and not direct_chosen((xr, xc), (wr, wc), (orows, ocols), r0, c0,
+                                  (<object>x).dtype, nthreads)):
         return None
     cdef fc_dtype dt = FC_F64 if type_num == cnp.NPY_FLOAT64 else FC_F32
     cdef size_t itemsize = fc_itemsize(dt)
-    if outputs >= max_out_bytes // <Py_ssize_t>itemsize:
-        return None          # (large results start on a cache line: the full path)
-    if not _finite_kernel(k, type_num):
-        return None
     cdef cnp.npy_intp out_dims[2]
-    out_dims[0], out_dims[1] = orows, ocols
-    cdef cnp.ndarray out = cnp.PyArray_EMPTY(2, out_dims, type_num, 0)
+    cdef cnp.ndarray out
+    if outputs >= max_out_bytes // <Py_ssize_t>itemsize:
+        out = allocate((orows, ocols), (<object>x).dtype)
+    else:
+        out_dims[0], out_dims[1] = orows, ocols
+        out = cnp.PyArray_EMPTY(2, out_dims, type_num, 0)
     cdef const char *xp = <const char *>cnp.PyArray_DATA(x)
     cdef const char *wp = <const char *>cnp.PyArray_DATA(k)
     cdef char *reversed_w = NULL
@@ -501,7 +511,7 @@ def corr2d_small(object in1, object in2, object mode, object boundary, object fi
             memcpy(reversed_w + <size_t>t * itemsize, wp + <size_t>(taps - 1 - t) * itemsize,
                    itemsize)
         wp = reversed_w
-    cdef fc_exec ex = make_exec(1, isa)
+    cdef fc_exec ex = make_exec(nthreads, isa)
     cdef fc_status status
     with nogil:
         status = fc_corr2d_direct(dt, xp, xr, xc, wp, wr, wc, cnp.PyArray_DATA(out),
