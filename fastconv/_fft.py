@@ -259,6 +259,9 @@ def _correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead):
         return np.zeros(out_shape, dtype=x.dtype)
     overhead = BLOCK_OVERHEAD if overhead is None else overhead
     zero = boundary == "zero"
+    if zero and any(_axis_zeros(*axis)[2] == 0 for axis in
+                    zip(x.shape, w.shape, out_shape, (r0, c0))):
+        return np.zeros(out_shape, dtype=x.dtype)    # every window is zeros
     trim = zero_trim(x.shape, w.shape, out_shape, r0, c0) if zero else (0, 0)
     plan = block_plan(out_shape, w.shape, real, overhead, lanes=True, trim=trim)
     if (boundary == "wrap" and x.size > 0
@@ -287,9 +290,6 @@ def _correlate(x, w, out_shape, r0, c0, boundary, window, workers, overhead):
     transforms = _Transforms(plan, real, 1 if batch_threads > 1 else workers)
     # (a reversed view is transformed at about half speed: copy it first)
     spectrum = transforms.forward(np.ascontiguousarray(w[None, ::-1, ::-1]))[0]
-    if zero and any(_axis_zeros(*axis)[2] == 0 for axis in
-                    zip(x.shape, w.shape, out_shape, (r0, c0))):
-        return np.zeros(out_shape, dtype=x.dtype)    # every window is zeros
     out = np.empty(out_shape, dtype=x.dtype)    # the blocks cover it
     # Along each axis, where a block's window starts in ext(x), its length,
     # and where its outputs are in the inverse transform: outputs wr - 1 ..
@@ -342,7 +342,7 @@ class BlockAxis:
     modulo the transform length (`zero_trim` says why none wraps)."""
 
     def __init__(self, x_len, k, out_len, offset, block_len, transform_len, data_only):
-        self.k, self.transform_len = k, transform_len
+        self.transform_len = transform_len
         before, _, data = _axis_zeros(x_len, k, out_len, offset)
         if data_only:
             self.start, self.window, self.first = offset + before, data, k - 1 - before
