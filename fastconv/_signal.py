@@ -12,7 +12,6 @@ SciPy's 'wrap' and 'symm' boundaries (and a non-zero 'fill') first build the
 extended window of the image.  The C kernels then know nothing of modes,
 swaps or conjugation.
 """
-
 import numpy as np
 
 from fastconv import (_batch, _block_cache, _dtypes, _fft, _isa, _lags, _method, _out, _threads,

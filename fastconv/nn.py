@@ -620,7 +620,7 @@ def _elementwise(kernel, target, inplace, arrays, result, plan, nthreads):
     if not inplace:
         return _finish(into, result, into.shape)
     if into is not target:
-        np.copyto(target, into, casting="unsafe" if target.dtype.itemsize == 2 else "no")
+        np.copyto(target, into, casting="same_kind")   # (float16 computed in float32)
     return target
 
 

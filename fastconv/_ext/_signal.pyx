@@ -334,6 +334,38 @@ def fold2d(cnp.ndarray g, cnp.ndarray x, Py_ssize_t r0, Py_ssize_t c0,
 _NUMPY_MODES = {"valid": 0, "same": 1, "full": 2}
 
 
+cdef int _float_pair_type(object a, object b, int ndim):
+    """The NumPy type number of a and b when both are exact ndarrays of
+    `ndim` dimensions, aligned, C-contiguous, native and of one dtype,
+    float32 or float64; else -1 (the fast paths' common case)."""
+    if type(a) is not cnp.ndarray or type(b) is not cnp.ndarray:
+        return -1
+    cdef cnp.ndarray x = <cnp.ndarray>a, y = <cnp.ndarray>b
+    if cnp.PyArray_NDIM(x) != ndim or cnp.PyArray_NDIM(y) != ndim:
+        return -1
+    cdef int type_num = cnp.PyArray_TYPE(x)
+    if type_num != cnp.PyArray_TYPE(y) or (type_num != cnp.NPY_FLOAT64
+                                            and type_num != cnp.NPY_FLOAT32):
+        return -1
+    if not (cnp.PyArray_ISCARRAY_RO(x) and cnp.PyArray_ISCARRAY_RO(y)
+            and cnp.PyArray_ISNOTSWAPPED(x) and cnp.PyArray_ISNOTSWAPPED(y)):
+        return -1
+    return type_num
+
+
+cdef char *_reversed_copy(const char *w, Py_ssize_t count, size_t itemsize) except NULL:
+    """A malloc'd copy of the count elements at w in reverse order (the
+    caller frees it): a kernel flipped for a convolution."""
+    cdef char *reversed_w = <char *>malloc(<size_t>count * itemsize)
+    if reversed_w == NULL:
+        raise MemoryError()
+    cdef Py_ssize_t t
+    for t in range(count):
+        memcpy(reversed_w + <size_t>t * itemsize, w + <size_t>(count - 1 - t) * itemsize,
+               itemsize)
+    return reversed_w
+
+
 def corr1d_small(object a, object v, object mode, bint convolution, int isa,
                  Py_ssize_t max_macs, Py_ssize_t max_macs_wide=0, Py_ssize_t wide=0):
     """numpy.convolve (convolution=True) or numpy.correlate of a and v by the
@@ -345,18 +377,10 @@ def corr1d_small(object a, object v, object mode, bint convolution, int isa,
     correlate a at least as long as v.  Returns the result array, or None when the call is not
     that case (the caller then takes the full path, which gives the same
     result for the calls accepted here)."""
-    if type(a) is not cnp.ndarray or type(v) is not cnp.ndarray:
+    cdef int type_num = _float_pair_type(a, v, 1)
+    if type_num < 0:
         return None
     cdef cnp.ndarray xa = <cnp.ndarray>a, va = <cnp.ndarray>v
-    if cnp.PyArray_NDIM(xa) != 1 or cnp.PyArray_NDIM(va) != 1:
-        return None
-    cdef int type_num = cnp.PyArray_TYPE(xa)
-    if type_num != cnp.PyArray_TYPE(va) or (type_num != cnp.NPY_FLOAT64
-                                             and type_num != cnp.NPY_FLOAT32):
-        return None
-    if not (cnp.PyArray_ISCARRAY_RO(xa) and cnp.PyArray_ISCARRAY_RO(va)
-            and cnp.PyArray_ISNOTSWAPPED(xa) and cnp.PyArray_ISNOTSWAPPED(va)):
-        return None
     mode_code = _NUMPY_MODES.get(mode) if type(mode) is str else None
     if mode_code is None:
         return None
@@ -384,14 +408,8 @@ def corr1d_small(object a, object v, object mode, bint convolution, int isa,
     cdef const char *xp = <const char *>cnp.PyArray_DATA(xa)
     cdef const char *wp = <const char *>cnp.PyArray_DATA(va)
     cdef char *reversed_w = NULL
-    cdef Py_ssize_t t
     if convolution:
-        reversed_w = <char *>malloc(<size_t>k * itemsize)
-        if reversed_w == NULL:
-            raise MemoryError()
-        for t in range(k):
-            memcpy(reversed_w + <size_t>t * itemsize, wp + <size_t>(k - 1 - t) * itemsize,
-                   itemsize)
+        reversed_w = _reversed_copy(wp, k, itemsize)
         wp = reversed_w
     cdef fc_exec ex = make_exec(1, isa)
     cdef fc_status status
@@ -446,24 +464,14 @@ def corr2d_fast(object in1, object in2, object mode, object boundary, object fil
     ``direct_chosen(x_shape, w_shape, out_shape, r0, c0, dtype, nthreads)``
     is true (the chooser's verdict; r0, c0 the primitive's offsets).  A result of max_out_bytes (a power of two) or more
     comes from ``allocate(shape, dtype)``, a smaller one from np.empty."""
-    if type(in1) is not cnp.ndarray or type(in2) is not cnp.ndarray:
-        return None
-    if type(mode) is not str or boundary != "fill":
+    cdef int type_num = _float_pair_type(in1, in2, 2)
+    if type_num < 0 or type(mode) is not str or boundary != "fill":
         return None
     if type(fillvalue) is not int and type(fillvalue) is not float:
         return None
     if fillvalue != 0 or copysign(1.0, <double>fillvalue) < 0:
         return None          # (-0.0 fills with -0.0: the full path)
     cdef cnp.ndarray x = <cnp.ndarray>in1, k = <cnp.ndarray>in2
-    if cnp.PyArray_NDIM(x) != 2 or cnp.PyArray_NDIM(k) != 2:
-        return None
-    cdef int type_num = cnp.PyArray_TYPE(x)
-    if type_num != cnp.PyArray_TYPE(k) or (type_num != cnp.NPY_FLOAT64
-                                            and type_num != cnp.NPY_FLOAT32):
-        return None
-    if not (cnp.PyArray_ISCARRAY_RO(x) and cnp.PyArray_ISCARRAY_RO(k)
-            and cnp.PyArray_ISNOTSWAPPED(x) and cnp.PyArray_ISNOTSWAPPED(k)):
-        return None
     mode_code = _SCIPY_MODES.get(mode)
     if mode_code is None:
         return None
@@ -502,14 +510,8 @@ def corr2d_fast(object in1, object in2, object mode, object boundary, object fil
     cdef const char *xp = <const char *>cnp.PyArray_DATA(x)
     cdef const char *wp = <const char *>cnp.PyArray_DATA(k)
     cdef char *reversed_w = NULL
-    cdef Py_ssize_t t
     if convolution:
-        reversed_w = <char *>malloc(<size_t>taps * itemsize)
-        if reversed_w == NULL:
-            raise MemoryError()
-        for t in range(taps):
-            memcpy(reversed_w + <size_t>t * itemsize, wp + <size_t>(taps - 1 - t) * itemsize,
-                   itemsize)
+        reversed_w = _reversed_copy(wp, taps, itemsize)   # w[::-1, ::-1], flattened
         wp = reversed_w
     cdef fc_exec ex = make_exec(nthreads, isa)
     cdef fc_status status
