@@ -128,6 +128,18 @@ def test_same_bits_at_every_level_and_thread_count(geometry, dtype):
         _check_levels_and_bound(geometry, width, height, c_in, c_out, k, dtype)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("width", [97, 130])
+@pytest.mark.parametrize("geometry", ["3x3-p1", "3x3-p0", "1x7-p03", "2x17-p08", "5x5-p2-dil12",
+                                      "3x3-s2-p1", "7x7-s12-p3"])
+def test_wide_rows(geometry, width, dtype):
+    """Rows of several vectors: the grad_weight kernel runs the vectors with
+    every lane and tap inside the row unmasked, between masked first and last
+    ones (stride 1 and 2, taps reaching either side); the same bounds and
+    bits as the narrow rows."""
+    _check_levels_and_bound(geometry, width, 2, 3, 9, width, dtype)
+
+
 @pytest.mark.parametrize("width, c_sum, dtype", [(32, 64, np.float32), (20, 64, np.float32),
                                                  (20, 32, np.float64)])
 def test_bands_sized_for_l1(width, c_sum, dtype):
@@ -291,7 +303,7 @@ def test_grad_weight_of_no_term_is_zero(x_shape, kernel, padding):
             _isa.set_isa(old)
 
 
-@pytest.mark.parametrize("width", [1, 9, 16, 17, 33])
+@pytest.mark.parametrize("width", [1, 9, 16, 17, 33, 100])
 @pytest.mark.parametrize("geometry", ["3x3-p1", "3x3-p4", "5x5-p2-dil12", "3x3-p1-g2",
                                       "3x3-s2-p1", "5x5-s2-p0-dil12", "1x1-p0-g2"])
 def test_reads_inside_the_arrays(geometry, width):

@@ -12,13 +12,67 @@
  * computed once, then every row of the band: the 3 shifted x vectors and
  * the 8 units' packed dy vectors loaded once each, 11 loads for 24 fused
  * multiply-adds.  A masked fused multiply-add skips the terms whose x
- * column is outside the row or whose column is past w_out.
+ * column is outside the row or whose column is past w_out; the vectors
+ * between the first and the last of a row, whose lanes and taps are all
+ * inside, run unmasked with no per-vector set-up (a 1024-column row of a
+ * 1-D layer: 1.6x the speed of masking every vector), adding the same
+ * terms in the same order.
  *
  * Also the pointwise kernel (1x1 layers), at the end.
  */
 #define FC_DG_CAT_(a, b) a##_##b
 #define FC_DG_CAT(a, b) FC_DG_CAT_(a, b)
 #define FC_DG_NAME(name) FC_DG_CAT(name, FC_DR_SFX)
+
+/* the rows of the band for one vector of L output columns (lane 0's x
+ * column of tap t at off[t]; m[t] tap t's lanes and, stride 2, ld[t] the
+ * elements of its two loads), added into acc; `masked` a constant after
+ * inlining: 0 where every lane is kept and every tap inside the row */
+FC_AVX512 static inline __attribute__((always_inline)) void
+FC_DG_NAME(dense_gw_vector)(const fc_dense_gw *p, const int sw, const int masked,
+                            const FC_DR_T *x, const FC_DR_T *dyv, const ptrdiff_t *off,
+                            const FC_DR_M *m, FC_DR_M (*ld)[2],
+                            FC_DR_V (*acc)[FC_DENSE_GW_TAPS])
+{
+    enum { U = FC_DENSE_UNITS, T = FC_DENSE_GW_TAPS };
+    const ptrdiff_t row_step = p->row_step, row0 = p->row0, h_in = p->h_in, w_in = p->w_in;
+    const ptrdiff_t i_lo = p->i_lo, i_hi = p->i_hi, nimages = p->nimages, x_image = p->x_image;
+    for (ptrdiff_t b = 0; b < nimages; ++b) {
+        const FC_DR_T *xb = x + b * x_image;
+        for (ptrdiff_t i = i_lo; i < i_hi; ++i, dyv += U * FC_DR_L) {
+            const ptrdiff_t xr = i * row_step + row0;
+            if (xr < 0 || xr >= h_in) {
+                continue;
+            }
+            const FC_DR_T *xrow = xb + xr * w_in;
+            FC_DR_V xv[T];
+            _Pragma("GCC unroll 3")
+            for (int t = 0; t < T; ++t) {
+                if (!masked) {
+                    xv[t] = sw == 1 ? FC_DR_LOADU(xrow + off[t])
+                                    : FC_DR_EVENS(FC_DR_LOADU(xrow + off[t]),
+                                                  FC_DR_LOADU(xrow + off[t] + FC_DR_L));
+                } else {
+                    xv[t] = sw == 1 ? FC_DR_LOADZ(m[t], xrow + off[t])
+                                    : FC_DR_EVENS(FC_DR_LOADZ(ld[t][0], xrow + off[t]),
+                                                  FC_DR_LOADZ(ld[t][1], xrow + off[t] + FC_DR_L));
+                }
+            }
+            _Pragma("GCC unroll 8")
+            for (int u = 0; u < U; ++u) {
+                FC_DR_V dv = FC_DR_LOADU(dyv + u * FC_DR_L);
+                /* one load for the 3 taps: without this the compiler
+                 * folds the load into each multiply-add (3 loads) */
+                __asm__("" : "+v"(dv));
+                _Pragma("GCC unroll 3")
+                for (int t = 0; t < T; ++t) {
+                    acc[u][t] = masked ? FC_DR_MASK_FMA(acc[u][t], m[t], dv, xv[t])
+                                       : FC_DR_FMA(dv, xv[t], acc[u][t]);
+                }
+            }
+        }
+    }
+}
 
 /* the kernel for stride sw (1 or 2; a constant after inlining) */
 FC_AVX512 static inline __attribute__((always_inline)) void
@@ -27,10 +81,9 @@ FC_DG_NAME(dense_gw_stride)(const fc_dense_gw *p, const int sw, const FC_DR_T *x
 {
     enum { U = FC_DENSE_UNITS, T = FC_DENSE_GW_TAPS };
     const ptrdiff_t nq = p->nq, cs = p->col_step, rows = p->i_hi - p->i_lo;
-    const ptrdiff_t row_step = p->row_step, row0 = p->row0, h_in = p->h_in, w_in = p->w_in;
-    const ptrdiff_t i_lo = p->i_lo, i_hi = p->i_hi, nimages = p->nimages, x_image = p->x_image;
     const ptrdiff_t nvec = (p->w_out + FC_DR_L - 1) / FC_DR_L;
     const ptrdiff_t tap_lo = fc_min(0, (nq - 1) * cs), tap_hi = fc_max(0, (nq - 1) * cs);
+    const ptrdiff_t vec_step = p->nimages * rows * U * FC_DR_L;
     FC_DR_V acc[U][T];
 
     _Pragma("GCC unroll 8")
@@ -40,58 +93,50 @@ FC_DG_NAME(dense_gw_stride)(const fc_dense_gw *p, const int sw, const FC_DR_T *x
             acc[u][t] = FC_DR_LOADU(lanes + (u * T + t) * FC_DR_L);
         }
     }
+    /* the vectors [v_lo, v_hi) have every lane before w_out and every
+     * tap inside the row: no masks */
+    const ptrdiff_t span = FC_DR_L * sw, first = p->col0 + tap_lo;
+    const ptrdiff_t lim = p->w_in - p->col0 - tap_hi - (FC_DR_L - 1) * sw;
+    const ptrdiff_t v_lo = fc_min(nvec, first >= 0 ? 0 : (-first + span - 1) / span);
+    const ptrdiff_t v_hi =
+        fc_max(v_lo, fc_min(p->w_out / FC_DR_L, lim > 0 ? (lim - 1) / span + 1 : 0));
     for (ptrdiff_t v = 0; v < nvec; ++v) {
-        const ptrdiff_t j0 = v * FC_DR_L, valid = fc_min(FC_DR_L, p->w_out - j0);
-        /* every lane before w_out and every tap inside the row: no mask to compute */
-        const int full = valid == FC_DR_L && j0 * sw + p->col0 + tap_lo >= 0
-                         && (j0 + FC_DR_L - 1) * sw + p->col0 + tap_hi < p->w_in;
-        /* tap t's lanes (taps >= nq: tap 0's, computed and never kept);
-         * stride 2: ld[t][0 or 1], the elements its two loads read */
-        FC_DR_M m[T], ld[T][2];
         ptrdiff_t off[T];
         _Pragma("GCC unroll 3")
+        for (int t = 0; t < T; ++t) {   /* lane 0's x column */
+            off[t] = v * span + p->col0 + (t < nq ? t : 0) * cs;
+        }
+        if (v == v_lo) {
+            for (; v < v_hi; ++v) {
+                FC_DG_NAME(dense_gw_vector)(p, sw, 0, x, dyp + v * vec_step, off, NULL, NULL,
+                                            acc);
+                _Pragma("GCC unroll 3")
+                for (int t = 0; t < T; ++t) {
+                    off[t] += span;
+                }
+            }
+            if (v == nvec) {
+                break;
+            }
+        }
+        /* tap t's lanes (taps >= nq: tap 0's, computed and never kept);
+         * stride 2: ld[t][0 or 1], the elements its two loads read */
+        const ptrdiff_t valid = fc_min(FC_DR_L, p->w_out - v * FC_DR_L);
+        FC_DR_M m[T], ld[T][2];
+        _Pragma("GCC unroll 3")
         for (int t = 0; t < T; ++t) {
-            off[t] = j0 * sw + p->col0 + (t < nq ? t : 0) * cs;   /* lane 0's x column */
             /* lane l reads x column off + l*sw: lanes [a, b) are inside */
             const ptrdiff_t a = off[t] >= 0 ? 0 : (-off[t] + sw - 1) / sw;
             const ptrdiff_t b =
                 fc_min(valid, p->w_in > off[t] ? (p->w_in - off[t] + sw - 1) / sw : 0);
-            m[t] = full ? (FC_DR_M)~(FC_DR_M)0 : (FC_DR_M)fc_lane_bits(a, b);
+            m[t] = (FC_DR_M)fc_lane_bits(a, b);
             if (sw == 2) {   /* elements 2a .. 2b - 2 of the two loads */
                 const uint32_t e = fc_lane_bits(2 * a, 2 * b - 1);
                 ld[t][0] = (FC_DR_M)(e & (((uint32_t)1 << FC_DR_L) - 1u));
                 ld[t][1] = (FC_DR_M)(e >> FC_DR_L);
             }
         }
-        const FC_DR_T *dyv = dyp + v * p->nimages * rows * U * FC_DR_L;
-        for (ptrdiff_t b = 0; b < nimages; ++b) {
-            const FC_DR_T *xb = x + b * x_image;
-            for (ptrdiff_t i = i_lo; i < i_hi; ++i, dyv += U * FC_DR_L) {
-                const ptrdiff_t xr = i * row_step + row0;
-                if (xr < 0 || xr >= h_in) {
-                    continue;
-                }
-                const FC_DR_T *xrow = xb + xr * w_in;
-                FC_DR_V xv[T];
-                _Pragma("GCC unroll 3")
-                for (int t = 0; t < T; ++t) {
-                    xv[t] = sw == 1 ? FC_DR_LOADZ(m[t], xrow + off[t])
-                                    : FC_DR_EVENS(FC_DR_LOADZ(ld[t][0], xrow + off[t]),
-                                                  FC_DR_LOADZ(ld[t][1], xrow + off[t] + FC_DR_L));
-                }
-                _Pragma("GCC unroll 8")
-                for (int u = 0; u < U; ++u) {
-                    FC_DR_V dv = FC_DR_LOADU(dyv + u * FC_DR_L);
-                    /* one load for the 3 taps: without this the compiler
-                     * folds the load into each multiply-add (3 loads) */
-                    __asm__("" : "+v"(dv));
-                    _Pragma("GCC unroll 3")
-                    for (int t = 0; t < T; ++t) {
-                        acc[u][t] = FC_DR_MASK_FMA(acc[u][t], m[t], dv, xv[t]);
-                    }
-                }
-            }
-        }
+        FC_DG_NAME(dense_gw_vector)(p, sw, 1, x, dyp + v * vec_step, off, m, ld, acc);
     }
     _Pragma("GCC unroll 8")
     for (int u = 0; u < U; ++u) {

@@ -79,6 +79,7 @@
 #define FC_DR_SET1 _mm512_set1_ps
 #define FC_DR_ZERO _mm512_setzero_ps()
 #define FC_DR_MASK_FMA(acc, m, w, x) _mm512_mask3_fmadd_ps((w), (x), (acc), (m))
+#define FC_DR_FMA(w, x, acc) _mm512_fmadd_ps((w), (x), (acc))
 #define FC_DR_MSTORE(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
 #define FC_DR_EVENS(a, b)                                                                  \
     _mm512_permutex2var_ps((a),                                                            \
@@ -101,6 +102,7 @@
 #define FC_DR_SET1 _mm512_set1_pd
 #define FC_DR_ZERO _mm512_setzero_pd()
 #define FC_DR_MASK_FMA(acc, m, w, x) _mm512_mask3_fmadd_pd((w), (x), (acc), (m))
+#define FC_DR_FMA(w, x, acc) _mm512_fmadd_pd((w), (x), (acc))
 #define FC_DR_MSTORE(p, m, v) _mm512_mask_storeu_pd((p), (m), (v))
 #define FC_DR_EVENS(a, b) \
     _mm512_permutex2var_pd((a), _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), (b))
