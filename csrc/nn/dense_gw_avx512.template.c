@@ -94,9 +94,10 @@ FC_DG_NAME(dense_gw_stride)(const fc_dense_gw *p, const int sw, const FC_DR_T *x
         }
     }
     /* the vectors [v_lo, v_hi) have every lane before w_out and every
-     * tap inside the row: no masks */
+     * element their loads read inside the row (span of them a tap; stride
+     * 2: one past the last lane's, dropped by the permute): no masks */
     const ptrdiff_t span = FC_DR_L * sw, first = p->col0 + tap_lo;
-    const ptrdiff_t lim = p->w_in - p->col0 - tap_hi - (FC_DR_L - 1) * sw;
+    const ptrdiff_t lim = p->w_in - p->col0 - tap_hi - (span - 1);
     const ptrdiff_t v_lo = fc_min(nvec, first >= 0 ? 0 : (-first + span - 1) / span);
     const ptrdiff_t v_hi =
         fc_max(v_lo, fc_min(p->w_out / FC_DR_L, lim > 0 ? (lim - 1) / span + 1 : 0));
