@@ -8,13 +8,18 @@ Signal ops ('correlate': the forward primitive, which is also every
 grad_input; 'kernel_grad': the gradient of the kernel, few outputs of very
 many taps) are priced by a cost model per method,
 
-    direct   t = a + b * MACs * (1 + v / output_cols) / speedup(threads)
+    direct   t = a + (b * MACs + b_edge * edge_MACs) * (1 + v / output_cols)
+                     / speedup(threads)
     im2col   t = a + b * MACs
     fft      t = a + b * transform_work + c * blocks     (see _fft.block_plan)
+             (b2 in place of b for 2-D transforms)
 
-(MACs = outputs x taps; v models the vector lanes a direct kernel leaves
-idle on short output rows; speedup(t) = 1 + (t - 1) * efficiency), and
-'auto' takes the cheapest.  Integer and bool dtypes never take 'fft' (their
+(MACs = outputs x taps of the outputs whose window lies inside x,
+edge_MACs those of the others, which the direct kernels run on their slower
+edge paths -- b_edge_1d for one-row problems, b_edge_2d for images; v
+models the vector lanes a direct kernel leaves idle on short output rows; a 2-D transform costs more per element-log2
+than a 1-D one, its column pass striding through complex rows, hence b2;
+speedup(t) = 1 + (t - 1) * efficiency), and 'auto' takes the cheapest.  Integer and bool dtypes never take 'fft' (their
 results must be exact).  The constants are fitted on a machine by
 ``python -m fastconv.bench --fit-auto`` and shipped in data/auto_model.json
 with the CPU they were fitted on.
@@ -140,6 +145,23 @@ def _direct_constants(dtype_key):
     return next(iter(levels.values()))[dtype_key]
 
 
+def direct_macs(shapes):
+    """(MACs of the outputs whose window lies inside x, MACs of the others)
+    of a call of shapes (x_shape, w_shape, out_shape), the window placed as
+    'valid', 'same' and 'full' place it (and the primitive's (0, 0)): as many
+    outputs inside along an axis as x has windows there, at most."""
+    (xr, xc), (kr, kc), (out_r, out_c) = shapes
+    inside = (min(out_r, max(xr - kr + 1, 0)) * min(out_c, max(xc - kc + 1, 0)))
+    taps = float(kr * kc)
+    return inside * taps, (out_r * out_c - inside) * taps
+
+
+def edge_slope(constants, shapes):
+    """The direct model's seconds per edge MAC (b where a model has none)."""
+    name = "b_edge_1d" if shapes[0][0] == 1 and shapes[1][0] == 1 else "b_edge_2d"
+    return constants.get(name, constants["b"])
+
+
 def cost(method, op, shapes, dtype, boundary="zero", threads=1, batch=1, trim=(0, 0)):
     """Predicted seconds of a signal op by `method` (a Method).
 
@@ -156,8 +178,9 @@ def cost(method, op, shapes, dtype, boundary="zero", threads=1, batch=1, trim=(0
     if method == Method.DIRECT:
         c = _direct_constants(key)
         width_penalty = 1.0 + c["v"] / max(out_shape[1], 1)
-        return c["a"] + batch * c["b"] * mac_factor * macs * width_penalty / _speedup(
-            c["eff"], threads)
+        inside, edge = direct_macs(shapes)
+        work = c["b"] * inside + edge_slope(c, shapes) * edge
+        return c["a"] + batch * mac_factor * work * width_penalty / _speedup(c["eff"], threads)
     if method == Method.IM2COL:
         c = _model["im2col"][key]
         return batch * (c["a"] + c["b"] * mac_factor * macs)
@@ -172,8 +195,8 @@ def cost(method, op, shapes, dtype, boundary="zero", threads=1, batch=1, trim=(0
                 # a batch of one-block items (_batch): one batched transform,
                 # its fixed cost once
                 parallel = min(threads, batch * plan.nr)
-                return c["a"] + batch * (c["b"] * transform_factor * plan.work + c["c"]) / (
-                    _speedup(c["eff"], parallel))
+                return c["a"] + batch * (_per_work(c, plan) * transform_factor * plan.work
+                                         + c["c"]) / _speedup(c["eff"], parallel)
         # item by item, each as _fft.correlate runs it (1-D blocks in lane groups)
         plan = _fft.block_plan(out_shape, w_shape, real, block_overhead(dtype), lanes=True,
                                trim=trim if boundary == "zero" else (0, 0))
@@ -181,9 +204,15 @@ def cost(method, op, shapes, dtype, boundary="zero", threads=1, batch=1, trim=(0
         if boundary == "wrap" and x_shape[0] * x_shape[1] > 0:
             work = min(work, _fft.circular_work(x_shape))
         parallel = min(threads, max(plan.blocks, plan.nr))
-        return batch * (c["a"] + (c["b"] * transform_factor * work + c["c"] * plan.blocks)
-                        / _speedup(c["eff"], parallel))
+        return batch * (c["a"] + (_per_work(c, plan) * transform_factor * work
+                                  + c["c"] * plan.blocks) / _speedup(c["eff"], parallel))
     raise ValueError(f"no cost model for {method!r}")
+
+
+def _per_work(constants, plan):
+    """The FFT model's seconds per element-log2 of `plan`'s transforms: b for
+    1-D ones, b2 for 2-D ones (b in a model fitted without b2)."""
+    return constants.get("b2", constants["b"]) if plan.nr > 1 else constants["b"]
 
 
 def block_overhead(dtype):
@@ -268,7 +297,8 @@ def _fft_cost_bound(shapes, dtype, boundary, threads, batch=1):
     x_size = x_shape[0] * x_shape[1]
     if boundary == "wrap" and x_size > 0:
         work = min(work, 3.0 * x_size * max(math.log2(x_size), 1.0))
-    return c["a"] + batch * c["b"] * transform_factor * work / _speedup(c["eff"], threads)
+    per_work = min(c["b"], c.get("b2", c["b"]))
+    return c["a"] + batch * per_work * transform_factor * work / _speedup(c["eff"], threads)
 
 
 # The nn layers' rule, from the CNN grid (docs/guide/cnn_performance.rst).

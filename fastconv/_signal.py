@@ -12,6 +12,8 @@ SciPy's 'wrap' and 'symm' boundaries (and a non-zero 'fill') first build the
 extended window of the image.  The C kernels then know nothing of modes,
 swaps or conjugation.
 """
+import math
+
 import numpy as np
 
 from fastconv import (_batch, _block_cache, _dtypes, _fft, _isa, _lags, _method, _out, _threads,
@@ -32,30 +34,34 @@ __all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
 _SERIAL_MACS = 1 << 21
 #: Output rows at least this long count as wide for the fast path's bound.
 _FAST_WIDE = 256
-_fast_bound = (None, (0, 0))   # ((the cost model, ISA level) they hold for, bounds)
+_fast_bound = (None, (0, 0, 1))   # ((the cost model, ISA level) they hold for, bounds)
 
 
 def _fast_macs():
-    """(bound, wide bound): the largest call (in multiply-adds) for which
-    'auto' surely picks the direct method under the cost model in use, at
-    the ISA level in use, for any output row, and for output rows of at least
-    _FAST_WIDE elements: its direct cost is below the fixed cost of im2col
-    and of the FFT.  Such calls may skip the chooser (and run on one thread,
-    as they would: both bounds are at most _SERIAL_MACS)."""
+    """(bound, wide bound, edge weight): the largest call (in multiply-adds,
+    those of an output whose window passes an edge of x counted `edge
+    weight` times) for which 'auto' surely picks the direct method under the
+    cost model in use, at the ISA level in use, for any output row, and for
+    output rows of at least _FAST_WIDE elements: its direct cost is below
+    the fixed cost of im2col and of the FFT.  Such calls may skip the
+    chooser (and run on one thread, as they would: both bounds are at most
+    _SERIAL_MACS)."""
     global _fast_bound
     model = _method.model()
     if _fast_bound[0] is None or _fast_bound[0][0] is not model or _fast_bound[0][1] != _isa.current:
-        bounds = [_SERIAL_MACS, _SERIAL_MACS]
+        bounds, weight = [_SERIAL_MACS, _SERIAL_MACS], 1
         try:
             for key in ("float32", "float64"):
                 floor = min(model["im2col"][key]["a"], model["fft"][key]["a"])
                 c = _method._direct_constants(key)   # those of the ISA level in use
+                edge = max(c.get("b_edge_1d", c["b"]), c.get("b_edge_2d", c["b"]))
+                weight = max(weight, math.ceil(edge / c["b"]))
                 for i, width in enumerate((1, _FAST_WIDE)):   # the narrowest row
                     slope = c["b"] * (1.0 + c["v"] / width)
                     bounds[i] = min(bounds[i], int(max(floor - c["a"], 0.0) / slope))
-        except (KeyError, TypeError, ZeroDivisionError):
+        except (KeyError, TypeError, ZeroDivisionError, ValueError, OverflowError):
             bounds = [0, 0]
-        _fast_bound = ((model, _isa.current), tuple(bounds))
+        _fast_bound = ((model, _isa.current), (bounds[0], bounds[1], weight))
     return _fast_bound[1]
 
 
@@ -68,9 +74,10 @@ def _fast_1d(a, v, mode, method, threads, convolution):
         return None
     if threads is not None and not (type(threads) is int and threads > 0):
         return None   # (a positive count changes nothing: such calls run on one thread)
-    limit, wide_limit = _fast_macs() if method == "auto" else (_SERIAL_MACS, _SERIAL_MACS)
+    limit, wide_limit, edge_weight = (_fast_macs() if method == "auto"
+                                      else (_SERIAL_MACS, _SERIAL_MACS, 1))
     return _ext.corr1d_small(a, v, mode, convolution, _isa.current, limit, wide_limit,
-                             _FAST_WIDE)
+                             _FAST_WIDE, edge_weight)
 
 
 def _fast_2d(in1, in2, mode, boundary, fillvalue, method, threads, convolution):
@@ -87,10 +94,11 @@ def _fast_2d(in1, in2, mode, boundary, fillvalue, method, threads, convolution):
     if (method != "auto" and method != "direct") or not (
             threads is None or (type(threads) is int and threads > 0)):
         return None
-    limit, wide_limit = _fast_macs() if method == "auto" else (_SERIAL_MACS, _SERIAL_MACS)
+    limit, wide_limit, edge_weight = (_fast_macs() if method == "auto"
+                                      else (_SERIAL_MACS, _SERIAL_MACS, 1))
     return _ext.corr2d_fast(in1, in2, mode, boundary, fillvalue, convolution, _isa.current,
                             _threads.resolve(threads), limit, wide_limit, _FAST_WIDE,
-                            _block_cache.LARGE_OUTPUT_BYTES, _TALL_KERNEL_ROWS,
+                            edge_weight, _block_cache.LARGE_OUTPUT_BYTES, _TALL_KERNEL_ROWS,
                             _direct_chosen if method == "auto" else None,
                             _block_cache.empty_output)
 

@@ -546,3 +546,25 @@ def test_auto_quality_summary_of_no_cases_and_of_some():
     line = autofit.summary([{"ratio": 1.0}, {"ratio": 1.05}, {"ratio": 2.0}], "grid")
     assert line == ("grid: 3 cases, auto/fastest median 1.05, max 2.00, within 10% in 67%, "
                     "over 1.5x in 1")
+
+
+@pytest.mark.parametrize("shapes", [((45, 45), (42, 33), (45, 45)), ((1, 5000), (1, 1300),
+                                                                     (1, 3701))])
+def test_auto_quality_reports_the_method_the_primitive_runs(monkeypatch, shapes):
+    """`--auto-quality` credits auto with the method the primitive's 'auto'
+    runs for the same call (same threads, priced with the same FFT trim)."""
+    from fastconv import _dtypes, _method, _primitive
+    chosen = []
+    resolve = _method.resolve
+
+    def spy(*args, **kwargs):
+        chosen.append(resolve(*args, **kwargs))
+        return chosen[-1]
+
+    monkeypatch.setattr(_method, "resolve", spy)
+    x, w = autofit._inputs(shapes, "float64")
+    _primitive.correlate_2d(x, w, shapes[2], 0, 0, _dtypes.plan(np.dtype("float64")), "auto",
+                            threads=1)
+    monkeypatch.setattr(autofit, "run", lambda *args, **kwargs: 1.0)
+    _, label = autofit.compare(shapes, "float64")
+    assert label == chosen[0].label

@@ -9,7 +9,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from fastconv import _isa, _method, _nn_shapes, _validation
+from fastconv import _fft, _isa, _method, _nn_shapes, _validation
 from fastconv._method import Method
 
 F32, F64, C128 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex128)
@@ -59,10 +59,85 @@ def test_data_file_records_the_machine_and_every_method():
     assert set(data["direct"]) <= set(_isa.LEVELS) and data["direct"]
     for level in data["direct"].values():
         assert set(level) == {"float32", "float64"}
-        assert all(set(c) == {"a", "b", "v", "eff"} for c in level.values())
+        assert all(set(c) == {"a", "b", "b_edge_1d", "b_edge_2d", "v", "eff"}
+                   for c in level.values())
     for dtype in ("float32", "float64"):
         assert data["im2col"][dtype]["b"] > 0 and data["fft"][dtype]["b"] > 0
+        assert data["fft"][dtype]["b2"] > 0
     assert "fitted" in _method.describe()
+
+
+def test_fft_prices_2d_transforms_by_b2():
+    """1-D transforms cost b per element-log2, 2-D ones b2 (their column pass
+    strides through complex rows); a model without b2 prices both by b."""
+    one_d = ((1, 20000), (1, 1001), (1, 19000))
+    two_d = ((300, 300), (31, 31), (270, 270))
+    model = copy.deepcopy(_method.model())
+    prices = {}
+    for b2 in (None, 1.0, 2.0):
+        c = model["fft"]["float64"]
+        c.pop("b2", None)
+        if b2 is not None:
+            c["b2"] = b2 * c["b"]
+        old = _method.set_model(copy.deepcopy(model))
+        try:
+            prices[b2] = [_method.cost(Method.FFT, "correlate", s, F64) - c["a"]
+                          for s in (one_d, two_d)]
+        finally:
+            _method.set_model(old)
+    assert prices[None] == prices[1.0]
+    assert prices[2.0][0] == prices[1.0][0]                      # 1-D: b
+    assert prices[2.0][1] > 1.9 * prices[1.0][1]                  # 2-D: b2 (blocks' c aside)
+
+
+def test_direct_prices_edge_outputs_by_their_slope():
+    """Outputs whose window passes an edge of x run on the direct kernels'
+    edge paths, b_edge_1d / b_edge_2d a multiply-add; the others b."""
+    assert _method.direct_macs(((100, 100), (31, 31), (70, 70))) == (70 * 70 * 961, 0)
+    assert _method.direct_macs(((100, 100), (31, 31), (100, 100))) == (
+        70 * 70 * 961, (100 * 100 - 70 * 70) * 961)
+    assert _method.direct_macs(((1, 50), (1, 7), (1, 56))) == (44 * 7, 12 * 7)
+    assert _method.direct_macs(((3, 5), (4, 2), (6, 6))) == (0, 36 * 8)   # kernel taller than x
+    model = copy.deepcopy(_method.model())
+    for level in model["direct"].values():
+        for c in level.values():
+            c.pop("b_edge_1d", None)
+            c.pop("b_edge_2d", None)
+    shapes = {"1d": ((1, 4096), (1, 1001), (1, 4096)), "2d": ((100, 100), (31, 31), (100, 100))}
+    prices = {}
+    for edges in (None, (2.0, 5.0)):
+        if edges is not None:
+            for level in model["direct"].values():
+                for c in level.values():
+                    c["b_edge_1d"], c["b_edge_2d"] = edges[0] * c["b"], edges[1] * c["b"]
+        old = _method.set_model(copy.deepcopy(model))
+        try:
+            c = _method._direct_constants("float64")
+            prices[edges] = {k: _method.cost(Method.DIRECT, "correlate", s, F64) - c["a"]
+                             for k, s in shapes.items()}
+            b, v = c["b"], c["v"]
+        finally:
+            _method.set_model(old)
+    for key, factor in (("1d", 2.0), ("2d", 5.0)):
+        inside, edge = _method.direct_macs(shapes[key])
+        penalty = 1 + v / shapes[key][2][1]
+        assert prices[None][key] == pytest.approx(b * (inside + edge) * penalty)
+        assert prices[(2.0, 5.0)][key] == pytest.approx(b * (inside + factor * edge) * penalty)
+
+
+def test_fit_features_match_the_priced_terms():
+    """The fit's feature columns are those _method.cost prices: a, b times
+    1-D work, b2 times 2-D work, c times blocks."""
+    from fastconv.bench import autofit
+    for shapes in autofit.FFT_SHAPES:
+        a, work_1d, work_2d, blocks = autofit._features("fft", shapes, "float64")
+        plan = _fft.block_plan(shapes[2], shapes[1], True,
+                               _method.block_overhead(np.dtype(F64)), lanes=True)
+        assert a == 1.0 and blocks == plan.blocks
+        assert (work_1d, work_2d) == ((0.0, plan.lane_work) if plan.nr > 1
+                                      else (plan.lane_work, 0.0))
+    two_d = [s for s in autofit.FFT_SHAPES if s[1][0] > 1]
+    assert len(two_d) >= 4 and len(autofit.FFT_SHAPES) - len(two_d) >= 4
 
 
 def test_an_unfitted_isa_level_uses_the_nearest_lower_one():

@@ -75,8 +75,8 @@ def test_2d_calls_run_in_c(dtype):
     from fastconv import _block_cache, _isa
     from fastconv._ext import _signal as ext
     rng = np.random.default_rng(11)
-    narrow, wide = _signal._fast_macs()
-    limits = (narrow, wide, _signal._FAST_WIDE, _block_cache.LARGE_OUTPUT_BYTES,
+    narrow, wide, edge_weight = _signal._fast_macs()
+    limits = (narrow, wide, _signal._FAST_WIDE, edge_weight, _block_cache.LARGE_OUTPUT_BYTES,
               _signal._TALL_KERNEL_ROWS)
 
     asked, allocated = [], []
@@ -112,24 +112,30 @@ def test_2d_calls_run_in_c(dtype):
     bad[1, 1] = np.nan
     assert small(x, bad, "same", True) is None
     assert not asked and not allocated
-    assert small(x, w, "same", True, limits=(8 * 8 * 9, 0, 0, 1 << 18, 9)) is not None
+    assert small(x, w, "same", True, limits=(8 * 8 * 9, 0, 0, 1, 1 << 18, 9)) is not None
     assert not asked
-    assert small(x, w, "same", True, limits=(8 * 8 * 9 - 1, 0, 0, 1 << 18, 9)) is not None
+    assert small(x, w, "same", True, limits=(8 * 8 * 9 - 1, 0, 0, 1, 1 << 18, 9)) is not None
     assert asked == [((8, 8), (3, 3), (8, 8), -1, -1, np.dtype(dtype), 1)]
+    # 'same' 8x8 by 3x3: 36 outputs inside, 28 whose window passes an edge,
+    # counted twice at edge weight 2 (92 x 9 multiply-adds)
+    assert small(x, w, "same", True, limits=(92 * 9, 0, 0, 2, 1 << 18, 9)) is not None
+    assert len(asked) == 1
+    assert small(x, w, "same", True, limits=(92 * 9 - 1, 0, 0, 2, 1 << 18, 9)) is not None
+    assert len(asked) == 2
     big = np.ones(((1 << 18) // np.dtype(dtype).itemsize, 1), dtype)
-    got = small(big, np.ones((1, 1), dtype), "valid", False, limits=(1 << 30, 0, 0, 1 << 18, 9))
+    got = small(big, np.ones((1, 1), dtype), "valid", False, limits=(1 << 30, 0, 0, 1, 1 << 18, 9))
     assert allocated == [big.shape] and got.ctypes.data % 64 == 0
     np.testing.assert_array_equal(got, big)
     assert small(big[:-1], np.ones((1, 1), dtype), "valid", False,
-                 limits=(1 << 30, 0, 0, 1 << 18, 9)) is not None
+                 limits=(1 << 30, 0, 0, 1, 1 << 18, 9)) is not None
     assert allocated == [big.shape]
     tall = np.ones((10, 1), dtype)       # more rows than max_kernel_rows: transposed
-    assert small(big[:-1], tall, "valid", False, limits=(1 << 30, 0, 0, 1 << 18, 9)) is None
+    assert small(big[:-1], tall, "valid", False, limits=(1 << 30, 0, 0, 1, 1 << 18, 9)) is None
 
     def refuse(*args):
         return False
-    assert ext.corr2d_fast(x, w, "same", "fill", 0, True, _isa.current, 1, 0, 0, 0, 1 << 18, 9,
-                           refuse, allocate) is None
+    assert ext.corr2d_fast(x, w, "same", "fill", 0, True, _isa.current, 1, 0, 0, 0, 1, 1 << 18,
+                           9, refuse, allocate) is None
     with pytest.raises(ValueError, match="threads"):
         fastconv.convolve2d(x, w, "same", threads=0)
 
@@ -155,19 +161,25 @@ def test_1d_fast_path_equals_the_full_path(name, dtype):
 
 def test_1d_fast_path_bounds():
     """A wide output may take the fast path up to the wide bound, a narrow
-    one only up to the narrow bound; both bounds keep 'auto''s choice."""
+    one only up to the narrow bound, in multiply-adds with those of the
+    outputs whose window passes an end counted `edge_weight` times; both
+    bounds keep 'auto''s choice."""
     from fastconv import _method
     from fastconv._ext import _signal as ext
-    narrow, wide = _signal._fast_macs()
-    assert 0 <= narrow <= wide <= _signal._SERIAL_MACS
+    narrow, wide, edge_weight = _signal._fast_macs()
+    assert 0 <= narrow <= wide <= _signal._SERIAL_MACS and edge_weight >= 1
     dtype = np.dtype(np.float32)
     k = 3
-    n = max(wide // k, 1)
+    # 'full': n - k + 1 outputs inside, 2 (k - 1) at the ends
+    n = wide // k + (k - 1) - 2 * (k - 1) * edge_weight
     a, v = np.ones(n, dtype), np.ones(k, dtype)
-    assert ext.corr1d_small(a, v, "full", True, 0, narrow, wide, _signal._FAST_WIDE) is not None
-    if n * k > narrow:
-        assert ext.corr1d_small(a, v, "full", True, 0, narrow, 0, 0) is None
+    args = (_signal._FAST_WIDE, edge_weight)
+    assert ext.corr1d_small(a, v, "full", True, 0, narrow, wide, *args) is not None
+    if (n - k + 1 + 2 * (k - 1) * edge_weight) * k > narrow:
+        assert ext.corr1d_small(a, v, "full", True, 0, narrow, 0, 0, edge_weight) is None
     shapes = ((1, n), (1, k), (1, n + k - 1))
     assert _method.choose("correlate", shapes, dtype) == _method.Method.DIRECT
-    too_big = np.ones(wide // k + 2, dtype)
-    assert ext.corr1d_small(too_big, v, "full", True, 0, narrow, wide, _signal._FAST_WIDE) is None
+    too_big = np.ones(n + 1, dtype)
+    assert ext.corr1d_small(too_big, v, "full", True, 0, narrow, wide, *args) is None
+    # the same sizes without edges ('valid'): inside the bound
+    assert ext.corr1d_small(too_big, v, "valid", True, 0, narrow, wide, *args) is not None

@@ -11,6 +11,7 @@ core.  1-D problems are the case of one row.
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
 from libc.limits cimport INT_MAX
+from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.math cimport copysign, isfinite
 
 cimport numpy as cnp
@@ -366,15 +367,28 @@ cdef char *_reversed_copy(const char *w, Py_ssize_t count, size_t itemsize) exce
     return reversed_w
 
 
+cdef inline Py_ssize_t _edge_weighted(Py_ssize_t outputs, Py_ssize_t inside,
+                                      Py_ssize_t edge_weight):
+    """outputs with those outside `inside` (whose window passes an edge of
+    x: the direct kernels' slower edge paths) counted edge_weight times,
+    saturating at PY_SSIZE_T_MAX"""
+    cdef Py_ssize_t edge = outputs - inside
+    if edge > 0 and edge_weight > 1 and edge > (PY_SSIZE_T_MAX - inside) // edge_weight:
+        return PY_SSIZE_T_MAX
+    return inside + edge * edge_weight if edge > 0 else outputs
+
+
 def corr1d_small(object a, object v, object mode, bint convolution, int isa,
-                 Py_ssize_t max_macs, Py_ssize_t max_macs_wide=0, Py_ssize_t wide=0):
+                 Py_ssize_t max_macs, Py_ssize_t max_macs_wide=0, Py_ssize_t wide=0,
+                 Py_ssize_t edge_weight=1):
     """numpy.convolve (convolution=True) or numpy.correlate of a and v by the
     direct kernel on one thread, with the least Python work, when the call is
     the common case: a and v exact ndarrays, 1-D, non-empty, aligned,
     C-contiguous, native float32 or float64 of one dtype, mode one of the
-    three names, at most max_macs multiply-adds (len(a) * len(v); or
-    max_macs_wide when the output has at least `wide` elements), and for
-    correlate a at least as long as v.  Returns the result array, or None when the call is not
+    three names, at most max_macs multiply-adds (output length x len(v), an
+    output whose window passes an end of the signal counted edge_weight
+    times; or max_macs_wide when the output has at least `wide` elements),
+    and for correlate a at least as long as v.  Returns the result array, or None when the call is not
     that case (the caller then takes the full path, which gives the same
     result for the calls accepted here)."""
     cdef int type_num = _float_pair_type(a, v, 1)
@@ -399,7 +413,8 @@ def corr1d_small(object a, object v, object mode, bint convolution, int isa,
         k0, length = -(k // 2), n
     else:
         k0, length = 0, n - k + 1
-    if n > max_macs // k and (length < wide or wide <= 0 or n > max_macs_wide // k):
+    cdef Py_ssize_t weighted = _edge_weighted(length, n - k + 1, edge_weight)
+    if weighted > max_macs // k and (length < wide or wide <= 0 or weighted > max_macs_wide // k):
         return None
     cdef fc_dtype dt = FC_F64 if type_num == cnp.NPY_FLOAT64 else FC_F32
     cdef size_t itemsize = fc_itemsize(dt)
@@ -444,8 +459,9 @@ cdef bint _finite_kernel(cnp.ndarray w, int type_num):
 
 def corr2d_fast(object in1, object in2, object mode, object boundary, object fillvalue,
                 bint convolution, int isa, int nthreads, Py_ssize_t max_macs,
-                Py_ssize_t max_macs_wide, Py_ssize_t wide, Py_ssize_t max_out_bytes,
-                Py_ssize_t max_kernel_rows, object direct_chosen, object allocate):
+                Py_ssize_t max_macs_wide, Py_ssize_t wide, Py_ssize_t edge_weight,
+                Py_ssize_t max_out_bytes, Py_ssize_t max_kernel_rows, object direct_chosen,
+                object allocate):
     """scipy.signal.convolve2d (convolution=True) or correlate2d of in1 and
     in2 by the direct kernel on nthreads threads, with the least Python
     work, when the call is the common case: exact ndarrays, 2-D, aligned,
@@ -458,7 +474,8 @@ def corr2d_fast(object in1, object in2, object mode, object boundary, object fil
     for the calls accepted here: the same kernel, the same offsets,
     scipy_offsets of fastconv/_signal_shapes.py).
 
-    A call of at most max_macs multiply-adds (output size x kernel size; or
+    A call of at most max_macs multiply-adds (output size x kernel size, an
+    output whose window passes an edge of in1 counted edge_weight times; or
     max_macs_wide when output rows have at least `wide` elements) runs
     without asking; a larger one runs only when direct_chosen is None or
     ``direct_chosen(x_shape, w_shape, out_shape, r0, c0, dtype, nthreads)``
@@ -493,8 +510,10 @@ def corr2d_fast(object in1, object in2, object mode, object boundary, object fil
     if not _finite_kernel(k, type_num):
         return None
     cdef Py_ssize_t taps = wr * wc, outputs = orows * ocols
-    if (direct_chosen is not None and outputs > max_macs // taps
-            and (ocols < wide or wide <= 0 or outputs > max_macs_wide // taps)
+    cdef Py_ssize_t weighted = _edge_weighted(
+        outputs, min(orows, xr - wr + 1) * min(ocols, xc - wc + 1), edge_weight)
+    if (direct_chosen is not None and weighted > max_macs // taps
+            and (ocols < wide or wide <= 0 or weighted > max_macs_wide // taps)
             and not direct_chosen((xr, xc), (wr, wc), (orows, ocols), r0, c0,
                                   (<object>x).dtype, nthreads)):
         return None

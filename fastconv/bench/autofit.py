@@ -31,14 +31,20 @@ def _valid(x_shape, w_shape):
     return (x_shape, w_shape, (x_shape[0] - w_shape[0] + 1, x_shape[1] - w_shape[1] + 1))
 
 
-DIRECT_SHAPES = [_valid((1, 1 << 15), (1, k)) for k in (1, 3, 16, 64, 256)] + [
+VALID_SHAPES = [_valid((1, 1 << 15), (1, k)) for k in (1, 3, 16, 64, 256)] + [
     _valid((160, 160), (k, k)) for k in (3, 7, 15)] + [
     _valid((260, 260), (253 - k, 253 - k)) for k in (0, 4, 8, 16)] + [   # kernel-gradient-like
     _valid((1, 20_000), (1, 20_000 - 63))]
-IM2COL_SHAPES = DIRECT_SHAPES
+# windows past x's end (the primitive's window at (0, 0)): edge outputs
+EDGE_SHAPES = [((1, 4096), (1, 1001), (1, 4096)), ((1, 20_000), (1, 5001), (1, 20_000)),
+               ((100, 100), (31, 31), (100, 100)), ((64, 64), (40, 40), (64, 64)),
+               ((200, 200), (15, 15), (200, 200))]
+DIRECT_SHAPES = VALID_SHAPES + EDGE_SHAPES
+IM2COL_SHAPES = VALID_SHAPES
 FFT_SHAPES = [_valid((1, n), (1, k)) for n in (1 << 12, 1 << 15, 1 << 18) for k in (31, 1001)] + [
+    _valid((1, 8000), (1, 2000)), _valid((1, 24000), (1, 20000))] + [
     _valid((s, s), (k, k)) for s in (64, 256, 700) for k in (5, 31)] + [
-    _valid((260, 260), (253, 253))]
+    _valid((260, 260), (253, 253)), _valid((1000, 1000), (25, 11))]
 # the per-block overhead of the FFT path is chosen among these (element-log2
 # units) by timing block plans on shapes where it matters
 OVERHEAD_CHOICES = (1024.0, 4096.0, 16384.0, 65536.0)
@@ -49,7 +55,7 @@ PARALLEL_SHAPES = {"direct": [_valid((512, 512), (9, 9)), _valid((1, 1 << 18), (
                            _valid((700, 700), (31, 31))]}
 
 
-def _seconds(call, budget=0.08, repeats=(2, 15)):
+def _seconds(call, budget=0.25, repeats=(3, 40)):
     """Minimum time of `call` over a few repeats (at least repeats[0], at
     most repeats[1], about `budget` seconds in all)."""
     best = math.inf
@@ -102,13 +108,19 @@ def _weighted_lstsq(columns, times):
 def _features(method, shapes, dtype, v=0.0):
     x_shape, w_shape, out_shape = shapes
     macs = float(out_shape[0] * out_shape[1] * w_shape[0] * w_shape[1])
-    if method == "direct":
-        return [1.0, macs * (1 + v / out_shape[1])]
+    if method == "direct":       # a, b, b_edge_1d, b_edge_2d of _method.cost
+        inside, edge = _method.direct_macs(shapes)
+        one_row = x_shape[0] == 1 and w_shape[0] == 1
+        penalty = 1 + v / out_shape[1]
+        return [1.0, inside * penalty, edge * penalty if one_row else 0.0,
+                0.0 if one_row else edge * penalty]
     if method == "im2col":
         return [1.0, macs]
     plan = _fft.block_plan(out_shape, w_shape, True, _method.block_overhead(np.dtype(dtype)),
                            lanes=True)         # the plan _fft.correlate runs, priced as _method does
-    return [1.0, plan.lane_work, float(plan.blocks)]
+    two_d = plan.nr > 1      # _method prices 2-D transforms by b2, 1-D ones by b
+    return [1.0, 0.0 if two_d else plan.lane_work, plan.lane_work if two_d else 0.0,
+            float(plan.blocks)]
 
 
 def _fit_direct(dtype, log):
@@ -119,15 +131,19 @@ def _fit_direct(dtype, log):
                                          times)
         if best is None or residual < best[2]:
             best = (v, coef, residual)
-    v, (a, b), residual = best
-    log(f"  direct {dtype}: a={a:.3g} s, b={b:.3g} s/MAC, v={v}, rms rel. error {residual:.2f}")
-    return {"a": a, "b": b, "v": float(v)}, times
+    v, (a, b, edge_1d, edge_2d), residual = best
+    # an edge MAC costs at least an inside one (the edge paths do more per
+    # term); the floor also stands in for a slope the shapes left unfitted
+    edge_1d, edge_2d = max(edge_1d, b), max(edge_2d, b)
+    log(f"  direct {dtype}: a={a:.3g} s, b={b:.3g} s/MAC (edges {edge_1d / b:.2f}x 1-D, "
+        f"{edge_2d / b:.2f}x 2-D), v={v}, rms rel. error {residual:.2f}")
+    return {"a": a, "b": b, "b_edge_1d": edge_1d, "b_edge_2d": edge_2d, "v": float(v)}, times
 
 
 def _fit_simple(method, shapes, dtype, log):
     times = [run(method, s, dtype) for s in shapes]
     coef, residual = _weighted_lstsq([_features(method, s, dtype) for s in shapes], times)
-    names = ("a", "b", "c")
+    names = ("a", "b", "b2", "c") if method == "fft" else ("a", "b")
     log(f"  {method} {dtype}: " + ", ".join(f"{n}={c:.3g}" for n, c in zip(names, coef))
         + f", rms rel. error {residual:.2f}")
     return dict(zip(names, map(float, coef))), times
@@ -225,8 +241,11 @@ def methods_for(dtype):
 
 
 def compare(shapes, dtype, threads=1, op="correlate"):
-    """(times by method name, auto's choice) for one primitive call."""
-    choice = _method.resolve("auto", op, shapes, np.dtype(dtype), "zero", threads)
+    """(times by method name, auto's choice) for one primitive call (`run`'s:
+    window at (0, 0), zero extension; auto priced with the FFT's trim, as the
+    primitive prices it)."""
+    trim = _fft.zero_trim(*shapes, 0, 0)
+    choice = _method.resolve("auto", op, shapes, np.dtype(dtype), "zero", threads, trim=trim)
     times = {m: run(m, shapes, dtype, threads, op=op) for m in methods_for(dtype)}
     return times, choice.label
 
