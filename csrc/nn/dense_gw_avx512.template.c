@@ -7,8 +7,9 @@
  * and a permute per x vector.
  *
  * Register blocking: FC_DENSE_UNITS (8) units x FC_DENSE_GW_TAPS (3) taps of
- * lane sums, 24 accumulators, loaded from `lanes` at the start and stored
- * back at the end.  One vector of L output columns at a time, its masks
+ * lane sums, 24 accumulators (8 or 16 for a call of 1 or 2 taps, a kernel
+ * row's remainder), loaded from `lanes` at the start and stored back at
+ * the end.  One vector of L output columns at a time, its masks
  * computed once, then every row of the band: the 3 shifted x vectors and
  * the 8 units' packed dy vectors loaded once each, 11 loads for 24 fused
  * multiply-adds.  A masked fused multiply-add skips the terms whose x
@@ -26,10 +27,11 @@
 
 /* the rows of the band for one vector of L output columns (lane 0's x
  * column of tap t at off[t]; m[t] tap t's lanes and, stride 2, ld[t] the
- * elements of its two loads), added into acc; `masked` a constant after
- * inlining: 0 where every lane is kept and every tap inside the row */
+ * elements of its two loads), added into acc for taps t < nt; `masked`
+ * and nt constants after inlining, masked 0 where every lane is kept and
+ * every tap inside the row */
 FC_AVX512 static inline __attribute__((always_inline)) void
-FC_DG_NAME(dense_gw_vector)(const fc_dense_gw *p, const int sw, const int masked,
+FC_DG_NAME(dense_gw_vector)(const fc_dense_gw *p, const int sw, const int nt, const int masked,
                             const FC_DR_T *x, const FC_DR_T *dyv, const ptrdiff_t *off,
                             const FC_DR_M *m, FC_DR_M (*ld)[2],
                             FC_DR_V (*acc)[FC_DENSE_GW_TAPS])
@@ -47,7 +49,7 @@ FC_DG_NAME(dense_gw_vector)(const fc_dense_gw *p, const int sw, const int masked
             const FC_DR_T *xrow = xb + xr * w_in;
             FC_DR_V xv[T];
             _Pragma("GCC unroll 3")
-            for (int t = 0; t < T; ++t) {
+            for (int t = 0; t < nt; ++t) {
                 if (!masked) {
                     xv[t] = sw == 1 ? FC_DR_LOADU(xrow + off[t])
                                     : FC_DR_EVENS(FC_DR_LOADU(xrow + off[t]),
@@ -61,11 +63,11 @@ FC_DG_NAME(dense_gw_vector)(const fc_dense_gw *p, const int sw, const int masked
             _Pragma("GCC unroll 8")
             for (int u = 0; u < U; ++u) {
                 FC_DR_V dv = FC_DR_LOADU(dyv + u * FC_DR_L);
-                /* one load for the 3 taps: without this the compiler
-                 * folds the load into each multiply-add (3 loads) */
+                /* one load for the nt taps: without this the compiler
+                 * folds the load into each multiply-add (nt loads) */
                 __asm__("" : "+v"(dv));
                 _Pragma("GCC unroll 3")
-                for (int t = 0; t < T; ++t) {
+                for (int t = 0; t < nt; ++t) {
                     acc[u][t] = masked ? FC_DR_MASK_FMA(acc[u][t], m[t], dv, xv[t])
                                        : FC_DR_FMA(dv, xv[t], acc[u][t]);
                 }
@@ -74,13 +76,15 @@ FC_DG_NAME(dense_gw_vector)(const fc_dense_gw *p, const int sw, const int masked
     }
 }
 
-/* the kernel for stride sw (1 or 2; a constant after inlining) */
+/* the kernel for stride sw (1 or 2) and nt = p->nq taps (1 to 3), both
+ * constants after inlining: the lane sums of taps >= nq are neither
+ * computed nor stored */
 FC_AVX512 static inline __attribute__((always_inline)) void
-FC_DG_NAME(dense_gw_stride)(const fc_dense_gw *p, const int sw, const FC_DR_T *x,
+FC_DG_NAME(dense_gw_stride)(const fc_dense_gw *p, const int sw, const int nt, const FC_DR_T *x,
                             const FC_DR_T *dyp, FC_DR_T *lanes)
 {
     enum { U = FC_DENSE_UNITS, T = FC_DENSE_GW_TAPS };
-    const ptrdiff_t nq = p->nq, cs = p->col_step, rows = p->i_hi - p->i_lo;
+    const ptrdiff_t nq = nt, cs = p->col_step, rows = p->i_hi - p->i_lo;
     const ptrdiff_t nvec = (p->w_out + FC_DR_L - 1) / FC_DR_L;
     const ptrdiff_t tap_lo = fc_min(0, (nq - 1) * cs), tap_hi = fc_max(0, (nq - 1) * cs);
     const ptrdiff_t vec_step = p->nimages * rows * U * FC_DR_L;
@@ -89,7 +93,7 @@ FC_DG_NAME(dense_gw_stride)(const fc_dense_gw *p, const int sw, const FC_DR_T *x
     _Pragma("GCC unroll 8")
     for (int u = 0; u < U; ++u) {
         _Pragma("GCC unroll 3")
-        for (int t = 0; t < T; ++t) {
+        for (int t = 0; t < nt; ++t) {
             acc[u][t] = FC_DR_LOADU(lanes + (u * T + t) * FC_DR_L);
         }
     }
@@ -104,15 +108,15 @@ FC_DG_NAME(dense_gw_stride)(const fc_dense_gw *p, const int sw, const FC_DR_T *x
     for (ptrdiff_t v = 0; v < nvec; ++v) {
         ptrdiff_t off[T];
         _Pragma("GCC unroll 3")
-        for (int t = 0; t < T; ++t) {   /* lane 0's x column */
-            off[t] = v * span + p->col0 + (t < nq ? t : 0) * cs;
+        for (int t = 0; t < nt; ++t) {   /* lane 0's x column */
+            off[t] = v * span + p->col0 + t * cs;
         }
         if (v == v_lo) {
             for (; v < v_hi; ++v) {
-                FC_DG_NAME(dense_gw_vector)(p, sw, 0, x, dyp + v * vec_step, off, NULL, NULL,
-                                            acc);
+                FC_DG_NAME(dense_gw_vector)(p, sw, nt, 0, x, dyp + v * vec_step, off, NULL,
+                                            NULL, acc);
                 _Pragma("GCC unroll 3")
-                for (int t = 0; t < T; ++t) {
+                for (int t = 0; t < nt; ++t) {
                     off[t] += span;
                 }
             }
@@ -120,12 +124,12 @@ FC_DG_NAME(dense_gw_stride)(const fc_dense_gw *p, const int sw, const FC_DR_T *x
                 break;
             }
         }
-        /* tap t's lanes (taps >= nq: tap 0's, computed and never kept);
-         * stride 2: ld[t][0 or 1], the elements its two loads read */
+        /* tap t's lanes; stride 2: ld[t][0 or 1], the elements its two
+         * loads read */
         const ptrdiff_t valid = fc_min(FC_DR_L, p->w_out - v * FC_DR_L);
         FC_DR_M m[T], ld[T][2];
         _Pragma("GCC unroll 3")
-        for (int t = 0; t < T; ++t) {
+        for (int t = 0; t < nt; ++t) {
             /* lane l reads x column off + l*sw: lanes [a, b) are inside */
             const ptrdiff_t a = off[t] >= 0 ? 0 : (-off[t] + sw - 1) / sw;
             const ptrdiff_t b =
@@ -137,12 +141,12 @@ FC_DG_NAME(dense_gw_stride)(const fc_dense_gw *p, const int sw, const FC_DR_T *x
                 ld[t][1] = (FC_DR_M)(e >> FC_DR_L);
             }
         }
-        FC_DG_NAME(dense_gw_vector)(p, sw, 1, x, dyp + v * vec_step, off, m, ld, acc);
+        FC_DG_NAME(dense_gw_vector)(p, sw, nt, 1, x, dyp + v * vec_step, off, m, ld, acc);
     }
     _Pragma("GCC unroll 8")
     for (int u = 0; u < U; ++u) {
         _Pragma("GCC unroll 3")
-        for (int t = 0; t < T; ++t) {
+        for (int t = 0; t < nt; ++t) {
             FC_DR_STOREU(lanes + (u * T + t) * FC_DR_L, acc[u][t]);
         }
     }
@@ -151,10 +155,23 @@ FC_DG_NAME(dense_gw_stride)(const fc_dense_gw *p, const int sw, const FC_DR_T *x
 FC_AVX512 static void FC_DG_NAME(dense_gw)(const fc_dense_gw *p, const FC_DR_T *x,
                                            const FC_DR_T *dyp, FC_DR_T *lanes)
 {
+    /* one instance per stride and tap count: a remainder of 1 or 2 taps
+     * (7- and 5-tap rows) runs 8 or 16 multiply-adds a row, not 24 */
+    const int nq = (int)p->nq;
     if (p->stride_w == 2) {
-        FC_DG_NAME(dense_gw_stride)(p, 2, x, dyp, lanes);
+        if (nq == 1) {
+            FC_DG_NAME(dense_gw_stride)(p, 2, 1, x, dyp, lanes);
+        } else if (nq == 2) {
+            FC_DG_NAME(dense_gw_stride)(p, 2, 2, x, dyp, lanes);
+        } else {
+            FC_DG_NAME(dense_gw_stride)(p, 2, 3, x, dyp, lanes);
+        }
+    } else if (nq == 1) {
+        FC_DG_NAME(dense_gw_stride)(p, 1, 1, x, dyp, lanes);
+    } else if (nq == 2) {
+        FC_DG_NAME(dense_gw_stride)(p, 1, 2, x, dyp, lanes);
     } else {
-        FC_DG_NAME(dense_gw_stride)(p, 1, x, dyp, lanes);
+        FC_DG_NAME(dense_gw_stride)(p, 1, 3, x, dyp, lanes);
     }
 }
 
