@@ -17,10 +17,11 @@ many taps) are priced by a cost model per method,
 (MACs = outputs x taps of the outputs whose window lies inside x,
 edge_MACs those of the others, which the direct kernels run on their slower
 edge paths -- b_edge_1d for one-row problems, b_edge_2d for images; v
-models the vector lanes a direct kernel leaves idle on short output rows; a 2-D transform costs more per element-log2
-than a 1-D one, its column pass striding through complex rows, hence b2;
-speedup(t) = 1 + (t - 1) * efficiency), and 'auto' takes the cheapest.  Integer and bool dtypes never take 'fft' (their
-results must be exact).  The constants are fitted on a machine by
+models the vector lanes a direct kernel leaves idle on short output rows; a
+2-D transform costs more per element-log2 than a 1-D one, its column pass
+striding through complex rows, hence b2; speedup(t) = 1 + (t - 1) *
+efficiency), and 'auto' takes the cheapest.  Integer and bool dtypes never
+take 'fft' (their results must be exact).  The constants are fitted on a machine by
 ``python -m fastconv.bench --fit-auto`` and shipped in data/auto_model.json
 with the CPU they were fitted on.
 
@@ -156,10 +157,15 @@ def direct_macs(shapes):
     return inside * taps, (out_r * out_c - inside) * taps
 
 
+def edge_key(shapes):
+    """The direct model's constant for the edge MACs of a call of `shapes`:
+    'b_edge_1d' for a one-row problem, 'b_edge_2d' for an image."""
+    return "b_edge_1d" if shapes[0][0] == 1 and shapes[1][0] == 1 else "b_edge_2d"
+
+
 def edge_slope(constants, shapes):
     """The direct model's seconds per edge MAC (b where a model has none)."""
-    name = "b_edge_1d" if shapes[0][0] == 1 and shapes[1][0] == 1 else "b_edge_2d"
-    return constants.get(name, constants["b"])
+    return constants.get(edge_key(shapes), constants["b"])
 
 
 def cost(method, op, shapes, dtype, boundary="zero", threads=1, batch=1, trim=(0, 0)):

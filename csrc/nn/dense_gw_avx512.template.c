@@ -77,16 +77,16 @@ FC_DG_NAME(dense_gw_vector)(const fc_dense_gw *p, const int sw, const int nt, co
 }
 
 /* the kernel for stride sw (1 or 2) and nt = p->nq taps (1 to 3), both
- * constants after inlining: the lane sums of taps >= nq are neither
+ * constants after inlining: the lane sums of taps >= nt are neither
  * computed nor stored */
 FC_AVX512 static inline __attribute__((always_inline)) void
 FC_DG_NAME(dense_gw_stride)(const fc_dense_gw *p, const int sw, const int nt, const FC_DR_T *x,
                             const FC_DR_T *dyp, FC_DR_T *lanes)
 {
     enum { U = FC_DENSE_UNITS, T = FC_DENSE_GW_TAPS };
-    const ptrdiff_t nq = nt, cs = p->col_step, rows = p->i_hi - p->i_lo;
+    const ptrdiff_t cs = p->col_step, rows = p->i_hi - p->i_lo;
     const ptrdiff_t nvec = (p->w_out + FC_DR_L - 1) / FC_DR_L;
-    const ptrdiff_t tap_lo = fc_min(0, (nq - 1) * cs), tap_hi = fc_max(0, (nq - 1) * cs);
+    const ptrdiff_t tap_lo = fc_min(0, (nt - 1) * cs), tap_hi = fc_max(0, (nt - 1) * cs);
     const ptrdiff_t vec_step = p->nimages * rows * U * FC_DR_L;
     FC_DR_V acc[U][T];
 

@@ -110,10 +110,9 @@ def _features(method, shapes, dtype, v=0.0):
     macs = float(out_shape[0] * out_shape[1] * w_shape[0] * w_shape[1])
     if method == "direct":       # a, b, b_edge_1d, b_edge_2d of _method.cost
         inside, edge = _method.direct_macs(shapes)
-        one_row = x_shape[0] == 1 and w_shape[0] == 1
         penalty = 1 + v / out_shape[1]
-        return [1.0, inside * penalty, edge * penalty if one_row else 0.0,
-                0.0 if one_row else edge * penalty]
+        return [1.0, inside * penalty] + [edge * penalty if _method.edge_key(shapes) == key
+                                          else 0.0 for key in ("b_edge_1d", "b_edge_2d")]
     if method == "im2col":
         return [1.0, macs]
     plan = _fft.block_plan(out_shape, w_shape, True, _method.block_overhead(np.dtype(dtype)),
